@@ -1,0 +1,28 @@
+import type { PlanInput } from "../src/plan/schema.js";
+
+/** LLM usage, counted per run and reported in metrics. */
+export interface LlmUsage {
+  calls: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface PlanResult {
+  /** The plan as produced; the engine validates it (validatePlan) before anything runs. */
+  plan: PlanInput;
+  planner: "llm" | "rules";
+  usage?: LlmUsage;
+}
+
+export interface PlanRequest {
+  goal: string;
+  /** Names and values of the workflow variables (`--var`), which a plan may reference as {{name}}. */
+  variables: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** Turns a goal in plain words into a plan. Throws GoalNotUnderstoodError when it cannot. */
+export interface Planner {
+  readonly kind: "llm" | "rules";
+  plan(request: PlanRequest): Promise<PlanResult>;
+}

@@ -1,0 +1,10 @@
+import type { z } from "zod";
+import type { ActionType } from "../plan/schema.js";
+import type { ActionContext } from "./types.js";
+
+/** One action type: its config schema and the function that runs it. */
+export interface ActionHandler<S extends z.ZodType = z.ZodType, R = unknown> {
+  readonly type: ActionType;
+  readonly schema: S;
+  run(config: z.infer<S>, ctx: ActionContext): Promise<R>;
+}

@@ -1,0 +1,138 @@
+/**
+ * Every error the engine raises, each with a stable code. Errors carry the retry decision
+ * (`retryable`, `retryAfterMs`); the failure policy reads it and never parses messages.
+ */
+
+export const ErrorCode = {
+  PlanInvalid: "PLAN_INVALID",
+  PlanCycle: "PLAN_CYCLE",
+  GoalNotUnderstood: "GOAL_NOT_UNDERSTOOD",
+  ConfigInvalid: "CONFIG_INVALID",
+  ActionConfigInvalid: "ACTION_CONFIG_INVALID",
+  TemplateUnresolved: "TEMPLATE_UNRESOLVED",
+  HttpStatus: "HTTP_STATUS",
+  HttpTimeout: "HTTP_TIMEOUT",
+  Network: "NETWORK_ERROR",
+  Database: "DB_ERROR",
+  FileOutsideWorkspace: "FILE_OUTSIDE_WORKSPACE",
+  FileNotFound: "FILE_NOT_FOUND",
+  FileError: "FILE_ERROR",
+  Transform: "TRANSFORM_ERROR",
+  Cancelled: "CANCELLED",
+  Llm: "LLM_ERROR",
+  Internal: "INTERNAL_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface WorkflowErrorOptions {
+  retryable?: boolean;
+  retryAfterMs?: number;
+  cause?: unknown;
+  details?: Record<string, unknown>;
+}
+
+/** Base of every engine error: a stable `code`, the retry decision, and context in `details`. */
+export class WorkflowError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: WorkflowErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "WorkflowError";
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.details = options.details ?? {};
+  }
+
+  /** The serialisable form stored in task state and printed by `--json`. */
+  toJSON(): SerializedError {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.retryAfterMs === undefined ? {} : { retry_after_ms: this.retryAfterMs }),
+      ...(Object.keys(this.details).length === 0 ? {} : { details: this.details }),
+    };
+  }
+}
+
+export interface SerializedError {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  retry_after_ms?: number;
+  details?: Record<string, unknown>;
+}
+
+/** One problem found while validating a plan; `path` points into the plan (e.g. `tasks[2].action_config.url`). */
+export interface PlanIssue {
+  path: string;
+  message: string;
+}
+
+/** A plan that cannot run: duplicate ids, unknown dependencies, a cycle, a bad action config... */
+export class PlanValidationError extends WorkflowError {
+  readonly issues: readonly PlanIssue[];
+  constructor(issues: readonly PlanIssue[], code: ErrorCode = ErrorCode.PlanInvalid) {
+    const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`);
+    super(code, `The plan is invalid:\n${lines.join("\n")}\nFix the plan (or the goal) and run again.`, {
+      details: { issues },
+    });
+    this.name = "PlanValidationError";
+    this.issues = issues;
+  }
+}
+
+/** The offline planner could not turn the goal into a plan it is sure of. Nothing has run. */
+export class GoalNotUnderstoodError extends WorkflowError {
+  readonly understood: readonly string[];
+  readonly notUnderstood: readonly string[];
+  constructor(goal: string, understood: readonly string[], notUnderstood: readonly string[]) {
+    const got = understood.length ? `It understood:\n${understood.map((u) => `  - ${u}`).join("\n")}\n` : "";
+    const missed = notUnderstood.map((u) => `  - "${u}"`).join("\n");
+    super(
+      ErrorCode.GoalNotUnderstood,
+      `The offline rule-based planner could not understand the goal "${goal}".\n${got}` +
+        `It did not understand:\n${missed}\n` +
+        "Nothing was run. To proceed: rephrase the goal (see README, 'Goals the offline planner understands'), " +
+        "set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama) to plan with an LLM, " +
+        "or write the plan yourself and pass it with --plan FILE.",
+      { details: { understood, not_understood: notUnderstood } },
+    );
+    this.name = "GoalNotUnderstoodError";
+    this.understood = understood;
+    this.notUnderstood = notUnderstood;
+  }
+}
+
+/** Raised when a run or task is aborted through its AbortSignal. */
+export class CancelledError extends WorkflowError {
+  constructor(reason = "the task was cancelled") {
+    super(ErrorCode.Cancelled, reason, { retryable: false });
+    this.name = "CancelledError";
+  }
+}
+
+/** Normalise anything thrown into a WorkflowError; unknown errors are not retryable. */
+export function ensureWorkflowError(err: unknown): WorkflowError {
+  if (err instanceof WorkflowError) return err;
+  if (err instanceof Error) {
+    if (err.name === "AbortError") return new CancelledError(err.message);
+    return new WorkflowError(ErrorCode.Internal, err.message, { cause: err });
+  }
+  return new WorkflowError(ErrorCode.Internal, String(err));
+}
+
+/** Exit code the CLI uses for an error: 2 for bad input, 1 otherwise. */
+export function exitCodeFor(err: WorkflowError): number {
+  const badInput: readonly ErrorCode[] = [
+    ErrorCode.PlanInvalid,
+    ErrorCode.PlanCycle,
+    ErrorCode.GoalNotUnderstood,
+    ErrorCode.ConfigInvalid,
+  ];
+  return badInput.includes(err.code) ? 2 : 1;
+}
