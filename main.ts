@@ -1,0 +1,64 @@
+import { parseArgs, parseVariables } from "./src/cli/args.js";
+import { loadPlanFile } from "./src/cli/load-plan.js";
+import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./src/cli/output.js";
+import { WorkflowEngine } from "./src/engine/workflow-engine.js";
+import { ensureWorkflowError, ErrorCode, exitCodeFor, WorkflowError } from "./src/errors.js";
+import { toLevels, toMermaid } from "./src/plan/plan-graph.js";
+import type { Plan } from "./src/plan/schema.js";
+import { validatePlan } from "./src/plan/validate.js";
+import { createLogger } from "./utils/logger.js";
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const options = await parseArgs(argv);
+  if (options === "help") return 0;
+  if (options.example !== undefined) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Example "${options.example}" is not available in this version. Use --goal or --plan.`);
+  }
+  const variables = parseVariables(options.var);
+  const logger = createLogger(options.logLevel);
+  const engine = new WorkflowEngine({
+    workspace: options.workspace,
+    concurrency: options.concurrency,
+    planner: options.planner,
+    logger,
+    onEvent: (event) => {
+      const line = options.quiet || options.json ? undefined : formatEvent(event);
+      if (line) err(line);
+    },
+  });
+  try {
+    const plan = options.plan === undefined ? undefined : validatePlan(loadPlanFile(options.plan), { variables: Object.keys(variables) });
+    if (options.dryRun) {
+      const planned: Plan = plan ?? (await engine.plan(options.goal ?? "", variables));
+      printDryRun(planned, options.json);
+      return 0;
+    }
+    const result = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    return exitCodeForStatus(result.status);
+  } finally {
+    await engine.close();
+  }
+}
+
+function printDryRun(plan: Plan, json: boolean): void {
+  if (json) {
+    out(JSON.stringify({ plan, graph: toMermaid(plan) }));
+    return;
+  }
+  err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
+  toLevels(plan).forEach((ids, i) => err(`  step ${i + 1}: ${ids.join(", ")}`));
+  err(toMermaid(plan));
+  out(JSON.stringify(plan, null, 2));
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const e = ensureWorkflowError(error);
+  err(`Error [${e.code}]: ${e.message}`);
+  process.exitCode = exitCodeFor(e);
+}

@@ -1,0 +1,92 @@
+import yargs from "yargs";
+import { z } from "zod";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import { LogLevel } from "../../utils/logger.js";
+
+/** The CLI's options after parsing, validated by zod. */
+export const CliOptions = z
+  .object({
+    goal: z.string().trim().min(1, "--goal needs some text").optional(),
+    plan: z.string().min(1).optional(),
+    example: z.string().optional(),
+    dryRun: z.boolean().default(false),
+    json: z.boolean().default(false),
+    quiet: z.boolean().default(false),
+    workspace: z.string().min(1).default("."),
+    concurrency: z.number().int("--concurrency must be a whole number").min(1, "--concurrency must be at least 1").max(1024).default(8),
+    var: z.array(z.string()).default([]),
+    planner: z.enum(["auto", "llm", "rules"]).default("auto"),
+    logLevel: z.enum(LogLevel).default("warn"),
+    runId: z.string().regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)").optional(),
+  })
+  .superRefine((o, ctx) => {
+    const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
+    if (sources !== 1) {
+      ctx.addIssue({ code: "custom", path: [], message: "give exactly one of --goal \"...\", --plan FILE or --example NAME" });
+    }
+  });
+export type CliOptions = z.infer<typeof CliOptions>;
+
+const EXAMPLES: [string, string][] = [
+  ['$0 --goal "Create output/hello.txt with \'Hello\'"', "Plan a goal offline and run it"],
+  ['$0 --goal "Fetch https://api.example.com/users and save to output/users.json" --json', "Print the result as one JSON object"],
+  ["$0 --plan plan.yaml --var user_id=3", "Run a plan file with a workflow variable"],
+  ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
+];
+
+/** Parse argv with yargs, then validate with zod; bad flags throw CONFIG_INVALID (exit 2). */
+export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
+  const raw = await yargs(argv)
+    .scriptName("node main.js")
+    .usage("$0 --goal \"...\" | --plan FILE | --example NAME [options]\n\nPlan a goal as a DAG of tasks and run it.")
+    .option("goal", { type: "string", describe: "A goal in plain words, planned then run" })
+    .option("plan", { type: "string", describe: "A plan file (JSON or YAML) to run as written" })
+    .option("example", { type: "string", describe: "A prebuilt example workflow (data_pipeline, api_orchestration, job_execution)" })
+    .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
+    .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
+    .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
+    .option("workspace", { type: "string", describe: "Folder that file paths are relative to", default: "." })
+    .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })
+    .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })
+    .option("planner", { choices: ["auto", "llm", "rules"], describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)", default: "auto" })
+    .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr", default: "warn" })
+    .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID)" })
+    .example(EXAMPLES)
+    .strictOptions()
+    .version(false)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run with --help for the options.`);
+    })
+    .parse();
+  if (raw.help) return "help";
+  const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String) });
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => i.message).join("; ");
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `${what}. Run with --help for the options.`);
+  }
+  return parsed.data;
+}
+
+/** `--var k=v` pairs as variables; values that parse as JSON (numbers, booleans, objects) keep that type. */
+export function parseVariables(pairs: readonly string[]): Record<string, unknown> {
+  const variables: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    const name = eq > 0 ? pair.slice(0, eq) : "";
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) {
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `--var "${pair}" is not name=value (names: letters, digits, _ and -).`);
+    }
+    const text = pair.slice(eq + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    Object.defineProperty(variables, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return variables;
+}

@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { ErrorCode, WorkflowError } from "../errors.js";
+
+/** Read a plan file (JSON, or YAML for .yaml/.yml); unreadable or malformed files are CONFIG_INVALID. */
+export function loadPlanFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot read the plan file "${file}": ${(err as Error).message}.`);
+  }
+  const yaml = /\.ya?ml$/i.test(file);
+  try {
+    return yaml ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    const kind = yaml ? "YAML" : "JSON";
+    throw new WorkflowError(
+      ErrorCode.PlanInvalid,
+      `The plan file "${file}" is not valid ${kind}: ${(err as Error).message}. Fix it (or use a .yaml name for YAML).`,
+    );
+  }
+}

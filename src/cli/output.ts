@@ -1,0 +1,77 @@
+import type { WorkflowEvent } from "../engine/events.js";
+import type { WorkflowResult } from "../engine/result.js";
+
+function excerpt(value: unknown, max = 80): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text === undefined) return "";
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** One plain line per event (no escape codes), for stderr while a run goes on. */
+export function formatEvent(e: WorkflowEvent): string | undefined {
+  const task = e.task_id ? `${e.task_id}${e.action_type ? ` (${e.action_type})` : ""}` : "";
+  switch (e.type) {
+    case "run_started":
+      return `run ${e.run_id} started`;
+    case "plan_ready":
+      return `plan ready: ${e.detail ?? ""}`;
+    case "task_started":
+      return `  started   ${task} attempt ${e.attempt ?? 1}`;
+    case "task_completed":
+      return `  completed ${task} in ${e.duration_ms ?? 0} ms`;
+    case "task_failed":
+      return `  failed    ${task} attempt ${e.attempt ?? 1}: ${e.error?.code} ${excerpt(e.error?.message, 160)}`;
+    case "task_retry":
+      return `  retry     ${task} in ${e.delay_ms ?? 0} ms`;
+    case "task_modified":
+      return `  modified  ${task}: ${e.detail ?? ""}`;
+    case "task_skipped":
+      return `  skipped   ${task}: ${e.detail ?? ""}`;
+    case "run_completed":
+      return `run ${e.run_id} ${e.status ?? "ended"}`;
+  }
+}
+
+/** A readable summary of a finished run (stdout). */
+export function formatSummary(r: WorkflowResult): string {
+  const m = r.metrics;
+  const lines = [
+    `Workflow ${r.workflow_id}: ${r.status}`,
+    r.goal ? `Goal: ${r.goal}` : undefined,
+    `Tasks: ${m.tasks_completed} completed, ${m.tasks_failed} failed, ${m.tasks_skipped} skipped of ${m.tasks_total}; retries ${m.retries}`,
+    `Time: ${m.wall_ms} ms wall, critical path ${m.critical_path_ms} ms, parallel speedup ${m.parallel_speedup}x` +
+      (m.llm_calls ? `; LLM calls ${m.llm_calls}, tokens ${m.llm_tokens}` : ""),
+    "",
+  ];
+  for (const t of r.tasks) {
+    const outcome =
+      t.status === "completed"
+        ? excerpt(t.result)
+        : t.status === "skipped"
+          ? (t.skip_reason ?? "")
+          : t.error
+            ? `${t.error.code}: ${excerpt(t.error.message, 200)}`
+            : "";
+    lines.push(`  ${t.status.padEnd(9)} ${t.id.padEnd(18)} ${t.action_type.padEnd(14)} ${outcome}`);
+  }
+  if (r.error && r.status === "failed") lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
+  return lines.filter((l) => l !== undefined).join("\n");
+}
+
+/** The `--json` form: the result with the fields the CLI documents. */
+export function toJsonOutput(r: WorkflowResult): Record<string, unknown> {
+  return {
+    workflow_id: r.workflow_id,
+    status: r.status,
+    ...(r.goal ? { goal: r.goal } : {}),
+    ...(r.planner ? { planner: r.planner } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    tasks: r.tasks,
+    metrics: r.metrics,
+  };
+}
+
+/** 0 completed; 1 failed or completed_with_errors. */
+export function exitCodeForStatus(status: WorkflowResult["status"]): number {
+  return status === "completed" ? 0 : 1;
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { FailureAdvisor } from "../../agents/failure-advisor.js";
+import type { Planner } from "../../agents/planner.js";
+import type { Logger } from "../../utils/logger.js";
+import type { EventListener } from "./events.js";
+
+export const PlannerKind = ["auto", "llm", "rules"] as const;
+export type PlannerKind = (typeof PlannerKind)[number];
+
+/** The plain, validated part of the engine's options. */
+export const EngineSettings = z.strictObject({
+  workspace: z.string().min(1).optional(),
+  stateDir: z.string().min(1).optional(),
+  concurrency: z.number().int().min(1, "concurrency must be at least 1").max(1024).default(8),
+  planner: z.enum(PlannerKind).default("auto"),
+  databaseUrl: z.string().min(1).optional(),
+  recursionLimit: z.number().int().min(25).default(1_000_000),
+});
+export type EngineSettings = z.input<typeof EngineSettings>;
+
+export interface EngineOptions extends Omit<EngineSettings, "planner"> {
+  /** "auto" (LLM when OPENAI_API_KEY is set, else rules), "llm", "rules", or your own Planner. */
+  planner?: PlannerKind | Planner;
+  /** The failure advisor; by default the LLM one when an LLM is configured, none otherwise. Pass null for none. */
+  advisor?: FailureAdvisor | null;
+  /** Environment to read OPENAI_* and DATABASE_URL from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Where checkpoints go; default: in memory. */
+  checkpointer?: BaseCheckpointSaver;
+  /** Called with every event of every run. */
+  onEvent?: EventListener;
+}
+
+export interface RunOptions {
+  workflowId?: string;
+  variables?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+}

@@ -1,0 +1,110 @@
+import type { SerializedError } from "../errors.js";
+import type { ActionType } from "../plan/schema.js";
+import { criticalPath } from "../scheduler/ready.js";
+import type { RunStatus, TaskState, TaskStatus } from "../state/task-state.js";
+import type { WorkflowStateValue } from "../state/workflow-state.js";
+
+export interface TaskReport {
+  id: string;
+  name?: string;
+  action_type: ActionType;
+  action_config: Record<string, unknown>;
+  dependencies: string[];
+  status: TaskStatus;
+  attempts: number;
+  result?: unknown;
+  error?: SerializedError;
+  skip_reason?: string;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms?: number;
+}
+
+export interface RunMetrics {
+  tasks_total: number;
+  tasks_completed: number;
+  tasks_failed: number;
+  tasks_skipped: number;
+  retries: number;
+  wall_ms: number;
+  /** Longest dependency chain, weighted by each task's measured time. */
+  critical_path_ms: number;
+  /** Sum of every attempt's time. */
+  task_time_ms: number;
+  /** task_time_ms / wall_ms: how much the DAG's parallelism bought. */
+  parallel_speedup: number;
+  llm_calls: number;
+  llm_tokens: number;
+}
+
+/** What `engine.run` returns and `--json` prints. */
+export interface WorkflowResult {
+  workflow_id: string;
+  status: RunStatus;
+  goal?: string;
+  planner?: string;
+  started_at: string;
+  finished_at?: string;
+  error?: SerializedError;
+  tasks: TaskReport[];
+  metrics: RunMetrics;
+}
+
+function report(t: TaskState): TaskReport {
+  const { id, name, action_type, action_config, dependencies, status, attempts } = t;
+  return {
+    id,
+    ...(name === undefined ? {} : { name }),
+    action_type,
+    action_config,
+    dependencies,
+    status,
+    attempts,
+    ...(t.result === undefined ? {} : { result: t.result }),
+    ...(t.error === undefined || status === "completed" ? {} : { error: t.error }),
+    ...(t.skip_reason === undefined ? {} : { skip_reason: t.skip_reason }),
+    ...(t.started_at === undefined ? {} : { started_at: t.started_at }),
+    ...(t.finished_at === undefined ? {} : { finished_at: t.finished_at }),
+    ...(t.duration_ms === undefined ? {} : { duration_ms: t.duration_ms }),
+  };
+}
+
+/** Figures about a finished run, derived from its state. */
+export function computeMetrics(state: WorkflowStateValue): RunMetrics {
+  const tasks = Object.values(state.tasks);
+  const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length;
+  const started = Date.parse(state.context.started_at);
+  const finished = state.context.finished_at ? Date.parse(state.context.finished_at) : Date.now();
+  const wall_ms = Math.max(0, finished - started);
+  const task_time_ms = tasks.reduce((sum, t) => sum + (t.total_ms ?? 0), 0);
+  const { llm_calls = 0, llm_prompt_tokens = 0, llm_completion_tokens = 0 } = state.context;
+  return {
+    tasks_total: tasks.length,
+    tasks_completed: count("completed"),
+    tasks_failed: count("failed"),
+    tasks_skipped: count("skipped"),
+    retries: state.history.filter((h) => h.event === "task_retry" || h.event === "task_modified").length,
+    wall_ms,
+    critical_path_ms: criticalPath(tasks, (t) => t.total_ms ?? 0),
+    task_time_ms,
+    parallel_speedup: wall_ms > 0 ? Math.round((task_time_ms / wall_ms) * 100) / 100 : 0,
+    llm_calls,
+    llm_tokens: llm_prompt_tokens + llm_completion_tokens,
+  };
+}
+
+/** The public result of a run, from its final state. */
+export function toResult(state: WorkflowStateValue): WorkflowResult {
+  const { context } = state;
+  return {
+    workflow_id: context.workflow_id,
+    status: context.status,
+    ...(context.goal === undefined ? {} : { goal: context.goal }),
+    ...(context.planner === undefined ? {} : { planner: context.planner }),
+    started_at: context.started_at,
+    ...(context.finished_at === undefined ? {} : { finished_at: context.finished_at }),
+    ...(context.error === undefined ? {} : { error: context.error }),
+    tasks: Object.values(state.tasks).map(report),
+    metrics: computeMetrics(state),
+  };
+}

@@ -1,0 +1,25 @@
+import type { FailureDecision, Advice } from "../policy/failure-policy.js";
+import type { ActionContext } from "../actions/types.js";
+import type { PlanResult } from "../../agents/planner.js";
+import type { SerializedError } from "../errors.js";
+import type { ActionType } from "../plan/schema.js";
+import type { RunRuntime } from "../engine/run-runtime.js";
+import type { TaskState } from "../state/task-state.js";
+
+export type { FailureDecision };
+
+/** What the graph's nodes need from the engine; nodes hold no other state. */
+export interface GraphDeps {
+  /** The live runtime of a run (created on first use, e.g. after a resume). */
+  runtime(runId: string): RunRuntime;
+  /** Plan a goal with the configured planner. */
+  planGoal(goal: string, variables: Record<string, unknown>, signal: AbortSignal): Promise<PlanResult>;
+  /** Ask the failure advisor, when one is configured; undefined otherwise or on any advisor error. */
+  advise(task: TaskState, error: SerializedError, signal: AbortSignal): Promise<(Advice & { llmCalls?: number }) | undefined>;
+  /** Run one action with a validated config. */
+  runAction(type: ActionType, config: unknown, ctx: ActionContext): Promise<unknown>;
+  /** Build the context an action runs with. */
+  actionContext(runId: string, task: TaskState, signal: AbortSignal): ActionContext;
+  now(): number;
+  random(): number;
+}

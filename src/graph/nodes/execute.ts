@@ -1,0 +1,92 @@
+import { CancelledError, ensureWorkflowError } from "../../errors.js";
+import { resolveTemplates } from "../../plan/template.js";
+import type { TaskOutcome, RunRuntime } from "../../engine/run-runtime.js";
+import { nextRetryAt } from "../../scheduler/ready.js";
+import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { GraphDeps } from "../graph-deps.js";
+
+function completedResults(tasks: Record<string, TaskState>): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const t of Object.values(tasks)) if (t.status === "completed") results[t.id] = t.result;
+  return results;
+}
+
+/** Start one attempt: references are resolved now, against the results of finished tasks. */
+function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task: TaskState): void {
+  rt.emit({ type: "task_started", task_id: task.id, action_type: task.action_type, attempt: task.attempts });
+  rt.launch(task.id, task.attempts, async (signal) => {
+    const config = resolveTemplates(task.action_config, {
+      results: completedResults(state.tasks),
+      variables: (state.memory.variables ?? {}) as Record<string, unknown>,
+      taskIds: new Set(Object.keys(state.tasks)),
+    });
+    return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, signal));
+  });
+}
+
+function applyOutcome(task: TaskState, outcome: TaskOutcome, rt: RunRuntime): { patch: TaskPatch; entry: HistoryEntry } {
+  const duration_ms = outcome.endedAt - outcome.startedAt;
+  const timing = {
+    finished_at: new Date(outcome.endedAt).toISOString(),
+    duration_ms,
+    total_ms: (task.total_ms ?? 0) + duration_ms,
+  };
+  const at = timing.finished_at;
+  const base = { task_id: task.id, action_type: task.action_type, attempt: outcome.attempt, duration_ms };
+  if (outcome.ok) {
+    rt.emit({ type: "task_completed", ...base });
+    return {
+      patch: { status: "completed", result: outcome.result, error: undefined, ...timing },
+      entry: { at, event: "task_completed", task_id: task.id, attempt: outcome.attempt },
+    };
+  }
+  const error = outcome.error ?? ensureWorkflowError(new Error("unknown failure")).toJSON();
+  rt.emit({ type: "task_failed", ...base, error });
+  return {
+    patch: { status: "failed", error, ...timing },
+    entry: { at, event: "task_failed", task_id: task.id, attempt: outcome.attempt, detail: `${error.code}: ${error.message}` },
+  };
+}
+
+/**
+ * `execute`: start every task `decide` marked running, then wait for the next task to end (or a
+ * retry to come due) and record each ended task at once, so a checkpoint holds it immediately.
+ */
+export function executeNode(deps: GraphDeps) {
+  return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
+    const rt = deps.runtime(state.context.workflow_id);
+    for (const task of Object.values(state.tasks)) {
+      // A running task with nothing in flight was just marked by decide, or was cut off by a crash.
+      if (task.status === "running" && !rt.hasStarted(task.id, task.attempts)) launch(deps, rt, state, task);
+    }
+    const outcomes = await rt.next(nextRetryAt(state.tasks));
+    if (outcomes.length === 0 && rt.signal.aborted) return cancelled(state, rt, deps.now());
+    const tasks: Record<string, TaskPatch> = {};
+    const history: HistoryEntry[] = [];
+    const failures: string[] = [];
+    for (const outcome of outcomes) {
+      const task = state.tasks[outcome.id];
+      if (!task || task.status !== "running" || task.attempts !== outcome.attempt) continue;
+      const { patch, entry } = applyOutcome(task, outcome, rt);
+      tasks[task.id] = patch;
+      history.push(entry);
+      if (!outcome.ok) failures.push(task.id);
+    }
+    return { tasks, history, ...(failures.length ? { pending_failures: [...state.pending_failures, ...failures] } : {}) };
+  };
+}
+
+/** The run was cancelled from outside while nothing was in flight: end it, skipping what never started. */
+function cancelled(state: WorkflowStateValue, rt: RunRuntime, now: number): WorkflowStateUpdate {
+  const reason = String(rt.signal.reason ?? "the run was cancelled");
+  const tasks: Record<string, TaskPatch> = {};
+  for (const t of Object.values(state.tasks)) {
+    if (t.status === "pending") tasks[t.id] = { status: "skipped", skip_reason: `run cancelled: ${reason}` };
+  }
+  return {
+    tasks,
+    context: { status: "failed", error: new CancelledError(reason).toJSON() },
+    history: [{ at: new Date(now).toISOString(), event: "task_cancelled", detail: reason }],
+  };
+}

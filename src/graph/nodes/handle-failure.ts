@@ -1,0 +1,77 @@
+import { CancelledError } from "../../errors.js";
+import { decideFailure, type FailureDecision, mergePatch, needsAdvice } from "../../policy/failure-policy.js";
+import { transitiveDependents } from "../../scheduler/ready.js";
+import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../../state/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { GraphDeps } from "../graph-deps.js";
+
+interface Outcome {
+  tasks: Record<string, TaskPatch>;
+  history: HistoryEntry[];
+  failedBy?: string;
+}
+
+function apply(deps: GraphDeps, state: WorkflowStateValue, task: TaskState, decision: FailureDecision, out: Outcome): void {
+  const now = deps.now();
+  const at = new Date(now).toISOString();
+  const rt = deps.runtime(state.context.workflow_id);
+  switch (decision.kind) {
+    case "retry":
+      out.tasks[task.id] = { status: "pending", retry_at: now + decision.delayMs };
+      out.history.push({ at, event: "task_retry", task_id: task.id, attempt: task.attempts, detail: `in ${decision.delayMs} ms: ${decision.reason}` });
+      rt.emit({ type: "task_retry", task_id: task.id, attempt: task.attempts, delay_ms: decision.delayMs, detail: decision.reason });
+      return;
+    case "modify":
+      out.tasks[task.id] = { status: "pending", modified: true, action_config: mergePatch(task.action_config, decision.patch) };
+      out.history.push({ at, event: "task_modified", task_id: task.id, attempt: task.attempts, detail: `patch ${JSON.stringify(decision.patch)}: ${decision.reason}` });
+      rt.emit({ type: "task_modified", task_id: task.id, attempt: task.attempts, detail: decision.reason });
+      return;
+    case "skip":
+      skip(state, task.id, `skipped after failing (${decision.reason})`, out, at, rt);
+      for (const id of transitiveDependents(state.tasks, task.id)) {
+        if (state.tasks[id]?.status === "pending") skip(state, id, `dependency "${task.id}" was skipped`, out, at, rt);
+      }
+      return;
+    case "fail":
+      out.failedBy ??= task.id;
+      out.history.push({ at, event: "task_failed", task_id: task.id, attempt: task.attempts, detail: `fails the workflow: ${decision.reason}` });
+      return;
+  }
+}
+
+function skip(state: WorkflowStateValue, id: string, reason: string, out: Outcome, at: string, rt: ReturnType<GraphDeps["runtime"]>): void {
+  out.tasks[id] = { status: "skipped", skip_reason: reason };
+  out.history.push({ at, event: "task_skipped", task_id: id, detail: reason });
+  rt.emit({ type: "task_skipped", task_id: id, action_type: state.tasks[id]?.action_type, detail: reason });
+}
+
+/** End the run: cancel what is in flight through its AbortSignal, skip what never started. */
+function failRun(deps: GraphDeps, state: WorkflowStateValue, failedBy: string, out: Outcome): Partial<RunContext> {
+  const reason = `workflow failed: task "${failedBy}" failed`;
+  deps.runtime(state.context.workflow_id).cancel(reason);
+  for (const t of Object.values(state.tasks)) {
+    if (out.tasks[t.id]) continue;
+    if (t.status === "running") out.tasks[t.id] = { status: "failed", error: new CancelledError(`cancelled: ${reason}`).toJSON() };
+    if (t.status === "pending") out.tasks[t.id] = { status: "skipped", skip_reason: reason };
+  }
+  return { status: "failed", error: state.tasks[failedBy]?.error };
+}
+
+/** `handle_failure`: for each failed attempt choose retry, modify, skip or fail (src/policy/failure-policy.ts). */
+export function handleFailureNode(deps: GraphDeps) {
+  return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
+    const out: Outcome = { tasks: {}, history: [] };
+    const rt = deps.runtime(state.context.workflow_id);
+    let llmCalls = 0;
+    for (const id of state.pending_failures) {
+      const task = state.tasks[id];
+      if (!task?.error || task.status !== "failed") continue;
+      const advice = needsAdvice(task, task.error) ? await deps.advise(task, task.error, rt.signal) : undefined;
+      llmCalls += advice?.llmCalls ?? 0;
+      apply(deps, state, task, decideFailure(task, task.error, advice, deps.random), out);
+    }
+    const context: Partial<RunContext> = out.failedBy ? failRun(deps, state, out.failedBy, out) : {};
+    if (llmCalls) context.llm_calls = (state.context.llm_calls ?? 0) + llmCalls;
+    return { tasks: out.tasks, history: out.history, pending_failures: [], context };
+  };
+}

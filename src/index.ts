@@ -1,0 +1,20 @@
+export { WorkflowEngine } from "./engine/workflow-engine.js";
+export type { EngineOptions, RunOptions, PlannerKind } from "./engine/engine-options.js";
+export type { WorkflowEvent, WorkflowEventType, EventListener } from "./engine/events.js";
+export { computeMetrics, type RunMetrics, type TaskReport, type WorkflowResult } from "./engine/result.js";
+export {
+  ErrorCode,
+  WorkflowError,
+  PlanValidationError,
+  GoalNotUnderstoodError,
+  CancelledError,
+  ensureWorkflowError,
+  type SerializedError,
+} from "./errors.js";
+export { ActionType, PlanSchema, TaskSpec, type Plan, type PlanInput } from "./plan/schema.js";
+export { validatePlan, findCycle } from "./plan/validate.js";
+export { resolveTemplates, findReferences } from "./plan/template.js";
+export { toMermaid } from "./plan/plan-graph.js";
+export { buildGraph } from "./graph/build-graph.js";
+export type { TaskState, TaskStatus, RunStatus } from "./state/task-state.js";
+export type { Planner, PlanResult, PlanRequest, LlmUsage } from "../agents/planner.js";

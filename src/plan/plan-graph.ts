@@ -1,0 +1,42 @@
+import type { TaskStatus } from "../state/task-state.js";
+import type { Plan } from "./schema.js";
+
+const STATUS_CLASS: Record<TaskStatus, string> = {
+  pending: "fill:#eeeeee,stroke:#999999",
+  running: "fill:#fff3b0,stroke:#c9a400",
+  completed: "fill:#c8f7c5,stroke:#2e8b57",
+  failed: "fill:#f7c5c5,stroke:#b22222",
+  skipped: "fill:#dddddd,stroke:#777777,stroke-dasharray:4",
+};
+
+function label(text: string): string {
+  return text.replace(/["<>]/g, "'");
+}
+
+/** The plan's DAG as a Mermaid flowchart; statuses (when given) colour the nodes. */
+export function toMermaid(plan: Pick<Plan, "tasks">, statuses: Record<string, TaskStatus> = {}): string {
+  const lines = ["flowchart TD"];
+  for (const t of plan.tasks) lines.push(`  ${t.id}["${label(t.name ?? t.id)}<br/>${t.action_type}"]`);
+  for (const t of plan.tasks) for (const d of t.dependencies) lines.push(`  ${d} --> ${t.id}`);
+  const used = new Set(Object.values(statuses));
+  for (const s of used) lines.push(`  classDef ${s} ${STATUS_CLASS[s]}`);
+  for (const [id, s] of Object.entries(statuses)) lines.push(`  class ${id} ${s}`);
+  return lines.join("\n");
+}
+
+/** The plan as levels of tasks that can run together, one line per level. */
+export function toLevels(plan: Pick<Plan, "tasks">): string[][] {
+  const level = new Map<string, number>();
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const depth = (id: string): number => {
+    const known = level.get(id);
+    if (known !== undefined) return known;
+    const deps = byId.get(id)?.dependencies ?? [];
+    const d = deps.length ? Math.max(...deps.map(depth)) + 1 : 0;
+    level.set(id, d);
+    return d;
+  };
+  const levels: string[][] = [];
+  for (const t of plan.tasks) (levels[depth(t.id)] ??= []).push(t.id);
+  return levels;
+}

@@ -1,0 +1,85 @@
+import type { TaskState } from "../state/task-state.js";
+
+/**
+ * Tasks that may start now: pending, every dependency completed, retry time reached. At most
+ * `concurrency - running` are returned, in plan order so runs are reproducible.
+ */
+export function selectReady(tasks: Readonly<Record<string, TaskState>>, concurrency: number, now: number): string[] {
+  const all = Object.values(tasks);
+  const running = all.filter((t) => t.status === "running").length;
+  const room = Math.max(0, concurrency - running);
+  const ready: string[] = [];
+  for (const t of all) {
+    if (ready.length >= room) break;
+    if (t.status !== "pending") continue;
+    if (t.retry_at !== undefined && t.retry_at > now) continue;
+    if (t.dependencies.every((d) => tasks[d]?.status === "completed")) ready.push(t.id);
+  }
+  return ready;
+}
+
+/** Pending tasks that can never start because a dependency ended without completing. */
+export function selectBlocked(tasks: Readonly<Record<string, TaskState>>): { id: string; blocker: string }[] {
+  const blocked: { id: string; blocker: string }[] = [];
+  for (const t of Object.values(tasks)) {
+    if (t.status !== "pending") continue;
+    const blocker = t.dependencies.find((d) => {
+      const s = tasks[d]?.status;
+      return s === "failed" || s === "skipped";
+    });
+    if (blocker !== undefined) blocked.push({ id: t.id, blocker });
+  }
+  return blocked;
+}
+
+/** Every task that depends on `id`, directly or through others. */
+export function transitiveDependents(tasks: Readonly<Record<string, Pick<TaskState, "id" | "dependencies">>>, id: string): string[] {
+  const dependents = new Map<string, string[]>();
+  for (const t of Object.values(tasks)) {
+    for (const d of t.dependencies) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
+  }
+  const seen = new Set<string>();
+  const queue = [id];
+  while (queue.length) {
+    for (const next of dependents.get(queue.shift() as string) ?? []) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push(next);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** Earliest pending retry time, if any task is waiting for one. */
+export function nextRetryAt(tasks: Readonly<Record<string, TaskState>>): number | undefined {
+  let earliest: number | undefined;
+  for (const t of Object.values(tasks)) {
+    if (t.status === "pending" && t.retry_at !== undefined && (earliest === undefined || t.retry_at < earliest)) {
+      earliest = t.retry_at;
+    }
+  }
+  return earliest;
+}
+
+/** Length of the longest dependency chain, weighting each task by `weight(task)` (e.g. its duration). */
+export function criticalPath<T extends Pick<TaskState, "id" | "dependencies">>(
+  tasks: readonly T[],
+  weight: (task: T) => number,
+): number {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const memo = new Map<string, number>();
+  const finish = (t: T): number => {
+    const known = memo.get(t.id);
+    if (known !== undefined) return known;
+    let start = 0;
+    for (const d of t.dependencies) {
+      const dep = byId.get(d);
+      if (dep) start = Math.max(start, finish(dep));
+    }
+    const value = start + weight(t);
+    memo.set(t.id, value);
+    return value;
+  };
+  return tasks.reduce((max, t) => Math.max(max, finish(t)), 0);
+}
