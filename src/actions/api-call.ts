@@ -111,6 +111,17 @@ function toResult(response: AxiosResponse<string>, target: Target): ApiCallResul
   const text = typeof response.data === "string" ? response.data : "";
   const { status } = response;
   if (status >= 200 && status < 400) return { status, headers, data: parseBody(text, headers["content-type"]) };
+  throw statusError(response, target, text, headers);
+}
+
+/** 429 and 5xx are retryable (after `Retry-After` when given); other 4xx are not. */
+function statusError(
+  response: AxiosResponse<string>,
+  target: Target,
+  text: string,
+  headers: Record<string, string>,
+): WorkflowError {
+  const { status, statusText } = response;
   const retryable = status === 429 || status >= 500;
   const excerpt = bodyExcerpt(text);
   const advice = retryable
@@ -118,25 +129,17 @@ function toResult(response: AxiosResponse<string>, target: Target): ApiCallResul
     : status === 401 || status === 403
       ? "Check the credentials (Authorization or API key headers)."
       : "Check the URL, method, parameters and body; retrying the same request will not help.";
-  return throwStatus(status, retryable, {
-    message:
-      `${target.method} ${target.url} answered ${status}${response.statusText ? ` ${response.statusText}` : ""}` +
+  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
+  return new WorkflowError(
+    ErrorCode.HttpStatus,
+    `${target.method} ${target.url} answered ${status}${statusText ? ` ${statusText}` : ""}` +
       `${excerpt ? `: ${excerpt}` : ""}. ${advice}`,
-    retryAfterMs: retryable ? parseRetryAfter(headers["retry-after"]) : undefined,
-    details: { ...target, status, body_excerpt: excerpt },
-  });
-}
-
-function throwStatus(
-  status: number,
-  retryable: boolean,
-  e: { message: string; retryAfterMs: number | undefined; details: Record<string, unknown> },
-): never {
-  throw new WorkflowError(ErrorCode.HttpStatus, e.message, {
-    retryable,
-    ...(e.retryAfterMs === undefined ? {} : { retryAfterMs: e.retryAfterMs }),
-    details: { ...e.details, status },
-  });
+    {
+      retryable,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      details: { ...target, status, body_excerpt: excerpt },
+    },
+  );
 }
 
 /** Classify a request that produced no response: cancelled, timed out, or a network failure. */

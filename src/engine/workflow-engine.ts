@@ -86,7 +86,7 @@ export class WorkflowEngine {
       const final = (await this.graph.invoke(
         {
           context: { workflow_id: workflowId, status: "planning", started_at: new Date().toISOString(), concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) },
-          plan,
+          workflow_plan: plan,
           memory: { variables },
         },
         { configurable: { thread_id: workflowId }, recursionLimit: this.settings.recursionLimit },

@@ -22,7 +22,7 @@ export const WorkflowState = Annotation.Root({
     default: () => ({ workflow_id: "", status: "planning", started_at: "", concurrency: 8 }),
   }),
   /** The validated plan, as it was when the run started. */
-  plan: Annotation<Plan | null>({ reducer: (_a, b) => b, default: () => null }),
+  workflow_plan: Annotation<Plan | null>({ reducer: (_a, b) => b, default: () => null }),
   tasks: Annotation<Record<string, TaskState>, Record<string, TaskPatch>>({
     reducer: mergeTasks,
     default: () => ({}),

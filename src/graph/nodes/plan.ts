@@ -11,7 +11,7 @@ export function planNode(deps: GraphDeps) {
     const { context } = state;
     const rt = deps.runtime(context.workflow_id);
     const variables = (state.memory.variables ?? {}) as Record<string, unknown>;
-    let plan = state.plan;
+    let plan = state.workflow_plan;
     let planner: "llm" | "rules" | "provided" = "provided";
     const usage: Partial<typeof context> = {};
     if (plan === null) {
@@ -28,7 +28,7 @@ export function planNode(deps: GraphDeps) {
     for (const spec of plan.tasks) tasks[spec.id] = { ...spec, status: "pending", attempts: 0 };
     rt.emit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
     return {
-      plan,
+      workflow_plan: plan,
       tasks,
       context: { status: "running", planner, ...usage },
       history: [{ at: new Date(deps.now()).toISOString(), event: "planned", detail: `${plan.tasks.length} tasks by ${planner}` }],

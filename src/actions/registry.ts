@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import type { ActionType } from "../plan/schema.js";
+import { apiCall } from "./api-call.js";
+import { dbQuery } from "./db-query.js";
+import { fileOperation } from "./file-operation.js";
+import type { ActionHandler } from "./handler.js";
+import { transformData } from "./transform-data.js";
+import type { ActionContext } from "./types.js";
+import { wait } from "./wait.js";
+
+/** Every action type's handler; a type without one is a compile error. */
+export const actions = {
+  api_call: apiCall,
+  db_query: dbQuery,
+  file_operation: fileOperation,
+  transform_data: transformData,
+  wait,
+} satisfies { [K in ActionType]: ActionHandler };
+
+/** Validate `rawConfig` (already templated) against the action's schema, then run the action. */
+export async function runAction(type: ActionType, rawConfig: unknown, ctx: ActionContext): Promise<unknown> {
+  const handler: ActionHandler = actions[type];
+  const parsed = handler.schema.safeParse(rawConfig);
+  if (!parsed.success) throw configInvalid(type, parsed.error);
+  return handler.run(parsed.data, ctx);
+}
+
+function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(config)",
+    message: issue.message,
+  }));
+  const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
+  return new WorkflowError(
+    ErrorCode.ActionConfigInvalid,
+    `The ${type} action config is invalid:\n${lines.join("\n")}\nFix these fields in the task's action_config.`,
+    { retryable: false, details: { action_type: type, issues } },
+  );
+}
