@@ -28,7 +28,7 @@ export async function runAction(type: ActionType, rawConfig: unknown, ctx: Actio
 
 function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
   const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(config)",
+    path: formatPath(issue.path),
     message: issue.message,
   }));
   const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
@@ -37,4 +37,14 @@ function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
     `The ${type} action config is invalid:\n${lines.join("\n")}\nFix these fields in the task's action_config.`,
     { retryable: false, details: { action_type: type, issues } },
   );
+}
+
+/** `operations[0].field` style, as in plan validation messages. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out || "(config)";
 }
