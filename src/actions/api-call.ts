@@ -124,12 +124,13 @@ function statusError(
   const { status, statusText } = response;
   const retryable = status === 429 || status >= 500;
   const excerpt = bodyExcerpt(text);
+  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
+  const after = retryAfterMs === undefined ? "" : ` after ${retryAfterMs / 1000} s (Retry-After)`;
   const advice = retryable
-    ? "The server is overloaded or failing; the request will be retried if the task's retry policy allows."
+    ? `The server is overloaded or failing; the request will be retried${after} if the task's retry policy allows.`
     : status === 401 || status === 403
       ? "Check the credentials (Authorization or API key headers)."
       : "Check the URL, method, parameters and body; retrying the same request will not help.";
-  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
   return new WorkflowError(
     ErrorCode.HttpStatus,
     `${target.method} ${target.url} answered ${status}${statusText ? ` ${statusText}` : ""}` +

@@ -19,8 +19,8 @@ export const fileOperation = {
   schema: FileOperationConfig,
   async run(config, ctx): Promise<FileOperationResult> {
     if (ctx.signal.aborted) throw new CancelledError("file_operation was cancelled");
-    const target = await resolveInWorkspace(ctx.workspace, config.path);
     try {
+      const target = await resolveInWorkspace(ctx.workspace, config.path);
       switch (config.operation) {
         case "read":
           return { path: target.relative, content: await readContent(target, config.encoding) };
@@ -36,7 +36,7 @@ export const fileOperation = {
           return { path: target.relative, exists: await exists(target.real) };
       }
     } catch (err) {
-      throw toFileError(err, config.operation, target.relative, ctx.workspace);
+      throw toFileError(err, config.operation, config.path, ctx.workspace);
     }
   },
 } satisfies ActionHandler<typeof FileOperationConfig, FileOperationResult>;

@@ -5,17 +5,24 @@ import type { TransformOperation } from "./transform-data.schema.js";
 type Filter = Extract<TransformOperation, { op: "filter" }>;
 
 /**
- * Helpers every compiled expression starts with. `$list` turns a value into an array (nothing and
- * null give []); `$has` is membership with JSONata's deep `=`; `$rank` orders numbers, then strings,
- * then everything else (kept in input order, since `$sort` is stable); `$onEach` applies to every item
- * of an array, or to the value itself. Array results are always built with `[...]` because JSONata
- * collapses a one-item sequence into the item.
+ * Helpers every compiled expression starts with. JSONata collapses a one-item sequence into the
+ * item, and `[...]` flattens an array item into its elements, so list operations run on wrapped
+ * items (`{"v": item}`, never collapsed or flattened) and `$unwrap` rebuilds a real array: always an
+ * array, possibly empty, even of one item that is itself an array.
+ * `$list` makes a value a list (nothing and null give []); `$has` is membership with JSONata's deep
+ * `=`; `$rank` orders numbers, then strings, then the rest (kept in input order: `$sort` is stable);
+ * `$onEach` applies `$f` to every item of an array, or to the value itself.
  */
 const PRELUDE = [
   `$list := function($x){ $type($x) = "array" ? $x : ($exists($x) and $type($x) != "null" ? [$x] : []) }`,
+  `$wrap := function($x){ [$map($list($x), function($v){ {"v": $v} })] }`,
+  `$unwrap := function($ws){ $count($ws) = 1 ` +
+    `? ($v := $lookup($ws[0], "v"); $type($v) = "array" ? [[$v]] : [$v]) ` +
+    `: [$map($ws, function($w){ $lookup($w, "v") })] }`,
   `$has := function($xs, $x){ $count($filter($xs, function($e){ $e = $x })) > 0 }`,
   `$rank := function($v){ $type($v) = "number" ? 0 : ($type($v) = "string" ? 1 : 2) }`,
-  `$onEach := function($x, $f){ $type($x) = "array" ? [$map($x, $f)] : $f($x) }`,
+  `$onEach := function($x, $f){ $type($x) = "array" ` +
+    `? $unwrap([$map($wrap($x), function($w){ {"v": $f($lookup($w, "v"))} })]) : $f($x) }`,
 ];
 
 /** Compile shorthand operations into one JSONata expression applied to the input (`$`), in order. */
@@ -28,7 +35,7 @@ export function compileOperations(ops: readonly TransformOperation[]): string {
 function compileOperation(op: TransformOperation, v: string, index: number): string {
   switch (op.op) {
     case "filter":
-      return `[$filter($list(${v}), function($it){ ${compilePredicate(op, index)} })]`;
+      return `$unwrap([$filter($wrap(${v}), function($w){ ($it := $lookup($w, "v"); ${compilePredicate(op, index)}) })])`;
     case "rename":
       return compileRename(op.fields, v);
     case "map":
@@ -40,7 +47,7 @@ function compileOperation(op: TransformOperation, v: string, index: number): str
     case "sort":
       return compileSort(op.by, op.order, v);
     case "limit":
-      return `[$filter($list(${v}), function($x, $i){ $i < ${op.count} })]`;
+      return `$unwrap([$filter($wrap(${v}), function($w, $i){ $i < ${op.count} })])`;
     case "count":
       return `($type(${v}) = "array" ? $count(${v}) : ($exists(${v}) and $type(${v}) != "null" ? 1 : 0))`;
     case "merge":
@@ -105,9 +112,10 @@ function compileMap(fields: Record<string, string>, v: string, index: number): s
 function compileSort(by: string, order: "asc" | "desc", v: string): string {
   const cmp = order === "asc" ? ">" : "<";
   const body =
-    `($a := ${field("$l", by)}; $b := ${field("$r", by)}; $ra := $rank($a); $rb := $rank($b); ` +
+    `($lv := $lookup($l, "v"); $rv := $lookup($r, "v"); $a := ${field("$lv", by)}; $b := ${field("$rv", by)}; ` +
+    `$ra := $rank($a); $rb := $rank($b); ` +
     `$ra != $rb ? $ra > $rb : ($ra = 2 ? false : $a ${cmp} $b))`;
-  return `[$sort($list(${v}), function($l, $r){ ${body} })]`;
+  return `$unwrap($sort($wrap(${v}), function($l, $r){ ${body} }))`;
 }
 
 /** Array of arrays → concatenated; array of objects → one object; anything else unchanged. */

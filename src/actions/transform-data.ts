@@ -12,11 +12,11 @@ export const transformData = {
     throwIfAborted(ctx.signal);
     let data: unknown = config.input;
     if (config.operations !== undefined && config.operations.length > 0) {
-      data = await evaluate(compileOperations(config.operations), data);
+      data = await evaluateExpression(compileOperations(config.operations), data);
       throwIfAborted(ctx.signal);
     }
     if (config.expression !== undefined) {
-      data = await evaluate(config.expression, data);
+      data = await evaluateExpression(config.expression, data);
       throwIfAborted(ctx.signal);
     }
     return { data: toPlain(data) };
@@ -24,7 +24,7 @@ export const transformData = {
 } satisfies ActionHandler<typeof TransformDataConfig, TransformDataResult>;
 
 /** Evaluate a JSONata expression; parse and evaluation errors become TRANSFORM_ERROR naming the expression. */
-export async function evaluate(expression: string, input: unknown): Promise<unknown> {
+export async function evaluateExpression(expression: string, input: unknown): Promise<unknown> {
   try {
     return await jsonata(expression).evaluate(input);
   } catch (err) {

@@ -23,7 +23,14 @@ export async function resolveInWorkspace(workspace: string, relPath: string): Pr
   if (path.isAbsolute(relPath) || path.win32.isAbsolute(relPath)) {
     throw outside(relPath, workspace, "it is absolute; give a path relative to the workspace");
   }
-  const root = await realpath(workspace);
+  const root = await realpath(workspace).catch((err: unknown) => {
+    throw new WorkflowError(
+      ErrorCode.FileError,
+      `The workspace ${workspace} cannot be used (${err instanceof Error ? err.message : String(err)}). ` +
+        "Create it, or choose another workspace folder.",
+      { retryable: false, cause: err, details: { workspace } },
+    );
+  });
   const absolute = path.resolve(root, relPath);
   if (!isInside(root, absolute)) throw outside(relPath, workspace, `it resolves to ${absolute}`);
   const real = await realpathLoose(absolute, 0);

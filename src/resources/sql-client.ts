@@ -17,6 +17,8 @@ export interface SqlClientOptions {
 const POOL_MAX = 8;
 /** After a cancel request, how long to wait for the query to end before dropping the connection. */
 const CANCEL_GRACE_MS = 5_000;
+/** A database that does not accept a connection in this time counts as down (a retryable DB_ERROR). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Open the engine's SQL client: a `pg` pool for `databaseUrl`, else PGlite under the state folder. */
 export async function createSqlClient(options: SqlClientOptions): Promise<SqlClient> {
@@ -32,7 +34,8 @@ export async function createSqlClient(options: SqlClientOptions): Promise<SqlCli
  * query, and the connection goes back to the pool when the query ends (or is dropped after a grace).
  */
 function postgresClient(connectionString: string, logger: Logger): SqlClient {
-  const pool = new pg.Pool({ connectionString, max: POOL_MAX });
+  const pool = new pg.Pool({ connectionString, max: POOL_MAX, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  let ended: Promise<void> | undefined;
   pool.on("error", (err) => logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
   return {
     kind: "postgres",
@@ -40,25 +43,28 @@ function postgresClient(connectionString: string, logger: Logger): SqlClient {
       const client = await abortable(pool.connect(), signal, (late) => late.release());
       const config = { text, values: [...params], queryMode: "extended" } as pg.QueryConfig;
       const running = client.query(config);
-      let settled = false;
+      // Released exactly once: when the query ends, or dropped if a cancel does not end it in time.
+      let released = false;
+      const release = (destroy: boolean) => {
+        if (released) return;
+        released = true;
+        client.release(destroy);
+      };
       running.then(
-        () => {
-          settled = true;
-          client.release();
-        },
-        (err: unknown) => {
-          settled = true;
-          client.release(isConnectionLost(err));
-        },
+        () => release(false),
+        (err: unknown) => release(isConnectionLost(err)),
       );
       const onAbort = () => {
         cancelBackend(connectionString, client, logger);
-        setTimeout(() => !settled && client.release(true), CANCEL_GRACE_MS).unref();
+        setTimeout(() => release(true), CANCEL_GRACE_MS).unref();
       };
       const result = await abortable(running, signal, () => undefined, onAbort);
       return { rows: result.rows as unknown[], rowCount: result.rowCount ?? result.rows.length };
     },
-    close: () => pool.end(),
+    close: () => {
+      ended ??= pool.end();
+      return ended;
+    },
   };
 }
 
