@@ -1,24 +1,27 @@
-import { GENERIC_WORDS, SELECTING_WORDS, STRUCTURAL_WORDS } from "./vocabulary.js";
+import { GENERIC_WORDS, STRUCTURAL_WORDS } from "./vocabulary.js";
 
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** How often a word, or its singular/plural, stands in the goal ("user" matches "/users"). */
 function occurrences(goal: string, word: string): number {
-  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return goal.match(new RegExp(`(?<![\\w])${escaped}(?![\\w])`, "g"))?.length ?? 0;
+  const stem = word.length > 3 && word.endsWith("s") ? word.slice(0, -1) : word;
+  const re = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegex(stem)}(?:e?s)?(?![\\p{L}\\p{N}_])`, "gu");
+  return goal.match(re)?.length ?? 0;
 }
 
-/** Whether one word of a noun phrase only describes the data ("results", "weather") rather than asking for more. */
+/** Whether one word of a noun phrase only names data already in the goal. */
 function isDescriptive(word: string, goal: string): boolean {
   if (GENERIC_WORDS.has(word) || word === "and") return true;
   if (STRUCTURAL_WORDS.has(word) || /^\d/.test(word)) return false;
-  // a word said elsewhere in the goal ("the active users" after "where active is true") restates it
-  if (occurrences(goal, word) >= 2) return true;
-  // selecting adjectives, superlatives and participles ("latest", "approved") ask for more
-  return !SELECTING_WORDS.has(word) && !/(?:est|ed)$/.test(word);
+  // a word said elsewhere ("the users" of /users, "the active users" after "where active is true")
+  // restates what the goal already asks for; any other word might ask for something the plan would not do
+  return occurrences(goal, word) >= 2;
 }
 
 /**
- * Whether a noun phrase names data without asking for anything: "it", "them", "the results",
- * "the users", "the active users" (only when "active" is said elsewhere in the goal). A phrase
- * that might ask for an operation the plan would not do ("the latest posts") is refused.
+ * Whether a noun phrase names data without asking for anything more: "it", "them", "the results",
+ * "the users" (of /users), "the active users" (only when "active" is said elsewhere in the goal).
+ * "the latest posts" or "the names" (when nothing else mentions them) is refused, never ignored.
  */
 export function isDataPhrase(text: string, goal: string): boolean {
   const t = text.trim().toLowerCase();

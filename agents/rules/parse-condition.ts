@@ -33,12 +33,12 @@ const SYMBOLS: readonly [string, Operator][] = [
   ["≥", ">="], ["≤", "<="], ["≠", "!="], ["=", "=="], [">", ">"], ["<", "<"], [":", "=="],
 ];
 
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const WORD_OPS = [...PHRASES].sort((a, b) => b[0].length - a[0].length);
 const OPERATOR_OF = new Map<string, Operator>([...PHRASES, ...SYMBOLS]);
 const FIELD = `((?:the\\s+)?(?:field\\s+)?(?:${IDENT}|\\uE000.\\uE001)(?:\\s+field)?)`;
 const BINARY = new RegExp(
-  `^${FIELD}(?:\\s+(${WORD_OPS.map(([p]) => escape(p).replace(/ /g, "\\s+")).join("|")})\\s+|\\s*(${SYMBOLS.map(([s]) => escape(s)).join("|")})\\s*)(.+)$`,
+  `^${FIELD}(?:\\s+(${WORD_OPS.map(([p]) => escapeRegex(p).replace(/ /g, "\\s+")).join("|")})\\s+|\\s*(${SYMBOLS.map(([s]) => escapeRegex(s)).join("|")})\\s*)(.+)$`,
   "i",
 );
 const UNARY_EXISTS = new RegExp(`^${FIELD}\\s+(?:exists|is\\s+(?:present|set|defined))$`, "i");
@@ -83,7 +83,7 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
   }
   if (operator === "==" && /\s+or\s+/i.test(raw)) {
     const list = listValue(raw, masked);
-    return "reason" in list ? list : filter(field, "in", list.value);
+    if ("value" in list) return filter(field, "in", list.value);
   }
   if (/\s+or\s+/i.test(raw)) return { reason: `"or" between conditions is not supported ("${text}")` };
   const value = parseValue(raw, masked, NUMERIC.has(operator));
@@ -140,9 +140,9 @@ function extendList(previous: Filter | undefined, part: string, masked: Masked):
 /** Conditions joined by "and"/"," (all must hold). Ranges ("between 5 and 10") stay whole. */
 export function parseConditions(text: string, masked: Masked): Conditions {
   const parts = text
-    .replace(/\bbetween\s+(\S+)\s+and\s+(\S+)/gi, "between $1 \u0002 $2")
+    .replace(/\bbetween\s+(\S+)\s+and\s+(\S+)/gi, "between $1 \uE002 $2")
     .split(/\s*,\s*(?:and\s+|or\s+)?|\s+and\s+/i)
-    .map((p) => p.replace(/\u0002/g, "and"));
+    .map((p) => p.replace(/\uE002/g, "and"));
   const ops: Filter[] = [];
   for (const part of parts) {
     const range = between(part, masked);

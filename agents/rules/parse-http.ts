@@ -1,6 +1,7 @@
 import { isDataPhrase } from "./data-phrase.js";
 import { extractModifiers, type HttpModifiers } from "./http-modifiers.js";
 import { type Masked, PH, tokenOf } from "./mask.js";
+import { parsePath, stripFileWords } from "./paths.js";
 import type { BodySource, ClauseContext, Method, ParseOutcome, Step } from "./steps.js";
 import { NUM, parseCount } from "./values.js";
 
@@ -50,11 +51,12 @@ const JOIN = /^(?:,\s*(?:and\s+)?(?:also\s+)?|and\s+(?:also\s+)?|&\s*|plus\s+|as
 const QUANTIFIER = new RegExp(`^(?:all\\s+(?:of\\s+)?)?(?:the\\s+)?(first|top)\\s+(${NUM})\\b\\s*`, "i");
 const PREPOSITION =
   /^(.*?)\s*\b(?:from|at|of|on|in|via|using|against|to)\s+(?:the\s+)?(?:(?:urls?|endpoints?|api|address|page|resource|site|server|service)\s+)?$/i;
+const COUNT_OF = /^(?:the\s+)?(?:total\s+)?(?:number|count|amount|total)\s+of\s+/i;
 const BARE = /^(.*?)\s*(?:the\s+)?(?:(?:urls?|endpoints?|api|address|page|resource)\s*)?$/i;
 
 /** The words before one URL: "the users from", ", and the posts at". Returns the "first N" asked for. */
-function segmentBefore(seg: string, first: boolean, goal: string): { ok: boolean; limit?: number } {
-  let s = seg.trim();
+function segmentBefore(seg: string, first: boolean, goal: string): { ok: boolean; limit?: number; count?: boolean } {
+  let s = seg.trimStart();
   if (!first) {
     const j = JOIN.exec(s);
     if (!j) return { ok: false };
@@ -66,27 +68,38 @@ function segmentBefore(seg: string, first: boolean, goal: string): { ok: boolean
     limit = parseCount(q[2] ?? "");
     s = s.slice(q[0].length);
   }
-  const phrase = (PREPOSITION.exec(s) ?? BARE.exec(s))?.[1];
+  let phrase = (PREPOSITION.exec(s) ?? BARE.exec(s))?.[1];
+  // "the number of posts at URL" asks for a count, not the posts
+  const count = first && phrase !== undefined ? COUNT_OF.exec(phrase) : null;
+  if (count) phrase = phrase?.slice(count[0].length);
   if (phrase === undefined || !isDataPhrase(phrase, goal)) return { ok: false };
-  return limit === undefined ? { ok: true } : { ok: true, limit };
+  return { ok: true, ...(limit === undefined ? {} : { limit }), ...(count ? { count: true } : {}) };
 }
 
 /** The URLs of a clause once the verb and options are gone, or undefined when other words remain. */
-function urlList(rest: string, ctx: ClauseContext, fileVerb: boolean): { urls: string[]; limit?: number } | undefined {
+interface UrlList {
+  urls: string[];
+  limit?: number;
+  count?: boolean;
+}
+
+function urlList(rest: string, ctx: ClauseContext, fileVerb: boolean): UrlList | undefined {
   const phs = [...rest.matchAll(URL_PH)].filter((m) => isUrlToken(ctx.masked, m[0], fileVerb));
   if (phs.length === 0) return undefined;
   const urls: string[] = [];
   let limit: number | undefined;
+  let count = false;
   let from = 0;
   for (const [i, m] of phs.entries()) {
     const seg = segmentBefore(rest.slice(from, m.index), i === 0, ctx.goal);
     if (!seg.ok) return undefined;
     limit ??= seg.limit;
+    if (seg.count) count = true;
     urls.push(tokenOf(ctx.masked, m[0])?.text ?? "");
     from = m.index + m[0].length;
   }
   if (!/^[\s,]*$/.test(rest.slice(from))) return undefined;
-  return limit === undefined ? { urls } : { urls, limit };
+  return { urls, ...(limit === undefined ? {} : { limit }), ...(count ? { count } : {}) };
 }
 
 /** "POST {json} to", "PUT it to": the body said before the URL, for methods that send one. */
@@ -104,6 +117,15 @@ function leadingBody(l: Lead, ctx: ClauseContext, mods: HttpModifiers): { rest: 
   return { rest: l.rest };
 }
 
+const TRAILING_FILE = new RegExp(`^(.*${PH})\\s+(?:(?:and\\s+)?(?:save|write|store)\\s+(?:it\\s+)?)?(?:to|into|as|in)\\s+(.+)$`, "i");
+
+/** "download URL to out.json": a GET that also saves to a file. */
+function trailingFile(rest: string, ctx: ClauseContext): { rest: string; path: string } | undefined {
+  const m = TRAILING_FILE.exec(rest);
+  const path = m ? parsePath(stripFileWords(m[2] ?? ""), ctx.masked) : undefined;
+  return m && path !== undefined ? { rest: m[1] ?? "", path } : undefined;
+}
+
 function bodySource(method: Method, mods: HttpModifiers, from: BodySource | undefined): BodySource {
   if (mods.hasBody) return "literal";
   if (from) return from;
@@ -118,7 +140,8 @@ export function parseHttp(ctx: ClauseContext): ParseOutcome {
   if (!l) return undefined;
   if (reason) return { reason };
   const before = leadingBody(l, ctx, mods);
-  const list = urlList(before.rest, ctx, l.fileVerb === true);
+  const saveTo = l.method === "GET" ? trailingFile(before.rest, ctx) : undefined;
+  const list = urlList(saveTo?.rest ?? before.rest, ctx, l.fileVerb === true);
   if (!list) return undefined;
   const method = mods.method ?? l.method;
   const from = bodySource(method, mods, before.from);
@@ -133,10 +156,15 @@ export function parseHttp(ctx: ClauseContext): ParseOutcome {
     ...(mods.params === undefined ? {} : { params: mods.params }),
     ...(mods.attempts === undefined ? {} : { attempts: mods.attempts }),
   }));
-  if ((l.count || list.limit !== undefined) && steps.length > 1) {
+  const count = l.count === true || list.count === true;
+  if ((count || list.limit !== undefined) && steps.length > 1) {
     return { reason: "counting or taking the first items of several URLs at once is ambiguous; merge them first" };
   }
-  if (l.count) steps.push({ kind: "transform", ops: [{ op: "count" }] });
+  if (count) steps.push({ kind: "transform", ops: [{ op: "count" }] });
   if (list.limit !== undefined) steps.push({ kind: "transform", ops: [{ op: "limit", count: list.limit }] });
+  if (saveTo) {
+    if (steps.length > 1) return { reason: "say where each download goes, or merge them first" };
+    steps.push({ kind: "save", path: saveTo.path, append: false });
+  }
   return steps;
 }

@@ -49,14 +49,8 @@ export const STRUCTURAL_WORDS = new Set([
   "where", "whose", "which", "by", "with", "without", "except", "only", "first", "top", "last",
   "grouped", "group", "per", "each", "every", "unique", "distinct", "sum", "average", "max", "min",
   "maximum", "minimum", "more", "less", "than", "greater", "fewer", "between", "not", "no", "none",
-  "to", "into", "from", "then", "if", "unless", "when", "before", "random", "some", "or",
-]);
-
-/** Adjectives that select ("the active users"); allowed only when the goal says them elsewhere. */
-export const SELECTING_WORDS = new Set([
-  "latest", "newest", "oldest", "recent", "active", "inactive", "enabled", "disabled", "valid",
-  "invalid", "new", "old", "best", "worst", "popular", "biggest", "smallest", "largest", "highest",
-  "lowest", "open", "closed", "public", "private", "pending", "done", "completed", "big", "small",
+  "to", "into", "from", "then", "if", "unless", "when", "before", "random", "some", "or", "is", "are",
+  "was", "were", "equals", "equal", "contains", "includes", "has", "have", "exists",
 ]);
 
 /** Generic nouns and adjectives that may name "the data so far" ("save the filtered results"). */
@@ -68,7 +62,8 @@ export const GENERIC_WORDS = new Set([
   "object", "objects", "array", "value", "values", "filtered", "sorted", "renamed", "merged",
   "combined", "fetched", "downloaded", "resulting", "final", "whole", "full", "raw", "selected",
   "counted", "limited", "transformed", "retrieved", "returned", "loaded", "trimmed", "updated",
-  "api", "two", "lot", "ones", "one", "answer", "reply", "stuff", "information", "info",
+  "api", "two", "lot", "ones", "one", "answer", "reply", "stuff", "information", "info", "current",
+  "complete", "entire", "whole", "endpoint", "url", "page", "document", "documents", "text", "me", "us",
 ]);
 
 /** Remove opening filler ("then", "please", "after that,") and turn a leading gerund into its verb. */

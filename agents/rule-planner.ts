@@ -1,0 +1,34 @@
+import { GoalNotUnderstoodError } from "../src/errors.js";
+import type { Planner, PlanRequest, PlanResult } from "./planner.js";
+import { buildTasks } from "./rules/build-plan.js";
+import { maskLiterals } from "./rules/mask.js";
+import { readClauses } from "./rules/parse-clause.js";
+import { splitClauses } from "./rules/split.js";
+import { maskSql } from "./rules/sql-span.js";
+
+/**
+ * The offline planner: reads a goal with rules, no LLM. It plans only what it understands in full;
+ * any clause it cannot read, or data it cannot trace ("save" with nothing before it), is refused
+ * with GoalNotUnderstoodError listing what it understood and what it did not. It never guesses.
+ */
+export class RulePlanner implements Planner {
+  readonly kind = "rules" as const;
+
+  /** Plan a goal; throws GoalNotUnderstoodError when any part of it is not understood. */
+  async plan(request: PlanRequest): Promise<PlanResult> {
+    return { plan: planGoal(request.goal), planner: "rules" };
+  }
+}
+
+/** The plan for a goal (synchronous core of RulePlanner). */
+export function planGoal(goal: string): PlanResult["plan"] {
+  if (goal.trim() === "") throw new GoalNotUnderstoodError(goal, [], ["(the goal is empty)"]);
+  const masked = maskSql(maskLiterals(goal.trim()));
+  const read = readClauses(splitClauses(masked.text), masked);
+  const built = buildTasks(read.steps);
+  const notUnderstood = [...read.notUnderstood, ...built.notUnderstood];
+  if (notUnderstood.length > 0 || built.tasks.length === 0) {
+    throw new GoalNotUnderstoodError(goal, built.understood, notUnderstood.length ? notUnderstood : [goal.trim()]);
+  }
+  return { goal, tasks: built.tasks };
+}

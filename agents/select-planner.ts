@@ -1,0 +1,26 @@
+import { ErrorCode, WorkflowError } from "../src/errors.js";
+import type { Logger } from "../utils/logger.js";
+import { type FailureAdvisor, LlmFailureAdvisor } from "./failure-advisor.js";
+import { isLlmConfigured, loadLlmConfig } from "./llm-config.js";
+import { LlmPlanner } from "./llm-planner.js";
+import type { Planner } from "./planner.js";
+import { RulePlanner } from "./rule-planner.js";
+
+/** The planner for a `--planner` choice: "auto" is the LLM when OPENAI_API_KEY is set, the rules otherwise. */
+export function createPlanner(kind: "auto" | "llm" | "rules", env: Record<string, string | undefined>, logger: Logger): Planner {
+  if (kind === "rules" || (kind === "auto" && !isLlmConfigured(env))) return new RulePlanner();
+  if (!isLlmConfigured(env)) {
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      "--planner llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama or vLLM). " +
+        "Set them, or use --planner rules.",
+    );
+  }
+  return new LlmPlanner({ config: loadLlmConfig(env), logger: logger.child({ agent: "planner" }) });
+}
+
+/** The LLM failure advisor when an LLM is configured; none otherwise. */
+export function createAdvisor(env: Record<string, string | undefined>, logger: Logger): FailureAdvisor | undefined {
+  if (!isLlmConfigured(env)) return undefined;
+  return new LlmFailureAdvisor({ config: loadLlmConfig(env), logger: logger.child({ agent: "failure_advisor" }) });
+}
