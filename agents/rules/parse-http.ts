@@ -76,13 +76,13 @@ function segmentBefore(seg: string, first: boolean, goal: string): { ok: boolean
   return { ok: true, ...(limit === undefined ? {} : { limit }), ...(count ? { count: true } : {}) };
 }
 
-/** The URLs of a clause once the verb and options are gone, or undefined when other words remain. */
 interface UrlList {
   urls: string[];
   limit?: number;
   count?: boolean;
 }
 
+/** The URLs of a clause once the verb and options are gone, or undefined when other words remain. */
 function urlList(rest: string, ctx: ClauseContext, fileVerb: boolean): UrlList | undefined {
   const phs = [...rest.matchAll(URL_PH)].filter((m) => isUrlToken(ctx.masked, m[0], fileVerb));
   if (phs.length === 0) return undefined;
@@ -163,7 +163,7 @@ export function parseHttp(ctx: ClauseContext): ParseOutcome {
   if (count) steps.push({ kind: "transform", ops: [{ op: "count" }] });
   if (list.limit !== undefined) steps.push({ kind: "transform", ops: [{ op: "limit", count: list.limit }] });
   if (saveTo) {
-    if (steps.length > 1) return { reason: "say where each download goes, or merge them first" };
+    if (list.urls.length > 1) return { reason: "say where each download goes, or merge them first" };
     steps.push({ kind: "save", path: saveTo.path, append: false });
   }
   return steps;

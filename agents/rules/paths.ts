@@ -17,8 +17,9 @@ export function parsePath(word: string, masked: Masked, dir = false): string | u
     return undefined;
   }
   if (!PATH_WORD.test(w) || (/^\.+$/.test(w) && !dir)) return undefined;
-  if (dir || w.includes("/") || HAS_EXTENSION.test(w)) return w.length > 1 && w.endsWith("/") ? w.slice(0, -1) : w;
-  return undefined;
+  if (dir) return w.length > 1 && w.endsWith("/") ? w.slice(0, -1) : w;
+  // "output/" names a folder: not something to write to
+  return !w.endsWith("/") && (w.includes("/") || HAS_EXTENSION.test(w)) ? w : undefined;
 }
 
 /** One path or several: `a.json`, `a.json and b.json`, `a.json, and also to b.json`. */

@@ -1,4 +1,5 @@
 import { type Masked, tokenOf } from "./mask.js";
+import { STRUCTURAL_WORDS } from "./vocabulary.js";
 
 /** Numbers written as words, for "wait two seconds" and "the first three". */
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
@@ -80,6 +81,8 @@ export function parseFieldList(text: string, masked: Masked): string[] | undefin
   return fields as string[];
 }
 
+const LITERAL_WORD = /^(?:true|false|null|none|-?\d+(?:\.\d+)?)$/i;
+
 /** Words that read like a value but mean something a filter cannot say with `==`. */
 const VAGUE_VALUES = /^(?:empty|blank|missing|nothing|undefined|something|anything)$/i;
 
@@ -95,6 +98,10 @@ export function parseValue(text: string, masked: Masked, numeric = false): { val
   const n = numeric ? parseNumber(t) : /^-?\d+(?:\.\d+)?$/.test(t) ? Number(t) : undefined;
   if (n !== undefined) return { value: n };
   if (VAGUE_VALUES.test(t)) return { reason: `"${t}" is not a value a filter can compare with` };
-  if (/^[\p{L}\p{N}_@.\-:/ ]+$/u.test(t) && !/\s(?:or|and)\s/i.test(` ${t} `)) return { value: t };
+  const words = t.split(/\s+/);
+  const plain = /^[\p{L}\p{N}_@.\-:/ ]+$/u.test(t);
+  // unquoted words run to the end of the clause: "true save to x.json" must not become one value
+  const runsOn = words.length > 1 && words.some((w, i) => STRUCTURAL_WORDS.has(w.toLowerCase()) || (i === 0 && LITERAL_WORD.test(w)));
+  if (plain && !runsOn) return { value: t };
   return { reason: `"${t}" is not a value I can read (quote text values: 'like this')` };
 }

@@ -52,11 +52,9 @@ export class RunRuntime {
   /** Start one attempt; its outcome is queued for the execute node when it ends. */
   launch(id: string, attempt: number, work: (signal: AbortSignal) => Promise<unknown>): void {
     const controller = new AbortController();
-    const onRunAbort = () => controller.abort(this.controller.signal.reason);
-    this.controller.signal.addEventListener("abort", onRunAbort, { once: true });
+    if (this.signal.aborted) controller.abort(this.signal.reason);
     const startedAt = this.now();
     const finish = (outcome: Omit<TaskOutcome, "id" | "attempt" | "startedAt" | "endedAt">) => {
-      this.controller.signal.removeEventListener("abort", onRunAbort);
       this.inflight.delete(id);
       this.outcomes.push({ id, attempt, startedAt, endedAt: this.now(), ...outcome });
       this.notify();
@@ -108,7 +106,9 @@ export class RunRuntime {
 
   /** Abort every task in flight (and any later launch) with `reason`. */
   cancel(reason: string): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.controller.signal.aborted) return;
+    this.controller.abort(reason);
+    for (const task of this.inflight.values()) task.controller.abort(reason);
   }
 
   /** Wait for every task in flight to settle (after cancel), dropping their outcomes. */

@@ -8,7 +8,7 @@ import { handleFailureNode } from "./nodes/handle-failure.js";
 import { planNode } from "./nodes/plan.js";
 import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
 
-/** The workflow graph: plan -> decide <-> execute (-> handle_failure) -> complete. */
+/** The workflow graph: plan -> decide -> execute (looping while tasks run; -> handle_failure) -> complete. */
 export function buildGraph(deps: GraphDeps, checkpointer?: BaseCheckpointSaver) {
   return new StateGraph(WorkflowState)
     .addNode(Node.plan, planNode(deps))
@@ -19,7 +19,7 @@ export function buildGraph(deps: GraphDeps, checkpointer?: BaseCheckpointSaver) 
     .addEdge(START, Node.plan)
     .addEdge(Node.plan, Node.decide)
     .addConditionalEdges(Node.decide, afterDecide, [Node.execute, Node.complete])
-    .addConditionalEdges(Node.execute, afterExecute, [Node.handleFailure, Node.complete, Node.decide])
+    .addConditionalEdges(Node.execute, afterExecute, [Node.handleFailure, Node.complete, Node.decide, Node.execute])
     .addConditionalEdges(Node.handleFailure, afterFailure, [Node.complete, Node.decide])
     .addEdge(Node.complete, END)
     .compile(checkpointer ? { checkpointer } : {});

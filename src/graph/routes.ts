@@ -14,12 +14,22 @@ export function afterDecide(state: WorkflowStateValue): typeof Node.execute | ty
   return open && state.context.status !== "failed" ? Node.execute : Node.complete;
 }
 
-/** After execute: failed attempts go to the failure node; a cancelled run completes; else decide again. */
+/**
+ * After execute: failed attempts go to the failure node; a cancelled run completes. While tasks run,
+ * execute loops on itself (it starts dependents itself); decide is needed when nothing runs or a
+ * retry is waiting for its time.
+ */
 export function afterExecute(
   state: WorkflowStateValue,
-): typeof Node.handleFailure | typeof Node.complete | typeof Node.decide {
+): typeof Node.handleFailure | typeof Node.complete | typeof Node.decide | typeof Node.execute {
   if (state.pending_failures.length > 0) return Node.handleFailure;
-  return state.context.status === "failed" ? Node.complete : Node.decide;
+  if (state.context.status === "failed") return Node.complete;
+  let running = false;
+  for (const t of Object.values(state.tasks)) {
+    if (t.status === "pending" && t.retry_at !== undefined) return Node.decide;
+    if (t.status === "running") running = true;
+  }
+  return running ? Node.execute : Node.decide;
 }
 
 /** After the failure node: a failed run completes; otherwise scheduling goes on. */

@@ -51,7 +51,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export interface TemplateScope {
   results: Readonly<Record<string, unknown>>;
   variables: Readonly<Record<string, unknown>>;
-  taskIds: ReadonlySet<string>;
+  taskIds: { has(id: string): boolean };
 }
 
 function lookup(ref: Reference, scope: TemplateScope): unknown {

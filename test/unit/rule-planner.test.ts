@@ -360,6 +360,29 @@ describe("RulePlanner: paraphrases", () => {
     expect(task(await planOf("list files in the workspace"), "list_files").action_config.path).toBe(".");
   });
 
+  it("'get the number of posts from URL' and 'count the posts at URL to FILE' count", async () => {
+    const number = await planOf(`Get the number of posts from ${API}/posts and save it to n.json`);
+    expect(shape(number)).toEqual(["fetch_posts:api_call", "count:transform_data", "save:file_operation"]);
+    expect(task(number, "count").action_config).toEqual({ input: "{{fetch_posts.data}}", operations: [{ op: "count" }] });
+    const to = await planOf(`Count the posts at ${API}/posts to c.json`);
+    expect(task(to, "save").action_config).toMatchObject({ path: "c.json", content: "{{count.data}}" });
+  });
+
+  it("a POST with no body after data sends that data; after a wait it sends none", async () => {
+    const withData = await planOf(`Fetch ${API}/users, wait 1 second, then POST to ${API}/items`);
+    expect(task(withData, "post_items").action_config).toEqual({ method: "POST", url: `${API}/items`, body: "{{fetch_users.data}}" });
+    expect(task(withData, "post_items").dependencies).toEqual(["wait", "fetch_users"]);
+    const empty = await planOf(`Wait 1 second, then POST to ${API}/items`);
+    expect(task(empty, "post_items").action_config).toEqual({ method: "POST", url: `${API}/items` });
+  });
+
+  it("{{variables}} stand for a URL or a path", async () => {
+    const result = await planner.plan({ goal: "Fetch {{base_url}}/users and save to {{out}}", variables: { base_url: API, out: "o.json" } });
+    const plan = validatePlan(result.plan, { variables: ["base_url", "out"] });
+    expect(task(plan, "fetch_users").action_config).toEqual({ method: "GET", url: "{{base_url}}/users" });
+    expect(task(plan, "save").action_config).toEqual({ operation: "write", path: "{{out}}", content: "{{fetch_users.data}}" });
+  });
+
   it("upper-case verbs", async () => {
     const plan = await planOf(`FETCH ${API}/users AND SAVE TO out/U.json`);
     expect(shape(plan)).toEqual(["fetch_users:api_call", "save:file_operation"]);
@@ -420,11 +443,22 @@ describe("RulePlanner refuses what it does not understand", () => {
     expect((await refusal(`Fetch ${API}/users, save the top 3 to x.json`)).notUnderstood).toEqual(["save the top 3 to x.json"]);
   });
 
+  it("a noun the goal does not otherwise mention: 'get the names from URL'", async () => {
+    expect((await refusal(`Get the names from ${API}/users`)).notUnderstood).toEqual([`Get the names from ${API}/users`]);
+  });
+
   it("'or' between conditions and 'the last 3'", async () => {
     expect((await refusal(`Fetch ${API}/users, keep items where active is true or city is Oslo`)).notUnderstood).toEqual([
       'keep items where active is true or city is Oslo ("or" between conditions is not supported ("active is true or city is Oslo"))',
     ]);
     expect((await refusal(`Fetch ${API}/users, take the last 3`)).notUnderstood).toEqual(["take the last 3"]);
+  });
+
+  it("an unquoted value that runs into the next step, and a folder as a file to write", async () => {
+    expect((await refusal(`Fetch ${API}/users and where active is true save to x.json`)).notUnderstood).toEqual([
+      `where active is true save to x.json ("true save to x.json" is not a value I can read (quote text values: 'like this'))`,
+    ]);
+    expect((await refusal(`Fetch ${API}/users and save to output/`)).notUnderstood).toEqual(["save to output/"]);
   });
 
   it("merge with one result", async () => {
