@@ -18,12 +18,29 @@ export const dbQuery = {
     try {
       const sql = await ctx.resources.sql();
       const result = await sql.query(config.query, config.params, ctx.signal);
-      return { rows: result.rows, row_count: result.rowCount };
+      return { rows: result.rows.map(toJsonValue) as unknown[], row_count: result.rowCount };
     } catch (err) {
       throw toDbError(err, config.query);
     }
   },
 } satisfies ActionHandler<typeof DbQueryConfig, DbQueryResult>;
+
+/**
+ * Rows become plain JSON, since they land in the run's state and checkpoints: dates as ISO strings,
+ * bytea as base64, bigints as strings (as pg already returns int8).
+ */
+export function toJsonValue(value: unknown): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: toJsonValue(v), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value;
+}
 
 /** Normalise a driver error into DB_ERROR with PostgreSQL's message and SQLSTATE. */
 export function toDbError(err: unknown, query: string): WorkflowError {

@@ -32,8 +32,8 @@ export class WorkflowEngine {
   private readonly runtimes = new Map<string, RunRuntime>();
   private readonly checkpointer: BaseCheckpointSaver;
   private readonly graph: WorkflowGraph;
-  private planner: Planner | undefined;
-  private readonly advisor: FailureAdvisor | undefined;
+  private planner: Promise<Planner> | undefined;
+  private advisor: Promise<FailureAdvisor | undefined> | undefined;
   private sql: Promise<SqlClient> | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
@@ -50,8 +50,8 @@ export class WorkflowEngine {
     this.workspace = resolveWorkspace(options.workspace ?? process.cwd());
     this.stateDir = path.resolve(this.workspace, options.stateDir ?? ".workflow-state");
     this.checkpointer = options.checkpointer ?? new MemorySaver();
-    this.advisor = options.advisor === null ? undefined : (options.advisor ?? createAdvisor(this.env, this.logger));
-    if (typeof options.planner === "object") this.planner = options.planner;
+    if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
+    if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
     this.graph = buildGraph(this.graphDeps(), this.checkpointer);
   }
 
@@ -62,7 +62,7 @@ export class WorkflowEngine {
 
   /** Plan a goal without running it (what `--dry-run` prints). */
   async plan(goal: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
-    const produced = await this.getPlanner().plan({ goal, variables, ...(signal ? { signal } : {}) });
+    const produced = await (await this.getPlanner()).plan({ goal, variables, ...(signal ? { signal } : {}) });
     return validatePlan(produced.plan, { variables: Object.keys(variables) });
   }
 
@@ -124,7 +124,7 @@ export class WorkflowEngine {
     if (sql) await (await sql.catch(() => undefined))?.close();
   }
 
-  private getPlanner(): Planner {
+  private getPlanner(): Promise<Planner> {
     const planner = this.planner ?? createPlanner(this.settings.planner, this.env, this.logger);
     this.planner = planner;
     return planner;
@@ -140,7 +140,7 @@ export class WorkflowEngine {
         }
         return rt;
       },
-      planGoal: (goal, variables, signal) => this.getPlanner().plan({ goal, variables, signal }),
+      planGoal: async (goal, variables, signal) => (await this.getPlanner()).plan({ goal, variables, signal }),
       advise: (task, error, signal) => this.adviseSafely(task, error, signal),
       runAction: (type, config, ctx) => runAction(type, config, ctx),
       actionContext: (runId, task, signal) => this.actionContext(runId, task, signal),
@@ -168,9 +168,11 @@ export class WorkflowEngine {
   }
 
   private async adviseSafely(task: TaskState, error: SerializedError, signal: AbortSignal) {
-    if (!this.advisor) return undefined;
+    this.advisor ??= createAdvisor(this.env, this.logger);
     try {
-      const advice = await this.advisor.advise({ task, error, attempts: task.attempts }, signal);
+      const advisor = await this.advisor;
+      if (!advisor) return undefined;
+      const advice = await advisor.advise({ task, error, attempts: task.attempts }, signal);
       return { ...advice, llmCalls: advice.usage.calls };
     } catch (err) {
       this.logger.warn({ taskId: task.id, err: ensureWorkflowError(err).message }, "failure advisor unavailable; using the rules");

@@ -89,9 +89,10 @@ function pgliteClient(dataDir: string, logger: Logger): SqlClient {
   let opening: Promise<PGlite> | undefined;
   const open = () => {
     opening ??= import("@electric-sql/pglite")
-      .then(({ PGlite }) => {
+      .then(({ PGlite, types }) => {
         logger.debug({ dataDir }, "opening the embedded PGlite database");
-        return PGlite.create(dataDir);
+        // int8 as text, as `pg` returns it: a plan behaves the same on both backends, and no precision is lost.
+        return PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => value } });
       })
       .catch((err: unknown) => {
         opening = undefined;

@@ -99,6 +99,11 @@ describe.each([
     expect(updated).toEqual({ rows: [], row_count: 2 });
   });
 
+  it("returns rows as plain JSON: dates as ISO text, bytea as base64", async () => {
+    const r = await run("SELECT $1::timestamptz AS at, decode('68690a', 'hex') AS bytes, 7::int8 AS big", ["2026-01-02T03:04:05Z"]);
+    expect(r.rows).toEqual([{ at: "2026-01-02T03:04:05.000Z", bytes: "aGkK", big: "7" }]);
+  });
+
   it("never splices parameters into the SQL", async () => {
     const evil = `x'); DROP TABLE ${backend.table}; --`;
     await run(`INSERT INTO ${backend.table} (name) VALUES ($1)`, [evil]);
