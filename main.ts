@@ -50,7 +50,7 @@ function printDryRun(plan: Plan, json: boolean): void {
     return;
   }
   err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
-  toLevels(plan).forEach((ids, i) => err(`  step ${i + 1}: ${ids.join(", ")}`));
+  for (const [i, ids] of toLevels(plan).entries()) err(`  step ${i + 1}: ${ids.join(", ")}`);
   err(toMermaid(plan));
   out(JSON.stringify(plan, null, 2));
 }

@@ -114,7 +114,7 @@ export class WorkflowEngine {
   async getState(workflowId: string): Promise<WorkflowStateValue | undefined> {
     const snapshot = await this.graph.getState({ configurable: { thread_id: workflowId } });
     const values = snapshot.values as WorkflowStateValue | undefined;
-    return values && values.context?.workflow_id ? values : undefined;
+    return values?.context?.workflow_id ? values : undefined;
   }
 
   /** Close what the engine opened (database pools). */

@@ -37,6 +37,9 @@ export function toLevels(plan: Pick<Plan, "tasks">): string[][] {
     return d;
   };
   const levels: string[][] = [];
-  for (const t of plan.tasks) (levels[depth(t.id)] ??= []).push(t.id);
+  for (const t of plan.tasks) {
+    const d = depth(t.id);
+    levels[d] = [...(levels[d] ?? []), t.id];
+  }
   return levels;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { WorkflowError } from "../../src/errors.js";
+import type { WorkflowError } from "../../src/errors.js";
 import { findReferences, parseReference, resolveTemplates, type TemplateScope } from "../../src/plan/template.js";
 
 const scope = (results: Record<string, unknown>, variables: Record<string, unknown> = {}): TemplateScope => ({

@@ -71,7 +71,7 @@ export function executeNode(deps: GraphDeps) {
     const failures: string[] = [];
     for (const outcome of outcomes) {
       const task = state.tasks[outcome.id];
-      if (!task || task.status !== "running" || task.attempts !== outcome.attempt) continue;
+      if (task?.status !== "running" || task.attempts !== outcome.attempt) continue;
       const { patch, entry } = applyOutcome(task, outcome, rt);
       tasks[task.id] = patch;
       history.push(entry);
