@@ -17,7 +17,8 @@ function referencedResults(config: unknown, tasks: Record<string, TaskState>): R
 }
 
 /** Start one attempt: references are resolved now, against the results of finished tasks. */
-function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, tasks: Record<string, TaskState>, task: TaskState): void {
+function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task: TaskState): void {
+  const tasks = state.tasks;
   rt.emit({ type: "task_started", task_id: task.id, action_type: task.action_type, attempt: task.attempts });
   rt.launch(task.id, task.attempts, async (signal) => {
     const config = resolveTemplates(task.action_config, {
@@ -62,7 +63,7 @@ export function executeNode(deps: GraphDeps) {
     const rt = deps.runtime(state.context.workflow_id);
     for (const task of Object.values(state.tasks)) {
       // A running task with nothing in flight was just marked by decide, or was cut off by a crash.
-      if (task.status === "running" && !rt.hasStarted(task.id, task.attempts)) launch(deps, rt, state, state.tasks, task);
+      if (task.status === "running" && !rt.hasStarted(task.id, task.attempts)) launch(deps, rt, state, task);
     }
     const outcomes = await rt.next(nextRetryAt(state.tasks));
     if (outcomes.length === 0 && rt.signal.aborted) return cancelled(state, rt, deps.now());
@@ -78,30 +79,27 @@ export function executeNode(deps: GraphDeps) {
       if (!outcome.ok) failures.push(task.id);
     }
     if (failures.length) return { tasks, history, pending_failures: [...state.pending_failures, ...failures] };
-    startDependents(deps, rt, state, tasks, history);
+    markDependents(deps, rt, state, tasks, history);
     return { tasks, history };
   };
 }
 
 /**
- * Dataflow: start the tasks the finished ones unblocked right away, in this step, instead of one graph
- * step later in decide, so a dependency hop costs no graph step on the critical path.
+ * Dataflow: mark the tasks the finished ones unblocked as running in this same step, instead of one
+ * step later in decide. They are launched at the start of the next execute step, after this step's
+ * checkpoint is written: a task is recorded as started before its side effects begin, and a completion
+ * is durable before any dependent acts on it (so a crash repeats at most the tasks in flight).
  */
-function startDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, patches: Record<string, TaskPatch>, history: HistoryEntry[]): void {
+function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, patches: Record<string, TaskPatch>, history: HistoryEntry[]): void {
   if (rt.signal.aborted || Object.keys(patches).length === 0) return;
   const now = deps.now();
   const at = new Date(now).toISOString();
-  const view = mergeTasks(state.tasks, [patches]);
-  for (const id of selectReady(view, state.context.concurrency, now)) {
-    const task = view[id] as TaskState;
-    const started: TaskPatch = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
-    patches[id] = started;
-    view[id] = { ...task, ...started };
+  for (const id of selectReady(mergeTasks(state.tasks, [patches]), state.context.concurrency, now)) {
+    const task = state.tasks[id] as TaskState;
+    patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
     history.push({ at, event: "task_started", task_id: id, attempt: task.attempts + 1 });
-    launch(deps, rt, state, view, view[id] as TaskState);
   }
 }
-
 /** The run was cancelled from outside while nothing was in flight: end it, skipping what never started. */
 function cancelled(state: WorkflowStateValue, rt: RunRuntime, now: number): WorkflowStateUpdate {
   const reason = String(rt.signal.reason ?? "the run was cancelled");
