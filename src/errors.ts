@@ -20,6 +20,9 @@ export const ErrorCode = {
   Transform: "TRANSFORM_ERROR",
   Cancelled: "CANCELLED",
   Llm: "LLM_ERROR",
+  RunNotFound: "RUN_NOT_FOUND",
+  RunExists: "RUN_EXISTS",
+  RunFinished: "RUN_FINISHED",
   Internal: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -133,6 +136,8 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.PlanCycle,
     ErrorCode.GoalNotUnderstood,
     ErrorCode.ConfigInvalid,
+    ErrorCode.RunNotFound,
+    ErrorCode.RunExists,
   ];
   return badInput.includes(err.code) ? 2 : 1;
 }

@@ -16,6 +16,12 @@ export const EngineSettings = z.strictObject({
   planner: z.enum(PlannerKind).default("auto"),
   databaseUrl: z.string().min(1).optional(),
   recursionLimit: z.number().int().min(25).default(1_000_000),
+  /** auto: PostgreSQL when checkpointUrl / CHECKPOINT_URL / DATABASE_URL is set, else SQLite. */
+  persist: z.enum(["auto", "memory", "sqlite", "postgres"]).default("auto"),
+  checkpointUrl: z.string().min(1).optional(),
+  checkpointSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a plain identifier").default("workflow_engine"),
+  /** Runs last updated longer ago than this are deleted when the engine opens its history. */
+  retentionDays: z.number().positive().optional(),
 });
 export type EngineSettings = z.input<typeof EngineSettings>;
 
@@ -27,7 +33,7 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   /** Environment to read OPENAI_* and DATABASE_URL from (default: process.env). */
   env?: Record<string, string | undefined>;
   logger?: Logger;
-  /** Where checkpoints go; default: in memory. */
+  /** A checkpointer of your own (run records then stay in memory); default: chosen by `persist`. */
   checkpointer?: BaseCheckpointSaver;
   /** Called with every event of every run. */
   onEvent?: EventListener;

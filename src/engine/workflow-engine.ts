@@ -1,108 +1,153 @@
-import { mkdirSync, realpathSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { Planner } from "../../agents/planner.js";
+import type { LlmUsage, Planner } from "../../agents/planner.js";
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
-import { silentLogger, type Logger } from "../../utils/logger.js";
-import { runAction } from "../actions/registry.js";
-import type { ActionContext, SqlClient } from "../actions/types.js";
-import { ensureWorkflowError, ErrorCode, type SerializedError, WorkflowError } from "../errors.js";
+import { type Logger, silentLogger } from "../../utils/logger.js";
+import { ErrorCode, ensureWorkflowError, WorkflowError } from "../errors.js";
 import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
-import type { GraphDeps } from "../graph/graph-deps.js";
+import type { Persistence } from "../persistence/open-persistence.js";
+import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
 import type { Plan, PlanInput } from "../plan/schema.js";
 import { validatePlan } from "../plan/validate.js";
-import { createSqlClient } from "../resources/sql-client.js";
-import type { TaskState } from "../state/task-state.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
-import { EngineSettings, type EngineOptions, type RunOptions } from "./engine-options.js";
+import { EngineResources } from "./engine-resources.js";
+import { type EngineOptions, EngineSettings, type RunOptions } from "./engine-options.js";
+import type { WorkflowEvent } from "./events.js";
+import { createGraphDeps } from "./graph-deps-factory.js";
+import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { RunRuntime } from "./run-runtime.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
-import type { WorkflowEvent } from "./events.js";
 
-/** Runs goals and plans: plans them, schedules their tasks as a dataflow, handles failures. */
+type Settings = ReturnType<typeof EngineSettings.parse>;
+
+interface PlannedInput {
+  plan: Plan;
+  planner: "llm" | "rules" | "provided";
+  usage?: LlmUsage;
+}
+
+interface Opened {
+  graph: WorkflowGraph;
+  persistence: Persistence;
+}
+
+/** Runs goals and plans: plans them, schedules their tasks as a dataflow, handles failures, keeps history. */
 export class WorkflowEngine {
   readonly workspace: string;
   readonly stateDir: string;
   readonly logger: Logger;
-  private readonly settings: ReturnType<typeof EngineSettings.parse>;
+  private readonly settings: Settings;
   private readonly env: Record<string, string | undefined>;
   private readonly runtimes = new Map<string, RunRuntime>();
-  private readonly checkpointer: BaseCheckpointSaver;
-  private readonly graph: WorkflowGraph;
+  private readonly active = new Set<string>();
+  private readonly resources: EngineResources;
+  private opened: Promise<Opened> | undefined;
   private planner: Promise<Planner> | undefined;
   private advisor: Promise<FailureAdvisor | undefined> | undefined;
-  private sql: Promise<SqlClient> | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
-    const { workspace, stateDir, concurrency, databaseUrl, recursionLimit } = options;
-    const planner = typeof options.planner === "string" ? options.planner : undefined;
-    const parsed = EngineSettings.safeParse({ workspace, stateDir, concurrency, databaseUrl, recursionLimit, planner });
-    if (!parsed.success) {
-      const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-      throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
-    }
-    this.settings = parsed.data;
+    this.settings = parseSettings(options);
     this.env = options.env ?? process.env;
     this.logger = options.logger ?? silentLogger();
     this.workspace = resolveWorkspace(options.workspace ?? process.cwd());
     this.stateDir = path.resolve(this.workspace, options.stateDir ?? ".workflow-state");
-    this.checkpointer = options.checkpointer ?? new MemorySaver();
+    const { databaseUrl = this.env.DATABASE_URL || undefined, checkpointUrl = this.env.CHECKPOINT_URL || undefined } = this.settings;
+    this.resources = new EngineResources({
+      stateDir: this.stateDir,
+      persist: this.settings.persist,
+      checkpointSchema: this.settings.checkpointSchema,
+      logger: this.logger,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      ...(checkpointUrl ? { checkpointUrl } : {}),
+      ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+    });
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
-    this.graph = buildGraph(this.graphDeps(), this.checkpointer);
   }
 
-  /** The compiled LangGraph graph (for LangGraph tooling). */
-  get compiledGraph(): WorkflowGraph {
-    return this.graph;
+  /** The compiled LangGraph graph, with this engine's checkpointer (for LangGraph tooling). */
+  async compiledGraph(): Promise<WorkflowGraph> {
+    return (await this.open()).graph;
   }
 
   /** Plan a goal without running it (what `--dry-run` prints). */
   async plan(goal: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
-    const produced = await (await this.getPlanner()).plan({ goal, variables, ...(signal ? { signal } : {}) });
-    return validatePlan(produced.plan, { variables: Object.keys(variables) });
+    return (await this.planInput(goal, variables, signal)).plan;
+  }
+
+  private async planInput(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
+    if (typeof goalOrPlan !== "string") return { plan: validatePlan(goalOrPlan, { variables: Object.keys(variables) }), planner: "provided" };
+    const produced = await (await this.getPlanner()).plan({ goal: goalOrPlan, variables, ...(signal ? { signal } : {}) });
+    const plan = validatePlan(produced.plan, { variables: Object.keys(variables) });
+    return { plan, planner: produced.planner, ...(produced.usage ? { usage: produced.usage } : {}) };
   }
 
   /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
   async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
     const workflowId = options.workflowId ?? `wf-${randomUUID()}`;
-    const variables = options.variables ?? {};
-    const plan = typeof goalOrPlan === "string" ? null : validatePlan(goalOrPlan, { variables: Object.keys(variables) });
-    const goal = typeof goalOrPlan === "string" ? goalOrPlan : plan?.goal;
-    if (this.runtimes.has(workflowId)) {
-      throw new WorkflowError(ErrorCode.ConfigInvalid, `A run with id "${workflowId}" is already in progress; pick another id.`);
-    }
-    const rt = new RunRuntime(workflowId);
-    this.runtimes.set(workflowId, rt);
-    const unsubscribe = [this.options.onEvent, options.onEvent].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
-    const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const release = this.claim(workflowId);
     try {
-      rt.emit({ type: "run_started", detail: goal ?? "plan" });
-      this.logger.info({ runId: workflowId }, "run started");
-      const final = (await this.graph.invoke(
-        {
-          context: { workflow_id: workflowId, status: "planning", started_at: new Date().toISOString(), concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) },
-          workflow_plan: plan,
-          memory: { variables },
-        },
-        { configurable: { thread_id: workflowId }, recursionLimit: this.settings.recursionLimit },
-      )) as WorkflowStateValue;
-      const result = toResult(final);
-      this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
-      return result;
-    } catch (err) {
-      rt.cancel("the run stopped on an error");
-      throw ensureWorkflowError(err);
+      return await this.start(workflowId, goalOrPlan, options);
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      await rt.settle();
-      for (const u of unsubscribe) u();
-      this.runtimes.delete(workflowId);
+      release();
     }
+  }
+
+  private async start(workflowId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
+    const given = options.variables ?? {};
+    // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
+    const planned = await this.planInput(goalOrPlan, given, options.signal);
+    const { persistence } = await this.open();
+    await this.refuseExisting(persistence, workflowId);
+    // Variables the plan declares are defaults; --var / options.variables override them.
+    const variables = { ...(planned.plan.variables ?? {}), ...given };
+    const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
+    const now = new Date().toISOString();
+    await persistence.runs.upsert({ run_id: workflowId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
+    const input = {
+      context: {
+        workflow_id: workflowId,
+        status: "planning" as const,
+        started_at: now,
+        concurrency: this.settings.concurrency,
+        planner: planned.planner,
+        ...(planned.usage ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens } : {}),
+        ...(goal === undefined ? {} : { goal }),
+      },
+      workflow_plan: planned.plan,
+      memory: { variables },
+    };
+    return this.drive(workflowId, input, options, goal ?? "plan");
+  }
+
+  /** Continue an unfinished run from its last checkpoint; tasks that completed do not run again. */
+  async resume(workflowId: string, options: Omit<RunOptions, "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+    const { persistence } = await this.open();
+    const state = await this.getState(workflowId);
+    if (!state) throw notFound(workflowId, persistence);
+    if (state.context.finished_at) {
+      throw new WorkflowError(ErrorCode.RunFinished, `Run "${workflowId}" already finished (${state.context.status}); there is nothing to resume.`, {
+        details: { status: state.context.status },
+      });
+    }
+    const release = this.claim(workflowId);
+    try {
+      return await this.drive(workflowId, null, options, "resumed");
+    } finally {
+      release();
+    }
+  }
+
+  /** Reserve a run id in this process for the length of a run or resume. */
+  private claim(workflowId: string): () => void {
+    if (this.active.has(workflowId)) {
+      throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" is already in progress in this process.`);
+    }
+    this.active.add(workflowId);
+    return () => this.active.delete(workflowId);
   }
 
   /** Run and yield every event as it happens; the generator's return value is the result. */
@@ -112,77 +157,186 @@ export class WorkflowEngine {
 
   /** The checkpointed state of a run (latest checkpoint), or undefined when there is none. */
   async getState(workflowId: string): Promise<WorkflowStateValue | undefined> {
-    const snapshot = await this.graph.getState({ configurable: { thread_id: workflowId } });
+    const { graph } = await this.open();
+    const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
     const values = snapshot.values as WorkflowStateValue | undefined;
     return values?.context?.workflow_id ? values : undefined;
   }
 
-  /** Close what the engine opened (database pools). */
+  /** A run's record and result (tasks, statuses, results, errors, timings). */
+  async getRun(workflowId: string): Promise<{ record: RunRecord; result: WorkflowResult }> {
+    const { persistence } = await this.open();
+    const [record, state] = await Promise.all([persistence.runs.get(workflowId), this.getState(workflowId)]);
+    if (!record || !state) throw notFound(workflowId, persistence);
+    return { record, result: toResult(state) };
+  }
+
+  /** Runs, newest first. */
+  async listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    return (await this.open()).persistence.runs.list(options);
+  }
+
+  /** Delete a run's checkpoints, writes and record. */
+  async deleteRun(workflowId: string): Promise<void> {
+    const { persistence } = await this.open();
+    if (!(await persistence.runs.get(workflowId))) throw notFound(workflowId, persistence);
+    await persistence.checkpointer.deleteThread(workflowId);
+    await persistence.runs.delete(workflowId);
+  }
+
+  /** Delete every run last updated before `cutoff`; returns their ids. */
+  async pruneRuns(cutoff: Date): Promise<string[]> {
+    return pruneRuns((await this.open()).persistence, cutoff);
+  }
+
+  /** The run's checkpoints, newest first (LangGraph time travel). */
+  async runHistory(workflowId: string, limit = 100): Promise<CheckpointSummary[]> {
+    const { graph, persistence } = await this.open();
+    if (!(await persistence.runs.get(workflowId))) throw notFound(workflowId, persistence);
+    return runHistory(graph, workflowId, limit);
+  }
+
+  /** Everything about a run as one JSON-ready object. */
+  async exportRun(workflowId: string): Promise<Record<string, unknown>> {
+    const { record, result } = await this.getRun(workflowId);
+    const state = (await this.getState(workflowId)) as WorkflowStateValue;
+    return exportRun(record, result, state, await this.runHistory(workflowId, 10_000));
+  }
+
+  /** Where runs are kept ("sqlite", "postgres" or "memory") and the file or schema. */
+  async persistenceInfo(): Promise<{ kind: string; location: string }> {
+    const { persistence } = await this.open();
+    return { kind: persistence.kind, location: persistence.location };
+  }
+
+  /** Close what the engine opened (database pools, the history file). */
   async close(): Promise<void> {
-    const sql = this.sql;
-    this.sql = undefined;
-    if (sql) await (await sql.catch(() => undefined))?.close();
+    this.opened = undefined;
+    await this.resources.close();
+  }
+
+  private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string): Promise<WorkflowResult> {
+    const { graph, persistence } = await this.open();
+    const rt = new RunRuntime(workflowId);
+    this.runtimes.set(workflowId, rt);
+    const unsubscribe = [this.options.onEvent, options.onEvent].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
+    const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      rt.emit({ type: "run_started", detail });
+      const durability = persistence.kind === "memory" ? "async" : "sync";
+      const final = (await graph.invoke(input as never, {
+        configurable: { thread_id: workflowId },
+        recursionLimit: this.settings.recursionLimit,
+        durability,
+      })) as WorkflowStateValue;
+      const result = toResult(final);
+      await this.record(persistence, result);
+      this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
+      return result;
+    } catch (err) {
+      rt.cancel("the run stopped on an error");
+      await this.forgetUnplanned(persistence, workflowId);
+      throw ensureWorkflowError(err);
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      await rt.settle();
+      for (const u of unsubscribe) u();
+      this.runtimes.delete(workflowId);
+    }
+  }
+
+  private async record(persistence: Persistence, r: WorkflowResult): Promise<void> {
+    await persistence.runs.upsert({
+      run_id: r.workflow_id,
+      status: r.status,
+      created_at: r.started_at,
+      updated_at: new Date().toISOString(),
+      tasks_total: r.tasks.length,
+      ...(r.finished_at ? { finished_at: r.finished_at } : {}),
+      ...(r.goal ? { goal: r.goal } : {}),
+    });
+  }
+
+  /** A run that failed before it had a plan (goal not understood, invalid plan) leaves no trace. */
+  private async forgetUnplanned(persistence: Persistence, workflowId: string): Promise<void> {
+    const state = await this.getState(workflowId).catch(() => undefined);
+    if (state && Object.keys(state.tasks).length > 0) return;
+    await persistence.checkpointer.deleteThread(workflowId).catch(() => undefined);
+    await persistence.runs.delete(workflowId).catch(() => undefined);
+  }
+
+  private async refuseExisting(persistence: Persistence, workflowId: string): Promise<void> {
+    const existing = await persistence.runs.get(workflowId);
+    if (!existing) return;
+    if (existing.finished_at) {
+      throw new WorkflowError(
+        ErrorCode.RunFinished,
+        `Run "${workflowId}" already finished (${existing.status}) at ${existing.finished_at}; it was not run again. ` +
+          `See it with: runs show ${workflowId}`,
+        { details: { status: existing.status } },
+      );
+    }
+    throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" exists and has not finished. Continue it with: runs resume ${workflowId}`);
+  }
+
+  private open(): Promise<Opened> {
+    this.opened ??= this.resources.openPersistence().then(async (persistence) => {
+      const deps = createGraphDeps({
+        runtimes: this.runtimes,
+        planner: () => this.getPlanner(),
+        advisor: () => this.getAdvisor(),
+        sql: () => this.resources.sqlClient(),
+        workspace: this.workspace,
+        logger: this.logger,
+      });
+      if (this.settings.retentionDays !== undefined) {
+        const cutoff = new Date(Date.now() - this.settings.retentionDays * 86_400_000);
+        const pruned = await pruneRuns(persistence, cutoff);
+        if (pruned.length) this.logger.info({ pruned: pruned.length }, "retention: old runs deleted");
+      }
+      return { graph: buildGraph(deps, persistence.checkpointer), persistence };
+    });
+    return this.opened;
   }
 
   private getPlanner(): Promise<Planner> {
-    const planner = this.planner ?? createPlanner(this.settings.planner, this.env, this.logger);
-    this.planner = planner;
-    return planner;
+    this.planner ??= createPlanner(this.settings.planner, this.env, this.logger);
+    return this.planner;
   }
 
-  private graphDeps(): GraphDeps {
-    return {
-      runtime: (runId) => {
-        let rt = this.runtimes.get(runId);
-        if (!rt) {
-          rt = new RunRuntime(runId);
-          this.runtimes.set(runId, rt);
-        }
-        return rt;
-      },
-      planGoal: async (goal, variables, signal) => (await this.getPlanner()).plan({ goal, variables, signal }),
-      advise: (task, error, signal) => this.adviseSafely(task, error, signal),
-      runAction: (type, config, ctx) => runAction(type, config, ctx),
-      actionContext: (runId, task, signal) => this.actionContext(runId, task, signal),
-      now: Date.now,
-      random: Math.random,
-    };
-  }
-
-  private actionContext(runId: string, task: TaskState, signal: AbortSignal): ActionContext {
-    return {
-      signal,
-      logger: this.logger.child({ runId, taskId: task.id, actionType: task.action_type, attempt: task.attempts }),
-      attempt: task.attempts,
-      runId,
-      taskId: task.id,
-      workspace: this.workspace,
-      resources: { sql: () => this.sqlClient() },
-    };
-  }
-
-  private sqlClient(): Promise<SqlClient> {
-    const sql = this.sql ?? createSqlClient({ databaseUrl: this.settings.databaseUrl ?? this.env.DATABASE_URL, stateDir: this.stateDir, logger: this.logger });
-    this.sql = sql;
-    return sql;
-  }
-
-  private async adviseSafely(task: TaskState, error: SerializedError, signal: AbortSignal) {
+  private getAdvisor(): Promise<FailureAdvisor | undefined> {
     this.advisor ??= createAdvisor(this.env, this.logger);
-    try {
-      const advisor = await this.advisor;
-      if (!advisor) return undefined;
-      const advice = await advisor.advise({ task, error, attempts: task.attempts }, signal);
-      return { ...advice, llmCalls: advice.usage.calls };
-    } catch (err) {
-      this.logger.warn({ taskId: task.id, err: ensureWorkflowError(err).message }, "failure advisor unavailable; using the rules");
-      return undefined;
-    }
+    return this.advisor;
   }
 }
 
+function parseSettings(options: EngineOptions): Settings {
+  const { workspace, stateDir, concurrency, databaseUrl, recursionLimit, persist, checkpointUrl, checkpointSchema, retentionDays } = options;
+  const planner = typeof options.planner === "string" ? options.planner : undefined;
+  const parsed = EngineSettings.safeParse({ workspace, stateDir, concurrency, databaseUrl, recursionLimit, planner, persist, checkpointUrl, checkpointSchema, retentionDays });
+  if (!parsed.success) {
+    const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
+  }
+  return parsed.data;
+}
+
+function notFound(workflowId: string, persistence: Persistence): WorkflowError {
+  return new WorkflowError(
+    ErrorCode.RunNotFound,
+    `No run "${workflowId}" in the run history (${persistence.kind}: ${persistence.location}). List the runs with: runs list`,
+  );
+}
+
 function chain<T>(a: ((x: T) => void) | undefined, b: (x: T) => void): (x: T) => void {
-  return a ? (x) => { a(x); b(x); } : b;
+  return a
+    ? (x) => {
+        a(x);
+        b(x);
+      }
+    : b;
 }
 
 function resolveWorkspace(dir: string): string {
@@ -191,6 +345,9 @@ function resolveWorkspace(dir: string): string {
     mkdirSync(absolute, { recursive: true });
     return realpathSync(absolute);
   } catch (err) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `The workspace "${absolute}" cannot be used: ${(err as Error).message}. Pass --workspace with a folder you can write to.`);
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `The workspace "${absolute}" cannot be used: ${(err as Error).message}. Pass --workspace with a folder you can write to.`,
+    );
   }
 }

@@ -12,6 +12,8 @@ export interface SqlClientOptions {
   /** The engine's state folder; PGlite keeps its files in `<stateDir>/pglite`. */
   stateDir: string;
   logger: Logger;
+  /** A pool owned by the caller (shared with the checkpointer); closing the client then leaves it open. */
+  pool?: pg.Pool;
 }
 
 const POOL_MAX = 8;
@@ -22,7 +24,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Open the engine's SQL client: a `pg` pool for `databaseUrl`, else PGlite under the state folder. */
 export async function createSqlClient(options: SqlClientOptions): Promise<SqlClient> {
-  if (options.databaseUrl) return postgresClient(options.databaseUrl, options.logger);
+  if (options.databaseUrl) return postgresClient(options.databaseUrl, options.logger, options.pool);
   const dataDir = path.join(options.stateDir, "pglite");
   await mkdir(dataDir, { recursive: true });
   return pgliteClient(dataDir, options.logger);
@@ -33,10 +35,10 @@ export async function createSqlClient(options: SqlClientOptions): Promise<SqlCli
  * string holds one statement. On abort the call rejects at once, the server is asked to cancel the
  * query, and the connection goes back to the pool when the query ends (or is dropped after a grace).
  */
-function postgresClient(connectionString: string, logger: Logger): SqlClient {
-  const pool = new pg.Pool({ connectionString, max: POOL_MAX, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  let ended: Promise<void> | undefined;
-  pool.on("error", (err) => logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
+function postgresClient(connectionString: string, logger: Logger, shared?: pg.Pool): SqlClient {
+  const pool = shared ?? new pg.Pool({ connectionString, max: POOL_MAX, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  let ended: Promise<void> | undefined = shared ? Promise.resolve() : undefined;
+  if (!shared) pool.on("error", (err) => logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
   return {
     kind: "postgres",
     async query(text, params, signal) {

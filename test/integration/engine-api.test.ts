@@ -158,7 +158,7 @@ describe("engine.run", () => {
   });
 
   // validatePlan accepts references to the plan's own `variables`, so they must resolve when the task runs.
-  it.fails("resolves references to the variables declared in the plan itself", async () => {
+  it("resolves references to the variables declared in the plan itself", async () => {
     const input: PlanInput = {
       variables: { greeting: "hello" },
       tasks: [{ id: "say", action_type: "transform_data", action_config: { input: "{{greeting}}", expression: "$uppercase($)" } }],
@@ -258,14 +258,14 @@ describe("cancellation", () => {
   });
 
   // Bug: execute.ts cancelled() skips the pending tasks but leaves the running ones "running" in the final state.
-  it.fails("reports the task that was cut off as failed with CANCELLED, not still running", async () => {
+  it("reports the task that was cut off as failed with CANCELLED, not still running", async () => {
     const { result } = await cancelledRun();
     expect(byId(result, "long")).toMatchObject({ status: "failed", attempts: 1, error: { code: ErrorCode.Cancelled } });
     expect(result.metrics.tasks_failed).toBe(1);
   });
 
   // Bug: run() listens for "abort" but never checks signal.aborted, so an already aborted signal is ignored.
-  it.fails("a signal aborted before the run starts ends it failed with CANCELLED and runs no task", async () => {
+  it("a signal aborted before the run starts ends it failed with CANCELLED and runs no task", async () => {
     const controller = new AbortController();
     controller.abort("too late");
     const result = await engine().run(
@@ -356,12 +356,12 @@ describe("concurrent runs", () => {
     expect((await e.getState("run-b"))?.tasks.b2?.status).toBe("completed");
   });
 
-  it("a second run with the id of a run in progress is refused with CONFIG_INVALID", async () => {
+  it("a second run with the id of a run in progress is refused with RUN_EXISTS", async () => {
     const e = engine();
     const first = e.run(plan(waitTask("slow", 200)), { workflowId: "same-id" });
     const err = await rejection(e.run(plan(waitTask("fast", 1)), { workflowId: "same-id" }));
-    expect(err.code).toBe(ErrorCode.ConfigInvalid);
-    expect(err.message).toBe('A run with id "same-id" is already in progress; pick another id.');
+    expect(err.code).toBe(ErrorCode.RunExists);
+    expect(err.message).toBe('Run "same-id" is already in progress in this process.');
     expect((await first).status).toBe("completed");
   });
 });

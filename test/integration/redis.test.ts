@@ -5,13 +5,7 @@ import type { WorkflowEvent, WorkflowEventType } from "../../src/engine/events.j
 import { WorkflowError } from "../../src/errors.js";
 import { createPublisher, RedisEventStream } from "../../src/persistence/event-stream.js";
 import { type CachedPlan, PlanCache, type PlanCacheKeyInput } from "../../src/persistence/plan-cache.js";
-import {
-  closeRedis,
-  deleteKeysWithPrefix,
-  openRedis,
-  resolveKeyPrefix,
-  scanKeys,
-} from "../../src/persistence/redis-connection.js";
+import { closeRedis, deleteKeysWithPrefix, openRedis, resolveKeyPrefix, scanKeys } from "../../src/persistence/redis-connection.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
 import { until } from "../fixtures/graph-harness.js";
 
@@ -39,14 +33,8 @@ afterAll(async () => {
 function recordingLogger(): { logger: Logger; warnings: string[] } {
   const warnings: string[] = [];
   const ignore = () => undefined;
-  const logger: Logger = {
-    trace: ignore,
-    debug: ignore,
-    info: ignore,
-    warn: (objOrMsg, msg) => warnings.push(typeof objOrMsg === "string" ? objOrMsg : (msg ?? "")),
-    error: ignore,
-    child: () => logger,
-  };
+  const warn: Logger["warn"] = (objOrMsg, msg) => warnings.push(typeof objOrMsg === "string" ? objOrMsg : (msg ?? ""));
+  const logger: Logger = { trace: ignore, debug: ignore, info: ignore, warn, error: ignore, child: () => logger };
   return { logger, warnings };
 }
 
@@ -96,6 +84,15 @@ async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): P
   } finally {
     clearTimeout(timer);
   }
+}
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected an error");
 }
 
 /** The server's view of the connections named `name`: flags ("b" = blocked) and last command. */
@@ -184,15 +181,10 @@ describe("PlanCache", () => {
     expect(() => new PlanCache(redis, { prefix: PREFIX, ttlSeconds: 0 })).toThrowError(
       expect.objectContaining({ code: "CONFIG_INVALID", message: expect.stringMatching(/TTL .* at least 1, got 0/) }),
     );
-    let err: unknown;
-    try {
-      openRedis("http://user:s3cret@127.0.0.1:6379", silentLogger());
-    } catch (e) {
-      err = e;
-    }
+    const err = catchError(() => openRedis("http://user:s3cret@127.0.0.1:6379", silentLogger()));
     expect(err).toBeInstanceOf(WorkflowError);
     expect(err).toMatchObject({ code: "CONFIG_INVALID", message: expect.stringMatching(/not a redis:\/\/ or rediss:\/\//) });
-    expect((err as Error).message).not.toContain("s3cret");
+    expect(err.message).not.toContain("s3cret");
     expect(resolveKeyPrefix(undefined)).toBe("wfe:");
     expect(() => resolveKeyPrefix("has space:")).toThrowError(/key prefix "has space:" is invalid/);
   });

@@ -104,8 +104,10 @@ function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateVal
 function cancelled(state: WorkflowStateValue, rt: RunRuntime, now: number): WorkflowStateUpdate {
   const reason = String(rt.signal.reason ?? "the run was cancelled");
   const tasks: Record<string, TaskPatch> = {};
+  const error = new CancelledError(`cancelled: ${reason}`).toJSON();
   for (const t of Object.values(state.tasks)) {
     if (t.status === "pending") tasks[t.id] = { status: "skipped", skip_reason: `run cancelled: ${reason}` };
+    if (t.status === "running") tasks[t.id] = { status: "failed", error };
   }
   return {
     tasks,

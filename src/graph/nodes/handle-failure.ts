@@ -62,16 +62,22 @@ export function handleFailureNode(deps: GraphDeps) {
   return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
     const out: Outcome = { tasks: {}, history: [] };
     const rt = deps.runtime(state.context.workflow_id);
-    let llmCalls = 0;
+    const usage = { calls: 0, prompt_tokens: 0, completion_tokens: 0 };
     for (const id of state.pending_failures) {
       const task = state.tasks[id];
       if (!task?.error || task.status !== "failed") continue;
       const advice = needsAdvice(task, task.error) ? await deps.advise(task, task.error, rt.signal) : undefined;
-      llmCalls += advice?.llmCalls ?? 0;
+      usage.calls += advice?.usage?.calls ?? 0;
+      usage.prompt_tokens += advice?.usage?.prompt_tokens ?? 0;
+      usage.completion_tokens += advice?.usage?.completion_tokens ?? 0;
       apply(deps, state, task, decideFailure(task, task.error, advice, deps.random), out);
     }
     const context: Partial<RunContext> = out.failedBy ? failRun(deps, state, out.failedBy, out) : {};
-    if (llmCalls) context.llm_calls = (state.context.llm_calls ?? 0) + llmCalls;
+    if (usage.calls) {
+      context.llm_calls = (state.context.llm_calls ?? 0) + usage.calls;
+      context.llm_prompt_tokens = (state.context.llm_prompt_tokens ?? 0) + usage.prompt_tokens;
+      context.llm_completion_tokens = (state.context.llm_completion_tokens ?? 0) + usage.completion_tokens;
+    }
     return { tasks: out.tasks, history: out.history, pending_failures: [], context };
   };
 }

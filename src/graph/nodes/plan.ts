@@ -12,7 +12,8 @@ export function planNode(deps: GraphDeps) {
     const rt = deps.runtime(context.workflow_id);
     const variables = (state.memory.variables ?? {}) as Record<string, unknown>;
     let plan = state.workflow_plan;
-    let planner: "llm" | "rules" | "provided" = "provided";
+    // The engine plans goals before the graph starts (so bad input writes nothing) and says who planned.
+    let planner: "llm" | "rules" | "provided" = context.planner ?? "provided";
     const usage: Partial<typeof context> = {};
     if (plan === null) {
       const produced = await deps.planGoal(context.goal ?? "", variables, rt.signal);

@@ -1,0 +1,75 @@
+import pg from "pg";
+import type { Logger } from "../../utils/logger.js";
+import type { SqlClient } from "../actions/types.js";
+import { openPersistence, type Persistence, type PersistenceKind } from "../persistence/open-persistence.js";
+import { createSqlClient } from "../resources/sql-client.js";
+import { MemoryRunStore } from "../persistence/run-store.js";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+
+export interface ResourceSettings {
+  stateDir: string;
+  databaseUrl?: string;
+  persist: "auto" | PersistenceKind;
+  checkpointUrl?: string;
+  checkpointSchema: string;
+  checkpointer?: BaseCheckpointSaver;
+  logger: Logger;
+}
+
+/**
+ * What the engine opens and closes: PostgreSQL pools (one per URL, so db_query and the checkpointer
+ * share one when they point at the same database), the SQL client, and the persistence backend.
+ */
+export class EngineResources {
+  private readonly pools = new Map<string, pg.Pool>();
+  private sql: Promise<SqlClient> | undefined;
+  private persistence: Promise<Persistence> | undefined;
+
+  constructor(private readonly settings: ResourceSettings) {}
+
+  /** The persistence kind `persist` resolves to. */
+  get persistKind(): PersistenceKind {
+    const { persist, checkpointUrl, databaseUrl } = this.settings;
+    if (persist !== "auto") return persist;
+    return checkpointUrl ?? databaseUrl ? "postgres" : "sqlite";
+  }
+
+  sqlClient(): Promise<SqlClient> {
+    const { databaseUrl, stateDir, logger } = this.settings;
+    this.sql ??= createSqlClient({ stateDir, logger, ...(databaseUrl ? { databaseUrl, pool: this.pool(databaseUrl) } : {}) });
+    return this.sql;
+  }
+
+  openPersistence(): Promise<Persistence> {
+    if (!this.persistence) {
+      const { checkpointer, stateDir, checkpointSchema, logger } = this.settings;
+      const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
+      this.persistence = checkpointer
+        ? Promise.resolve({ kind: "memory", checkpointer, runs: new MemoryRunStore(), location: "custom", close: async () => undefined })
+        : openPersistence({ kind: this.persistKind, stateDir, schema: checkpointSchema, logger, ...(url ? { pool: this.pool(url) } : {}) });
+    }
+    return this.persistence;
+  }
+
+  private pool(url: string): pg.Pool {
+    let pool = this.pools.get(url);
+    if (!pool) {
+      pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+      pool.on("error", (err) => this.settings.logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
+      this.pools.set(url, pool);
+    }
+    return pool;
+  }
+
+  /** Close everything opened, pools last. */
+  async close(): Promise<void> {
+    const [sql, persistence] = [this.sql, this.persistence];
+    this.sql = undefined;
+    this.persistence = undefined;
+    await (await sql?.catch(() => undefined))?.close();
+    await (await persistence?.catch(() => undefined))?.close();
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+  }
+}

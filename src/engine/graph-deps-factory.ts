@@ -1,0 +1,59 @@
+import type { FailureAdvisor } from "../../agents/failure-advisor.js";
+import type { Planner } from "../../agents/planner.js";
+import type { Logger } from "../../utils/logger.js";
+import { runAction } from "../actions/registry.js";
+import type { SqlClient } from "../actions/types.js";
+import { ensureWorkflowError, type SerializedError } from "../errors.js";
+import type { GraphDeps } from "../graph/graph-deps.js";
+import type { TaskState } from "../state/task-state.js";
+import { RunRuntime } from "./run-runtime.js";
+
+export interface DepsSources {
+  runtimes: Map<string, RunRuntime>;
+  planner(): Promise<Planner>;
+  advisor(): Promise<FailureAdvisor | undefined>;
+  sql(): Promise<SqlClient>;
+  workspace: string;
+  logger: Logger;
+}
+
+/** The engine's side of the graph: runtimes, planner, advisor and the context each action gets. */
+export function createGraphDeps(src: DepsSources): GraphDeps {
+  return {
+    runtime: (runId) => {
+      let rt = src.runtimes.get(runId);
+      if (!rt) {
+        rt = new RunRuntime(runId);
+        src.runtimes.set(runId, rt);
+      }
+      return rt;
+    },
+    planGoal: async (goal, variables, signal) => (await src.planner()).plan({ goal, variables, signal }),
+    advise: (task, error, signal) => adviseSafely(src, task, error, signal),
+    runAction: (type, config, ctx) => runAction(type, config, ctx),
+    actionContext: (runId, task, signal) => ({
+      signal,
+      logger: src.logger.child({ runId, taskId: task.id, actionType: task.action_type, attempt: task.attempts }),
+      attempt: task.attempts,
+      runId,
+      taskId: task.id,
+      workspace: src.workspace,
+      resources: { sql: () => src.sql() },
+    }),
+    now: Date.now,
+    random: Math.random,
+  };
+}
+
+/** Ask the advisor; its failures never fail the run (the rules decide then). */
+async function adviseSafely(src: DepsSources, task: TaskState, error: SerializedError, signal: AbortSignal) {
+  try {
+    const advisor = await src.advisor();
+    if (!advisor) return undefined;
+    const advice = await advisor.advise({ task, error, attempts: task.attempts }, signal);
+    return { ...advice, usage: advice.usage };
+  } catch (err) {
+    src.logger.warn({ taskId: task.id, err: ensureWorkflowError(err).message }, "failure advisor unavailable; using the rules");
+    return undefined;
+  }
+}

@@ -1,0 +1,206 @@
+import type { Redis } from "ioredis";
+import { type WorkflowEvent, WorkflowEventType } from "../engine/events.js";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import { type Logger, silentLogger } from "../../utils/logger.js";
+import { isRedisUp, logRedisErrors } from "./redis-connection.js";
+
+export interface RedisEventStreamOptions {
+  /** Key prefix, e.g. "wfe:" (see resolveKeyPrefix). */
+  prefix: string;
+  /** Approximate cap on entries per run stream (XADD MAXLEN ~). Default 10000. */
+  maxLen?: number;
+  /** The stream expires this long after run_completed. Default 86400 (one day). */
+  ttlSeconds?: number;
+  logger?: Logger;
+}
+
+export interface WatchOptions {
+  /** Stops the watch, even while it is blocked waiting for events. */
+  signal?: AbortSignal;
+  /** Replay the run's events from its first one (default), or only those published from now on. */
+  fromStart?: boolean;
+  /** How long one XREAD blocks before it asks again. Default 5000 ms. */
+  blockMs?: number;
+}
+
+/** Fire-and-forget publishing that keeps events in order; `flush` waits until all have been sent. */
+export interface EventPublisher {
+  (event: WorkflowEvent): void;
+  flush(): Promise<void>;
+}
+
+type StreamEntry = [id: string, fields: string[]];
+
+/** How many entries one XREAD returns at most. */
+const READ_BATCH = 100;
+
+/**
+ * The live events of each run on a Redis Stream (`<prefix>events:<run_id>`), so another process can
+ * follow a run. Publishing never throws: the stream is an observer and must not fail the run.
+ */
+export class RedisEventStream {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #maxLen: number;
+  readonly #ttlSeconds: number;
+  readonly #logger: Logger;
+
+  constructor(redis: Redis, options: RedisEventStreamOptions) {
+    this.#redis = redis;
+    this.#prefix = options.prefix;
+    this.#maxLen = positiveInteger("event stream maxLen", options.maxLen ?? 10_000);
+    this.#ttlSeconds = positiveInteger("event stream ttlSeconds", options.ttlSeconds ?? 86_400);
+    this.#logger = (options.logger ?? silentLogger()).child({ component: "event-stream" });
+  }
+
+  /** The stream key of a run. */
+  key(runId: string): string {
+    return `${this.#prefix}events:${runId}`;
+  }
+
+  /** Appends one event; on run_completed the stream also gets its TTL. Logs and drops on error. */
+  async publish(event: WorkflowEvent): Promise<void> {
+    const key = this.key(event.run_id);
+    // While Redis is between reconnects a command would only wait and fail; dropping keeps a queue short.
+    if (!isRedisUp(this.#redis)) {
+      this.#logger.debug({ key, type: event.type }, "Redis is unreachable; event dropped");
+      return;
+    }
+    try {
+      const maxLen = String(this.#maxLen);
+      await this.#redis.xadd(key, "MAXLEN", "~", maxLen, "*", "data", JSON.stringify(event));
+      if (event.type === "run_completed") await this.#redis.expire(key, this.#ttlSeconds);
+    } catch (err) {
+      this.#logger.warn({ key, type: event.type, err: errorMessage(err) }, "Publishing an event to Redis failed; dropped");
+    }
+  }
+
+  /**
+   * Yields a run's events in order as they arrive, on its own connection (a blocking XREAD would stall
+   * every other command on a shared one). Returns after run_completed or when the signal aborts.
+   */
+  async *watch(runId: string, options: WatchOptions = {}): AsyncGenerator<WorkflowEvent> {
+    const { signal, fromStart = true } = options;
+    const blockMs = positiveInteger("watch blockMs", options.blockMs ?? 5000);
+    if (signal?.aborted) return;
+    const key = this.key(runId);
+    const reader = this.#redis.duplicate();
+    logRedisErrors(reader, this.#logger);
+    // Closing the socket is the only way to interrupt a blocked XREAD; the read then rejects.
+    const onAbort = () => reader.disconnect();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let lastId = fromStart ? "0-0" : await this.#lastId(reader, key, signal);
+      while (lastId !== undefined && !signal?.aborted) {
+        const entries = await this.#read(reader, key, lastId, blockMs, signal);
+        if (entries === undefined) return;
+        for (const [id, fields] of entries) {
+          lastId = id;
+          const event = this.#decode(key, id, fields);
+          if (event === undefined) continue;
+          yield event;
+          if (event.type === "run_completed") return;
+        }
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      reader.disconnect();
+    }
+  }
+
+  /** The id of the newest entry ("0-0" when empty), so "from now on" misses nothing between reads. */
+  async #lastId(reader: Redis, key: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+    try {
+      const newest = await reader.xrevrange(key, "+", "-", "COUNT", 1);
+      return newest[0]?.[0] ?? "0-0";
+    } catch (err) {
+      if (signal?.aborted) return undefined;
+      throw readError(key, err);
+    }
+  }
+
+  /** One blocking read after `lastId`; [] on timeout, undefined once aborted. */
+  async #read(
+    reader: Redis,
+    key: string,
+    lastId: string,
+    blockMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<StreamEntry[] | undefined> {
+    try {
+      const reply = await reader.xread("COUNT", READ_BATCH, "BLOCK", blockMs, "STREAMS", key, lastId);
+      return reply?.[0]?.[1] ?? [];
+    } catch (err) {
+      if (signal?.aborted) return undefined;
+      throw readError(key, err);
+    }
+  }
+
+  #decode(key: string, id: string, fields: string[]): WorkflowEvent | undefined {
+    const raw = fieldValue(fields, "data");
+    const event = raw === undefined ? undefined : parseEvent(raw);
+    if (event === undefined) this.#logger.warn({ key, id }, "Skipping a stream entry that is not a workflow event");
+    return event;
+  }
+}
+
+/**
+ * A fire-and-forget publisher: each call is chained on the previous one, so events reach Redis in
+ * the order they were emitted even though nobody awaits them. Await `flush()` at the end of a run.
+ */
+export function createPublisher(stream: RedisEventStream): EventPublisher {
+  let tail: Promise<void> = Promise.resolve();
+  const publish = (event: WorkflowEvent): void => {
+    // publish() never rejects; the catch only keeps one broken link from stopping the chain.
+    tail = tail.then(() => stream.publish(event)).catch(() => undefined);
+  };
+  const flush = async (): Promise<void> => {
+    // Events published while we wait extend the chain; wait until it stops growing.
+    let seen: Promise<void>;
+    do {
+      seen = tail;
+      await seen;
+    } while (seen !== tail);
+  };
+  return Object.assign(publish, { flush });
+}
+
+/** The value of `name` in a flat [field, value, field, value, ...] stream entry. */
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === name) return fields[i + 1];
+  }
+  return undefined;
+}
+
+function parseEvent(raw: string): WorkflowEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const { type, run_id } = value as Record<string, unknown>;
+  const known = (WorkflowEventType as readonly unknown[]).includes(type);
+  return known && typeof run_id === "string" ? (value as WorkflowEvent) : undefined;
+}
+
+function readError(key: string, err: unknown): WorkflowError {
+  return new WorkflowError(
+    ErrorCode.Network,
+    `Reading the event stream ${key} from Redis failed: ${errorMessage(err)}. Check that REDIS_URL is reachable.`,
+    { retryable: true, cause: err },
+  );
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `The ${name} must be a whole number of at least 1, got ${value}.`);
+  }
+  return value;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
+import type pg from "pg";
+import type { Logger } from "../../utils/logger.js";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import { MemoryRunStore, type RunStore } from "./run-store.js";
+
+export const PersistenceKind = ["memory", "sqlite", "postgres"] as const;
+export type PersistenceKind = (typeof PersistenceKind)[number];
+
+/** Where a run's checkpoints and its index entry live. */
+export interface Persistence {
+  readonly kind: PersistenceKind;
+  readonly checkpointer: BaseCheckpointSaver;
+  readonly runs: RunStore;
+  /** Where the data is (a file, a schema), for messages. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface PersistenceOptions {
+  kind: PersistenceKind;
+  /** SQLite: the state folder (the file is `<stateDir>/checkpoints.sqlite`). */
+  stateDir: string;
+  /** PostgreSQL: the pool (shared with db_query when the URLs are the same) and the schema. */
+  pool?: pg.Pool;
+  schema?: string;
+  logger: Logger;
+}
+
+/** Open the checkpointer and run store of the chosen kind; the heavy modules load only when used. */
+export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
+  if (options.kind === "memory") {
+    return { kind: "memory", checkpointer: new MemorySaver(), runs: new MemoryRunStore(), location: "memory", close: async () => undefined };
+  }
+  if (options.kind === "sqlite") return openSqlite(options.stateDir);
+  if (!options.pool) throw new WorkflowError(ErrorCode.ConfigInvalid, "PostgreSQL persistence needs CHECKPOINT_URL or DATABASE_URL.");
+  return openPostgres(options.pool, options.schema ?? "workflow_engine");
+}
+
+async function openSqlite(stateDir: string): Promise<Persistence> {
+  const file = path.join(stateDir, "checkpoints.sqlite");
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    const [{ default: Database }, { SqliteSaver }, { SqliteRunStore }] = await Promise.all([
+      import("better-sqlite3"),
+      import("@langchain/langgraph-checkpoint-sqlite"),
+      import("./sqlite-run-store.js"),
+    ]);
+    const db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    // WAL with synchronous=NORMAL: a committed step survives the process being killed (kill -9);
+    // only an OS crash or power loss can lose the last steps. FULL would fsync every step.
+    db.pragma("synchronous = NORMAL");
+    const checkpointer = new SqliteSaver(db);
+    return { kind: "sqlite", checkpointer, runs: new SqliteRunStore(db), location: file, close: async () => void db.close() };
+  } catch (err) {
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `Cannot open the run history at ${file}: ${(err as Error).message}. Check the folder is writable, or run with --no-persist.`,
+      { cause: err },
+    );
+  }
+}
+
+async function openPostgres(pool: pg.Pool, schema: string): Promise<Persistence> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `CHECKPOINT_SCHEMA "${schema}" is not a plain identifier (letters, digits, _).`);
+  }
+  const [{ PostgresSaver }, { PostgresRunStore }] = await Promise.all([
+    import("@langchain/langgraph-checkpoint-postgres"),
+    import("./postgres-run-store.js"),
+  ]);
+  try {
+    const checkpointer = new PostgresSaver(pool, undefined, { schema });
+    await checkpointer.setup();
+    const runs = await PostgresRunStore.open(pool, schema);
+    return { kind: "postgres", checkpointer, runs, location: `schema ${schema}`, close: async () => undefined };
+  } catch (err) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot open the run history in PostgreSQL (schema ${schema}): ${(err as Error).message}.`, {
+      cause: err,
+    });
+  }
+}
