@@ -1,29 +1,42 @@
 import { parseArgs, parseVariables } from "./src/cli/args.js";
 import { loadPlanFile } from "./src/cli/load-plan.js";
 import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./src/cli/output.js";
+import { runsCommand } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
-import { ensureWorkflowError, ErrorCode, exitCodeFor, WorkflowError } from "./src/errors.js";
+import { ErrorCode, ensureWorkflowError, exitCodeFor, WorkflowError } from "./src/errors.js";
 import { toLevels, toMermaid } from "./src/plan/plan-graph.js";
 import type { Plan } from "./src/plan/schema.js";
 import { validatePlan } from "./src/plan/validate.js";
-import { createLogger } from "./utils/logger.js";
+import { createLogger, LogLevel } from "./utils/logger.js";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
 
+function logLevel(level: string): LogLevel {
+  return (LogLevel as readonly string[]).includes(level) ? (level as LogLevel) : "warn";
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "runs") {
+    return runsCommand(argv.slice(1), {
+      out,
+      err,
+      engine: (flags) => new WorkflowEngine({ workspace: flags.workspace, logger: createLogger(logLevel(flags.logLevel)) }),
+    });
+  }
   const options = await parseArgs(argv);
   if (options === "help") return 0;
   if (options.example !== undefined) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Example "${options.example}" is not available in this version. Use --goal or --plan.`);
   }
   const variables = parseVariables(options.var);
-  const logger = createLogger(options.logLevel);
   const engine = new WorkflowEngine({
     workspace: options.workspace,
     concurrency: options.concurrency,
     planner: options.planner,
-    logger,
+    logger: createLogger(options.logLevel),
+    planCache: options.cache,
+    ...(options.persist ? {} : { persist: "memory" as const }),
     onEvent: (event) => {
       const line = options.quiet || options.json ? undefined : formatEvent(event);
       if (line) err(line);
@@ -37,6 +50,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    return exitCodeForStatus(result.status);
+  } catch (error) {
+    const e = ensureWorkflowError(error);
+    if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
+    // Running a finished id again is not an error: say so and show the stored result.
+    err(e.message);
+    const { result } = await engine.getRun(options.runId);
     out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
     return exitCodeForStatus(result.status);
   } finally {

@@ -18,6 +18,8 @@ export const CliOptions = z
     planner: z.enum(["auto", "llm", "rules"]).default("auto"),
     logLevel: z.enum(LogLevel).default("warn"),
     runId: z.string().regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)").optional(),
+    persist: z.boolean().default(true),
+    cache: z.boolean().default(true),
   })
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
@@ -32,6 +34,8 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "Fetch https://api.example.com/users and save to output/users.json" --json', "Print the result as one JSON object"],
   ["$0 --plan plan.yaml --var user_id=3", "Run a plan file with a workflow variable"],
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
+  ["$0 runs list --status failed", "The run history (see `$0 runs --help`)"],
+  ["$0 runs resume <id>", "Continue a run that was interrupted"],
 ];
 
 /** Parse argv with yargs, then validate with zod; bad flags throw CONFIG_INVALID (exit 2). */
@@ -50,7 +54,9 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })
     .option("planner", { choices: ["auto", "llm", "rules"], describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)", default: "auto" })
     .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr", default: "warn" })
-    .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID)" })
+    .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
+    .option("persist", { type: "boolean", default: true, describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory" })
+    .option("cache", { type: "boolean", default: true, describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again" })
     .example(EXAMPLES)
     .strictOptions()
     .version(false)

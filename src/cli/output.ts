@@ -38,6 +38,7 @@ export function formatSummary(r: WorkflowResult): string {
   const lines = [
     `Workflow ${r.workflow_id}: ${r.status}`,
     r.goal ? `Goal: ${r.goal}` : undefined,
+    r.planner ? `Plan: ${r.planner === "provided" ? "given" : `by the ${r.planner} planner`}${m.plan_cache_hit ? " (from the plan cache, no planning)" : ""}` : undefined,
     `Tasks: ${m.tasks_completed} completed, ${m.tasks_failed} failed, ${m.tasks_skipped} skipped of ${m.tasks_total}; retries ${m.retries}`,
     `Time: ${m.wall_ms} ms wall, critical path ${m.critical_path_ms} ms, parallel speedup ${m.parallel_speedup}x` +
       (m.llm_calls ? `; LLM calls ${m.llm_calls}, tokens ${m.llm_tokens}` : ""),

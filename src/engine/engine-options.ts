@@ -22,6 +22,12 @@ export const EngineSettings = z.strictObject({
   checkpointSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a plain identifier").default("workflow_engine"),
   /** Runs last updated longer ago than this are deleted when the engine opens its history. */
   retentionDays: z.number().positive().optional(),
+  /** Redis for the plan cache and live event streams; default: REDIS_URL. */
+  redisUrl: z.string().min(1).optional(),
+  redisPrefix: z.string().min(1).max(100).optional(),
+  /** Reuse cached plans for the same goal and planner settings (when Redis is configured). */
+  planCache: z.boolean().default(true),
+  planCacheTtlSeconds: z.number().int().positive().optional(),
 });
 export type EngineSettings = z.input<typeof EngineSettings>;
 

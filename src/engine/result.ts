@@ -35,6 +35,8 @@ export interface RunMetrics {
   parallel_speedup: number;
   llm_calls: number;
   llm_tokens: number;
+  /** True when the plan came from the plan cache (no planning, no LLM call). */
+  plan_cache_hit: boolean;
 }
 
 /** What `engine.run` returns and `--json` prints. */
@@ -90,6 +92,7 @@ export function computeMetrics(state: WorkflowStateValue): RunMetrics {
     parallel_speedup: wall_ms > 0 ? Math.round((task_time_ms / wall_ms) * 100) / 100 : 0,
     llm_calls,
     llm_tokens: llm_prompt_tokens + llm_completion_tokens,
+    plan_cache_hit: state.context.plan_cache === "hit",
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { LlmUsage, Planner } from "../../agents/planner.js";
+import type { Planner } from "../../agents/planner.js";
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
 import { ErrorCode, ensureWorkflowError, WorkflowError } from "../errors.js";
@@ -10,12 +10,13 @@ import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
 import type { Plan, PlanInput } from "../plan/schema.js";
-import { validatePlan } from "../plan/validate.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
 import { type EngineOptions, EngineSettings, type RunOptions } from "./engine-options.js";
 import type { WorkflowEvent } from "./events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
+import { type PlannedInput, planInput } from "./plan-input.js";
+import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { RunRuntime } from "./run-runtime.js";
 import { toResult, type WorkflowResult } from "./result.js";
@@ -23,11 +24,6 @@ import { streamRun } from "./stream-run.js";
 
 type Settings = ReturnType<typeof EngineSettings.parse>;
 
-interface PlannedInput {
-  plan: Plan;
-  planner: "llm" | "rules" | "provided";
-  usage?: LlmUsage;
-}
 
 interface Opened {
   graph: WorkflowGraph;
@@ -47,6 +43,7 @@ export class WorkflowEngine {
   private opened: Promise<Opened> | undefined;
   private planner: Promise<Planner> | undefined;
   private advisor: Promise<FailureAdvisor | undefined> | undefined;
+  private redisFeatures: RedisFeatures | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.settings = parseSettings(options);
@@ -58,7 +55,7 @@ export class WorkflowEngine {
     this.resources = new EngineResources({
       stateDir: this.stateDir,
       persist: this.settings.persist,
-      checkpointSchema: this.settings.checkpointSchema,
+      checkpointSchema: this.options.checkpointSchema ?? (this.env.CHECKPOINT_SCHEMA || this.settings.checkpointSchema),
       logger: this.logger,
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(checkpointUrl ? { checkpointUrl } : {}),
@@ -75,15 +72,9 @@ export class WorkflowEngine {
 
   /** Plan a goal without running it (what `--dry-run` prints). */
   async plan(goal: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
-    return (await this.planInput(goal, variables, signal)).plan;
+    return (await this.planFor(goal, variables, signal)).plan;
   }
 
-  private async planInput(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
-    if (typeof goalOrPlan !== "string") return { plan: validatePlan(goalOrPlan, { variables: Object.keys(variables) }), planner: "provided" };
-    const produced = await (await this.getPlanner()).plan({ goal: goalOrPlan, variables, ...(signal ? { signal } : {}) });
-    const plan = validatePlan(produced.plan, { variables: Object.keys(variables) });
-    return { plan, planner: produced.planner, ...(produced.usage ? { usage: produced.usage } : {}) };
-  }
 
   /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
   async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
@@ -99,7 +90,7 @@ export class WorkflowEngine {
   private async start(workflowId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
-    const planned = await this.planInput(goalOrPlan, given, options.signal);
+    const planned = await this.planFor(goalOrPlan, given, options.signal);
     const { persistence } = await this.open();
     await this.refuseExisting(persistence, workflowId);
     // Variables the plan declares are defaults; --var / options.variables override them.
@@ -114,6 +105,7 @@ export class WorkflowEngine {
         started_at: now,
         concurrency: this.settings.concurrency,
         planner: planned.planner,
+        ...(planned.cache ? { plan_cache: planned.cache } : {}),
         ...(planned.usage ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens } : {}),
         ...(goal === undefined ? {} : { goal }),
       },
@@ -139,6 +131,28 @@ export class WorkflowEngine {
     } finally {
       release();
     }
+  }
+
+  private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
+    const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
+    return planInput({ planner: () => this.getPlanner(), env: this.env, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
+  }
+
+  /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
+  private redis(): RedisFeatures | undefined {
+    const url = this.settings.redisUrl ?? (this.env.REDIS_URL || undefined);
+    if (url && !this.redisFeatures) {
+      const { redisPrefix, planCacheTtlSeconds } = this.settings;
+      this.redisFeatures = new RedisFeatures({ url, logger: this.logger, ...(redisPrefix ? { prefix: redisPrefix } : {}), ...(planCacheTtlSeconds ? { planCacheTtlSeconds } : {}) });
+    }
+    return this.redisFeatures;
+  }
+
+  /** Follow a run's live events from Redis (another process may be running it); ends with the run. */
+  watch(workflowId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
+    const redis = this.redis();
+    if (!redis) throw new WorkflowError(ErrorCode.ConfigInvalid, "Watching a run needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
+    return redis.events.watch(workflowId, signal ? { signal } : {});
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
@@ -212,6 +226,9 @@ export class WorkflowEngine {
   /** Close what the engine opened (database pools, the history file). */
   async close(): Promise<void> {
     this.opened = undefined;
+    const redis = this.redisFeatures;
+    this.redisFeatures = undefined;
+    await redis?.close();
     await this.resources.close();
   }
 
@@ -219,7 +236,8 @@ export class WorkflowEngine {
     const { graph, persistence } = await this.open();
     const rt = new RunRuntime(workflowId);
     this.runtimes.set(workflowId, rt);
-    const unsubscribe = [this.options.onEvent, options.onEvent].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
+    const publish = this.redis()?.publish;
+    const unsubscribe = [this.options.onEvent, options.onEvent, publish].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
     const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -244,6 +262,7 @@ export class WorkflowEngine {
       await rt.settle();
       for (const u of unsubscribe) u();
       this.runtimes.delete(workflowId);
+      await publish?.flush();
     }
   }
 
@@ -313,9 +332,9 @@ export class WorkflowEngine {
 }
 
 function parseSettings(options: EngineOptions): Settings {
-  const { workspace, stateDir, concurrency, databaseUrl, recursionLimit, persist, checkpointUrl, checkpointSchema, retentionDays } = options;
+  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, ...plain } = options;
   const planner = typeof options.planner === "string" ? options.planner : undefined;
-  const parsed = EngineSettings.safeParse({ workspace, stateDir, concurrency, databaseUrl, recursionLimit, planner, persist, checkpointUrl, checkpointSchema, retentionDays });
+  const parsed = EngineSettings.safeParse({ ...plain, ...(planner ? { planner } : {}) });
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);

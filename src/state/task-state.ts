@@ -59,6 +59,8 @@ export interface RunContext {
   llm_calls?: number;
   llm_prompt_tokens?: number;
   llm_completion_tokens?: number;
+  /** "hit" when the plan came from the Redis plan cache. */
+  plan_cache?: "hit" | "miss";
 }
 
 export function isTerminal(status: TaskStatus): boolean {

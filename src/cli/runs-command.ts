@@ -1,0 +1,144 @@
+import { renameSync, writeFileSync } from "node:fs";
+import yargs, { type Argv } from "yargs";
+import type { WorkflowEngine } from "../engine/workflow-engine.js";
+import { parseAge } from "../engine/run-admin.js";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import { RunStatus } from "../state/task-state.js";
+import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./output.js";
+
+export interface RunsIo {
+  out(text: string): void;
+  err(text: string): void;
+  engine(flags: { workspace: string; logLevel: string }): WorkflowEngine;
+}
+
+const SUBCOMMANDS = ["list", "show", "resume", "history", "export", "delete", "prune", "watch"] as const;
+type Sub = (typeof SUBCOMMANDS)[number];
+
+const USAGE = `node main.js runs <command> [options]
+
+Commands:
+  list [--status S] [--limit N]   the runs, newest first
+  show <id>                        a run's tasks, statuses, results, errors and timings
+  resume <id>                      continue an unfinished run from its last checkpoint
+  history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
+  export <id> [--out FILE]         everything about a run as JSON
+  delete <id>                      delete a run's checkpoints and record
+  prune --older-than 30d           delete runs last updated before then
+  watch <id>                       follow a run's live events (needs REDIS_URL)
+
+Common options: --workspace DIR, --json, --log-level LEVEL`;
+
+function parser(argv: string[], sub: Sub): Argv {
+  return yargs(argv)
+    .scriptName(`node main.js runs ${sub}`)
+    .option("workspace", { type: "string", default: "." })
+    .option("json", { type: "boolean", default: false })
+    .option("quiet", { type: "boolean", default: false })
+    .option("log-level", { type: "string", default: "warn" })
+    .option("status", { choices: [...RunStatus] })
+    .option("limit", { type: "number", default: 50 })
+    .option("out", { type: "string" })
+    .option("older-than", { type: "string" })
+    .strictOptions()
+    .version(false)
+    .help(false)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run \`node main.js runs --help\`.`);
+    });
+}
+
+/** `node main.js runs ...`: the run history. Returns the exit code. */
+export async function runsCommand(argv: string[], io: RunsIo): Promise<number> {
+  const sub = argv[0];
+  if (sub === undefined || sub === "--help" || sub === "help") {
+    io.out(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Unknown runs command "${sub}". Commands: ${SUBCOMMANDS.join(", ")}.`);
+  }
+  const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
+  const id = flags._[0] === undefined ? undefined : String(flags._[0]);
+  if (sub !== "list" && sub !== "prune" && !id) throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
+  const engine = io.engine({ workspace: flags.workspace, logLevel: flags["log-level"] });
+  try {
+    return await HANDLERS[sub as Sub](engine, flags, id ?? "", io);
+  } finally {
+    await engine.close();
+  }
+}
+
+interface Flags {
+  _: (string | number)[];
+  workspace: string;
+  json: boolean;
+  quiet: boolean;
+  "log-level": string;
+  status?: RunStatus;
+  limit: number;
+  out?: string;
+  "older-than"?: string;
+}
+
+type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
+
+const HANDLERS: Record<Sub, Handler> = {
+  async list(engine, flags, _id, io) {
+    const runs = await engine.listRuns({ limit: flags.limit, ...(flags.status ? { status: flags.status } : {}) });
+    if (flags.json) io.out(JSON.stringify(runs));
+    else if (runs.length === 0) io.out("No runs.");
+    else for (const r of runs) io.out(`${r.run_id}  ${r.status.padEnd(21)} ${r.created_at}  ${String(r.tasks_total ?? "-").padStart(4)} tasks  ${r.goal ?? ""}`);
+    return 0;
+  },
+  async show(engine, flags, id, io) {
+    const { result } = await engine.getRun(id);
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    return 0;
+  },
+  async resume(engine, flags, id, io) {
+    const result = await engine.resume(id, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    return exitCodeForStatus(result.status);
+  },
+  async history(engine, flags, id, io) {
+    const checkpoints = await engine.runHistory(id, flags.limit);
+    if (flags.json) io.out(JSON.stringify(checkpoints));
+    for (const c of flags.json ? [] : checkpoints) {
+      const counts = Object.entries(c.tasks).map(([s, n]) => `${s} ${n}`).join(", ");
+      io.out(`step ${String(c.step).padStart(4)}  ${c.checkpoint_id}  next: ${c.next.join(",") || "-"}  ${c.status ?? ""}  ${counts}`);
+    }
+    return 0;
+  },
+  async export(engine, flags, id, io) {
+    const doc = `${JSON.stringify(await engine.exportRun(id), null, 2)}\n`;
+    if (!flags.out) io.out(doc.trimEnd());
+    else {
+      writeFileSync(`${flags.out}.tmp`, doc);
+      renameSync(`${flags.out}.tmp`, flags.out);
+      io.err(`exported run ${id} to ${flags.out}`);
+    }
+    return 0;
+  },
+  async delete(engine, _flags, id, io) {
+    await engine.deleteRun(id);
+    io.out(`deleted run ${id}`);
+    return 0;
+  },
+  async prune(engine, flags, _id, io) {
+    const age = flags["older-than"] === undefined ? undefined : parseAge(flags["older-than"]);
+    if (age === undefined) throw new WorkflowError(ErrorCode.ConfigInvalid, "runs prune needs --older-than AGE, e.g. 30d, 12h, 45m.");
+    const ids = await engine.pruneRuns(new Date(Date.now() - age));
+    io.out(flags.json ? JSON.stringify({ deleted: ids }) : `deleted ${ids.length} run(s) last updated more than ${flags["older-than"]} ago`);
+    return 0;
+  },
+  async watch(engine, flags, id, io) {
+    let status: string | undefined;
+    for await (const event of engine.watch(id)) {
+      io.out(flags.json ? JSON.stringify(event) : (formatEvent(event) ?? ""));
+      if (event.type === "run_completed") status = event.status;
+    }
+    return status === "completed" ? 0 : 1;
+  },
+};
