@@ -15,6 +15,7 @@ export interface DepsSources {
   sql(): Promise<SqlClient>;
   workspace: string;
   logger: Logger;
+  startEagerly: boolean;
 }
 
 /** The engine's side of the graph: runtimes, planner, advisor and the context each action gets. */
@@ -40,6 +41,7 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
       workspace: src.workspace,
       resources: { sql: () => src.sql() },
     }),
+    startEagerly: src.startEagerly,
     now: Date.now,
     random: Math.random,
   };
@@ -50,8 +52,7 @@ async function adviseSafely(src: DepsSources, task: TaskState, error: Serialized
   try {
     const advisor = await src.advisor();
     if (!advisor) return undefined;
-    const advice = await advisor.advise({ task, error, attempts: task.attempts }, signal);
-    return { ...advice, usage: advice.usage };
+    return await advisor.advise({ task, error, attempts: task.attempts }, signal);
   } catch (err) {
     src.logger.warn({ taskId: task.id, err: ensureWorkflowError(err).message }, "failure advisor unavailable; using the rules");
     return undefined;

@@ -309,6 +309,7 @@ export class WorkflowEngine {
         sql: () => this.resources.sqlClient(),
         workspace: this.workspace,
         logger: this.logger,
+        startEagerly: persistence.kind === "memory",
       });
       if (this.settings.retentionDays !== undefined) {
         const cutoff = new Date(Date.now() - this.settings.retentionDays * 86_400_000);

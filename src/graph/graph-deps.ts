@@ -20,6 +20,11 @@ export interface GraphDeps {
   runAction(type: ActionType, config: unknown, ctx: ActionContext): Promise<unknown>;
   /** Build the context an action runs with. */
   actionContext(runId: string, task: TaskState, signal: AbortSignal): ActionContext;
+  /**
+   * Start unblocked dependents in the step that records their dependency's completion, before its
+   * checkpoint is written. Only when nothing is persisted (memory): durable runs record first.
+   */
+  startEagerly: boolean;
   now(): number;
   random(): number;
 }

@@ -6,13 +6,16 @@ import { plan, waitTask } from "../fixtures/plans.js";
 const idx = (events: { type: string; task_id?: string }[], type: string, id: string) =>
   events.findIndex((e) => e.type === type && e.task_id === id);
 
-describe("dataflow scheduling", () => {
+describe.each([
+  ["durable: dependents start after their checkpoint", false],
+  ["in memory: dependents start at once", true],
+])("dataflow scheduling (%s)", (_mode, startEagerly) => {
   it("starts a ready task while a slow sibling is still running (no superstep barrier)", async () => {
     const slow = gate();
     const h = harness(async (id) => {
       if (id === "slow") await slow.promise;
       return { id };
-    });
+    }, { startEagerly });
     const chain = [1, 2, 3, 4, 5].map((i) => waitTask(`c${i}`, 0, i === 1 ? [] : [`c${i - 1}`]));
     const running = h.run(plan(waitTask("slow"), ...chain));
     // The slow task is held until the whole chain has completed: with a barrier this never happens.
@@ -28,7 +31,7 @@ describe("dataflow scheduling", () => {
     const h = harness(async (id) => {
       if (id === "slow") await slow.promise;
       return { id };
-    });
+    }, { startEagerly });
     const running = h.run(plan(waitTask("slow"), waitTask("fast")));
     await until(async () => (await h.state()).tasks?.fast?.status === "completed");
     const mid = await h.state();
@@ -47,7 +50,7 @@ describe("dataflow scheduling", () => {
       await new Promise((r) => setImmediate(r));
       active--;
       return {};
-    });
+    }, { startEagerly });
     const tasks = Array.from({ length: 20 }, (_, i) => waitTask(`t${i}`));
     const result = await h.run(plan(...tasks), "run-c", 3);
     expect(result.metrics.tasks_completed).toBe(20);
@@ -59,7 +62,7 @@ describe("dataflow scheduling", () => {
     const h = harness(async (id, config) => {
       seen.push([id, config]);
       return id === "a" ? { data: { list: [1, 2] } } : { ok: true };
-    });
+    }, { startEagerly });
     await h.run(plan(waitTask("a"), { id: "b", action_type: "transform_data", action_config: { input: "{{a.data.list}}", expression: "$count($)" } }));
     expect(seen).toContainEqual(["b", { input: [1, 2], expression: "$count($)" }]);
   });

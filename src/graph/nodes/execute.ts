@@ -86,18 +86,21 @@ export function executeNode(deps: GraphDeps) {
 
 /**
  * Dataflow: mark the tasks the finished ones unblocked as running in this same step, instead of one
- * step later in decide. They are launched at the start of the next execute step, after this step's
- * checkpoint is written: a task is recorded as started before its side effects begin, and a completion
- * is durable before any dependent acts on it (so a crash repeats at most the tasks in flight).
+ * step later in decide. Durable runs launch them at the start of the next execute step, after this
+ * step's checkpoint is written: a task is recorded as started before its side effects begin, and a
+ * completion is durable before any dependent acts on it (a crash repeats at most the tasks in flight).
+ * Runs kept in memory launch them at once.
  */
 function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, patches: Record<string, TaskPatch>, history: HistoryEntry[]): void {
   if (rt.signal.aborted || Object.keys(patches).length === 0) return;
   const now = deps.now();
   const at = new Date(now).toISOString();
-  for (const id of selectReady(mergeTasks(state.tasks, [patches]), state.context.concurrency, now)) {
+  const view = mergeTasks(state.tasks, [patches]);
+  for (const id of selectReady(view, state.context.concurrency, now)) {
     const task = state.tasks[id] as TaskState;
     patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
     history.push({ at, event: "task_started", task_id: id, attempt: task.attempts + 1 });
+    if (deps.startEagerly) launch(deps, rt, { ...state, tasks: view }, { ...task, ...patches[id] } as TaskState);
   }
 }
 /** The run was cancelled from outside while nothing was in flight: end it, skipping what never started. */
