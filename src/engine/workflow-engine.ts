@@ -18,6 +18,7 @@ import { createGraphDeps } from "./graph-deps-factory.js";
 import { type PlannedInput, planInput } from "./plan-input.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
+import { forgetUnplanned, initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import { RunRuntime } from "./run-runtime.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
@@ -46,8 +47,8 @@ export class WorkflowEngine {
   private redisFeatures: RedisFeatures | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
-    this.settings = parseSettings(options);
     this.env = options.env ?? process.env;
+    this.settings = parseSettings(options, this.env);
     this.logger = options.logger ?? silentLogger();
     this.workspace = resolveWorkspace(options.workspace ?? process.cwd());
     this.stateDir = path.resolve(this.workspace, options.stateDir ?? ".workflow-state");
@@ -55,7 +56,7 @@ export class WorkflowEngine {
     this.resources = new EngineResources({
       stateDir: this.stateDir,
       persist: this.settings.persist,
-      checkpointSchema: this.options.checkpointSchema ?? (this.env.CHECKPOINT_SCHEMA || this.settings.checkpointSchema),
+      checkpointSchema: this.settings.checkpointSchema,
       logger: this.logger,
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(checkpointUrl ? { checkpointUrl } : {}),
@@ -92,26 +93,13 @@ export class WorkflowEngine {
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
     const planned = await this.planFor(goalOrPlan, given, options.signal);
     const { persistence } = await this.open();
-    await this.refuseExisting(persistence, workflowId);
+    await refuseExisting(persistence, workflowId);
     // Variables the plan declares are defaults; --var / options.variables override them.
     const variables = { ...(planned.plan.variables ?? {}), ...given };
     const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
     const now = new Date().toISOString();
     await persistence.runs.upsert({ run_id: workflowId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
-    const input = {
-      context: {
-        workflow_id: workflowId,
-        status: "planning" as const,
-        started_at: now,
-        concurrency: this.settings.concurrency,
-        planner: planned.planner,
-        ...(planned.cache ? { plan_cache: planned.cache } : {}),
-        ...(planned.usage ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens } : {}),
-        ...(goal === undefined ? {} : { goal }),
-      },
-      workflow_plan: planned.plan,
-      memory: { variables },
-    };
+    const input = initialState({ workflowId, planned, variables, now, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
     return this.drive(workflowId, input, options, goal ?? "plan");
   }
 
@@ -250,12 +238,12 @@ export class WorkflowEngine {
         durability,
       })) as WorkflowStateValue;
       const result = toResult(final);
-      await this.record(persistence, result);
+      await recordResult(persistence, result);
       this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
       return result;
     } catch (err) {
       rt.cancel("the run stopped on an error");
-      await this.forgetUnplanned(persistence, workflowId);
+      await forgetUnplanned(persistence, workflowId, await this.getState(workflowId).catch(() => undefined));
       throw ensureWorkflowError(err);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
@@ -264,40 +252,6 @@ export class WorkflowEngine {
       this.runtimes.delete(workflowId);
       await publish?.flush();
     }
-  }
-
-  private async record(persistence: Persistence, r: WorkflowResult): Promise<void> {
-    await persistence.runs.upsert({
-      run_id: r.workflow_id,
-      status: r.status,
-      created_at: r.started_at,
-      updated_at: new Date().toISOString(),
-      tasks_total: r.tasks.length,
-      ...(r.finished_at ? { finished_at: r.finished_at } : {}),
-      ...(r.goal ? { goal: r.goal } : {}),
-    });
-  }
-
-  /** A run that failed before it had a plan (goal not understood, invalid plan) leaves no trace. */
-  private async forgetUnplanned(persistence: Persistence, workflowId: string): Promise<void> {
-    const state = await this.getState(workflowId).catch(() => undefined);
-    if (state && Object.keys(state.tasks).length > 0) return;
-    await persistence.checkpointer.deleteThread(workflowId).catch(() => undefined);
-    await persistence.runs.delete(workflowId).catch(() => undefined);
-  }
-
-  private async refuseExisting(persistence: Persistence, workflowId: string): Promise<void> {
-    const existing = await persistence.runs.get(workflowId);
-    if (!existing) return;
-    if (existing.finished_at) {
-      throw new WorkflowError(
-        ErrorCode.RunFinished,
-        `Run "${workflowId}" already finished (${existing.status}) at ${existing.finished_at}; it was not run again. ` +
-          `See it with: runs show ${workflowId}`,
-        { details: { status: existing.status } },
-      );
-    }
-    throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" exists and has not finished. Continue it with: runs resume ${workflowId}`);
   }
 
   private open(): Promise<Opened> {
@@ -332,22 +286,22 @@ export class WorkflowEngine {
   }
 }
 
-function parseSettings(options: EngineOptions): Settings {
+/** Settings from the options, with environment variables as defaults for the ones users set per machine. */
+function parseSettings(options: EngineOptions, env: Record<string, string | undefined>): Settings {
   const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, ...plain } = options;
   const planner = typeof options.planner === "string" ? options.planner : undefined;
-  const parsed = EngineSettings.safeParse({ ...plain, ...(planner ? { planner } : {}) });
+  const fromEnv = {
+    ...(env.REDIS_PREFIX ? { redisPrefix: env.REDIS_PREFIX } : {}),
+    ...(env.RETENTION_DAYS ? { retentionDays: Number(env.RETENTION_DAYS) } : {}),
+    ...(env.PLAN_CACHE_TTL_SECONDS ? { planCacheTtlSeconds: Number(env.PLAN_CACHE_TTL_SECONDS) } : {}),
+    ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
+  };
+  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, ...(planner ? { planner } : {}) });
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
   }
   return parsed.data;
-}
-
-function notFound(workflowId: string, persistence: Persistence): WorkflowError {
-  return new WorkflowError(
-    ErrorCode.RunNotFound,
-    `No run "${workflowId}" in the run history (${persistence.kind}: ${persistence.location}). List the runs with: runs list`,
-  );
 }
 
 function chain<T>(a: ((x: T) => void) | undefined, b: (x: T) => void): (x: T) => void {

@@ -1,0 +1,75 @@
+import { ErrorCode, WorkflowError } from "../errors.js";
+import type { Persistence } from "../persistence/open-persistence.js";
+import type { WorkflowStateValue } from "../state/workflow-state.js";
+import type { PlannedInput } from "./plan-input.js";
+import type { WorkflowResult } from "./result.js";
+
+/** The graph input that starts a run. */
+export function initialState(a: {
+  workflowId: string;
+  planned: PlannedInput;
+  variables: Record<string, unknown>;
+  now: string;
+  concurrency: number;
+  goal?: string;
+}) {
+  const { planned } = a;
+  return {
+    context: {
+      workflow_id: a.workflowId,
+      status: "planning" as const,
+      started_at: a.now,
+      concurrency: a.concurrency,
+      planner: planned.planner,
+      ...(planned.cache ? { plan_cache: planned.cache } : {}),
+      ...(planned.usage
+        ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens }
+        : {}),
+      ...(a.goal === undefined ? {} : { goal: a.goal }),
+    },
+    workflow_plan: planned.plan,
+    memory: { variables: a.variables },
+  };
+}
+
+/** Store a run's outcome in its record. */
+export async function recordResult(persistence: Persistence, r: WorkflowResult): Promise<void> {
+  await persistence.runs.upsert({
+    run_id: r.workflow_id,
+    status: r.status,
+    created_at: r.started_at,
+    updated_at: new Date().toISOString(),
+    tasks_total: r.tasks.length,
+    ...(r.finished_at ? { finished_at: r.finished_at } : {}),
+    ...(r.goal ? { goal: r.goal } : {}),
+  });
+}
+
+/** A run that failed before it had a plan (goal not understood, invalid plan) leaves no trace. */
+export async function forgetUnplanned(persistence: Persistence, workflowId: string, state: WorkflowStateValue | undefined): Promise<void> {
+  if (state && Object.keys(state.tasks).length > 0) return;
+  await persistence.checkpointer.deleteThread(workflowId).catch(() => undefined);
+  await persistence.runs.delete(workflowId).catch(() => undefined);
+}
+
+/** A run id that exists is never run again: a finished one is reported, an unfinished one is resumed instead. */
+export async function refuseExisting(persistence: Persistence, workflowId: string): Promise<void> {
+  const existing = await persistence.runs.get(workflowId);
+  if (!existing) return;
+  if (existing.finished_at) {
+    throw new WorkflowError(
+      ErrorCode.RunFinished,
+      `Run "${workflowId}" already finished (${existing.status}) at ${existing.finished_at}; it was not run again. ` +
+        `See it with: runs show ${workflowId}`,
+      { details: { status: existing.status } },
+    );
+  }
+  throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" exists and has not finished. Continue it with: runs resume ${workflowId}`);
+}
+
+export function notFound(workflowId: string, persistence: Persistence): WorkflowError {
+  return new WorkflowError(
+    ErrorCode.RunNotFound,
+    `No run "${workflowId}" in the run history (${persistence.kind}: ${persistence.location}). List the runs with: runs list`,
+  );
+}
