@@ -3,6 +3,7 @@ import yargs, { type Argv } from "yargs";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { parseAge } from "../engine/run-admin.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
+import { GraphFormat, renderGraph } from "../plan/plan-graph.js";
 import { RunStatus } from "../state/task-state.js";
 import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./output.js";
 
@@ -12,7 +13,7 @@ export interface RunsIo {
   engine(flags: { workspace: string; logLevel: string }): WorkflowEngine;
 }
 
-const SUBCOMMANDS = ["list", "show", "resume", "history", "export", "delete", "prune", "watch"] as const;
+const SUBCOMMANDS = ["list", "show", "resume", "history", "export", "delete", "prune", "watch", "graph"] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
 const USAGE = `node main.js runs <command> [options]
@@ -26,6 +27,7 @@ Commands:
   delete <id>                      delete a run's checkpoints and record
   prune --older-than 30d           delete runs last updated before then
   watch <id>                       follow a run's live events (needs REDIS_URL)
+  graph <id> [--format mermaid|dot] the run's DAG, coloured by task status
 
 Common options: --workspace DIR, --json, --log-level LEVEL`;
 
@@ -40,6 +42,7 @@ function parser(argv: string[], sub: Sub): Argv {
     .option("limit", { type: "number", default: 50 })
     .option("out", { type: "string" })
     .option("older-than", { type: "string" })
+    .option("format", { choices: [...GraphFormat], default: "mermaid" })
     .strictOptions()
     .version(false)
     .help(false)
@@ -80,6 +83,7 @@ interface Flags {
   limit: number;
   out?: string;
   "older-than"?: string;
+  format: GraphFormat;
 }
 
 type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
@@ -131,6 +135,12 @@ const HANDLERS: Record<Sub, Handler> = {
     if (age === undefined) throw new WorkflowError(ErrorCode.ConfigInvalid, "runs prune needs --older-than AGE, e.g. 30d, 12h, 45m.");
     const ids = await engine.pruneRuns(new Date(Date.now() - age));
     io.out(flags.json ? JSON.stringify({ deleted: ids }) : `deleted ${ids.length} run(s) last updated more than ${flags["older-than"]} ago`);
+    return 0;
+  },
+  async graph(engine, flags, id, io) {
+    const { result } = await engine.getRun(id);
+    const statuses = Object.fromEntries(result.tasks.map((t) => [t.id, t.status]));
+    io.out(renderGraph(flags.format, { tasks: result.tasks }, statuses));
     return 0;
   },
   async watch(engine, flags, id, io) {

@@ -10,7 +10,7 @@ const STATUS_CLASS: Record<TaskStatus, string> = {
 };
 
 function label(text: string): string {
-  return text.replace(/["<>]/g, "'");
+  return text.replace(/["<>`]/g, "'");
 }
 
 /** The plan's DAG as a Mermaid flowchart; statuses (when given) colour the nodes. */
@@ -42,4 +42,38 @@ export function toLevels(plan: Pick<Plan, "tasks">): string[][] {
     levels[d] = [...(levels[d] ?? []), t.id];
   }
   return levels;
+}
+
+const DOT_COLOURS: Record<TaskStatus, string> = {
+  pending: "#eeeeee",
+  running: "#fff3b0",
+  completed: "#c8f7c5",
+  failed: "#f7c5c5",
+  skipped: "#dddddd",
+};
+
+function dotString(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** The plan's DAG in Graphviz DOT; statuses (when given) fill the nodes. */
+export function toDot(plan: Pick<Plan, "tasks">, statuses: Record<string, TaskStatus> = {}): string {
+  const lines = ["digraph workflow {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];'];
+  for (const t of plan.tasks) {
+    const status = statuses[t.id];
+    const fill = status ? `, fillcolor=${dotString(DOT_COLOURS[status])}` : "";
+    const label = `${t.name ?? t.id}\\n${t.action_type}${status ? ` (${status})` : ""}`;
+    lines.push(`  ${dotString(t.id)} [label="${label.replace(/"/g, '\\"')}"${fill}];`);
+  }
+  for (const t of plan.tasks) for (const d of t.dependencies) lines.push(`  ${dotString(d)} -> ${dotString(t.id)};`);
+  lines.push("}");
+  return lines.join("\n");
+}
+
+export const GraphFormat = ["mermaid", "dot"] as const;
+export type GraphFormat = (typeof GraphFormat)[number];
+
+/** The DAG in the chosen format. */
+export function renderGraph(format: GraphFormat, plan: Pick<Plan, "tasks">, statuses: Record<string, TaskStatus> = {}): string {
+  return format === "dot" ? toDot(plan, statuses) : toMermaid(plan, statuses);
 }
