@@ -12,6 +12,7 @@ export const ErrorCode = {
   TemplateUnresolved: "TEMPLATE_UNRESOLVED",
   HttpStatus: "HTTP_STATUS",
   HttpTimeout: "HTTP_TIMEOUT",
+  PollDeadline: "POLL_DEADLINE",
   Network: "NETWORK_ERROR",
   Database: "DB_ERROR",
   FileOutsideWorkspace: "FILE_OUTSIDE_WORKSPACE",

@@ -2,6 +2,7 @@ export { WorkflowEngine } from "./engine/workflow-engine.js";
 export type { EngineOptions, RunOptions, PlannerKind } from "./engine/engine-options.js";
 export type { WorkflowEvent, WorkflowEventType, EventListener } from "./engine/events.js";
 export { computeMetrics, type RunMetrics, type TaskReport, type WorkflowResult } from "./engine/result.js";
+export { getMetrics, saveState, printSummary, type MetricsReport } from "../utils/observability.js";
 export {
   ErrorCode,
   WorkflowError,

@@ -1,9 +1,16 @@
 import axios, { AxiosHeaders, type AxiosResponse, isAxiosError } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../errors.js";
 import { ApiCallConfig, type ApiCallResult } from "./api-call.schema.js";
+import { type Answer, pollUntil } from "./api-poll.js";
 import type { ActionHandler } from "./handler.js";
+import type { ActionContext } from "./types.js";
 
-const DEFAULT_TIMEOUT_SECONDS = 30;
+/** Defaults and bounds of the fields given in seconds, as in the schema (a `{{reference}}` is checked here). */
+const SECONDS_FIELDS = {
+  timeout: { fallback: 30, min: 0, max: 3600 },
+  interval: { fallback: 1, min: 0.01, max: 3600 },
+  deadline: { fallback: 300, min: 0, max: 86_400 },
+} as const;
 const MAX_CONTENT_BYTES = 50 * 1024 * 1024;
 const EXCERPT_CHARS = 200;
 /** Failures before or while talking to the server that another attempt may fix. */
@@ -20,43 +27,83 @@ const NETWORK_CODES = new Set([
   "ERR_SOCKET_CONNECTION_TIMEOUT",
 ]);
 
-/** `api_call`: one HTTP request; the status decides between a result and a (maybe retryable) error. */
+/**
+ * `api_call`: one HTTP request; the status decides between a result and a (maybe retryable) error.
+ * With `until`, the request is repeated until the JSONata condition holds on the response (see api-poll.ts).
+ */
 export const apiCall = {
   type: "api_call",
   schema: ApiCallConfig,
   async run(config, ctx): Promise<ApiCallResult> {
-    const url = checkUrl(config.url);
-    const timeoutMs = timeoutSeconds(config.timeout) * 1000;
-    const target = { method: config.method, url: displayUrl(url) };
+    const request = prepare(config);
+    const { target } = request;
     if (ctx.signal.aborted) throw new CancelledError(`${target.method} ${target.url} was cancelled`);
-    // The deadline covers the whole exchange; axios' own timeout only watches an idle socket.
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const started = performance.now();
-    let response: AxiosResponse<string>;
-    try {
-      response = await axios.request<string>({
-        method: config.method,
-        url: url.href,
-        headers: withIdempotencyKey(config.method, config.headers, `${ctx.runId}:${ctx.taskId}`),
-        params: config.params,
-        data: config.body,
-        timeout: timeoutMs,
-        signal: AbortSignal.any([ctx.signal, deadline]),
-        validateStatus: () => true,
-        maxContentLength: MAX_CONTENT_BYTES,
-        maxBodyLength: MAX_CONTENT_BYTES,
-        responseType: "text",
-        transformResponse: (data: unknown) => data,
-        transitional: { clarifyTimeoutError: true },
-      });
-    } catch (err) {
-      throw requestFailure(err, { ...target, timeoutMs, cancelled: ctx.signal.aborted, timedOut: deadline.aborted });
+    const key = `${ctx.runId}:${ctx.taskId}`;
+    if (config.until === undefined) {
+      const answer = await send(request, ctx, key);
+      if (answer.error) throw answer.error;
+      return answer.result;
     }
-    const ms = Math.round(performance.now() - started);
-    ctx.logger.debug({ ...target, status: response.status, ms }, "api_call answered");
-    return toResult(response, target);
+    // Each poll is a new read: a server that caches by Idempotency-Key must not replay the first answer.
+    return pollUntil((poll) => send(request, ctx, `${key}:${ctx.attempt}.${poll}`), {
+      until: config.until,
+      intervalMs: seconds("interval", config.interval) * 1000,
+      deadlineMs: seconds("deadline", config.deadline) * 1000,
+      target,
+      signal: ctx.signal,
+      logger: ctx.logger,
+    });
   },
 } satisfies ActionHandler<typeof ApiCallConfig, ApiCallResult>;
+
+interface Target {
+  method: string;
+  url: string;
+}
+
+interface PreparedRequest {
+  config: ApiCallConfig;
+  url: URL;
+  timeoutMs: number;
+  target: Target;
+}
+
+function prepare(config: ApiCallConfig): PreparedRequest {
+  const url = checkUrl(config.url);
+  const timeoutMs = seconds("timeout", config.timeout) * 1000;
+  return { config, url, timeoutMs, target: { method: config.method, url: displayUrl(url) } };
+}
+
+/** Make one request; any HTTP status is an answer, failures without a response throw. */
+async function send(request: PreparedRequest, ctx: ActionContext, idempotencyKey: string): Promise<Answer> {
+  const { config, url, timeoutMs, target } = request;
+  // The deadline covers the whole exchange; axios' own timeout only watches an idle socket.
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const started = performance.now();
+  let response: AxiosResponse<string>;
+  try {
+    response = await axios.request<string>({
+      method: config.method,
+      url: url.href,
+      headers: withIdempotencyKey(config.method, config.headers, idempotencyKey),
+      params: config.params,
+      data: config.body,
+      timeout: timeoutMs,
+      signal: AbortSignal.any([ctx.signal, deadline]),
+      validateStatus: () => true,
+      maxContentLength: MAX_CONTENT_BYTES,
+      maxBodyLength: MAX_CONTENT_BYTES,
+      responseType: "text",
+      transformResponse: (data: unknown) => data,
+      transitional: { clarifyTimeoutError: true },
+    });
+  } catch (err) {
+    throw requestFailure(err, { ...target, timeoutMs, cancelled: ctx.signal.aborted, timedOut: deadline.aborted });
+  }
+  const ms = Math.round(performance.now() - started);
+  ctx.logger.debug({ ...target, status: response.status, ms }, "api_call answered");
+  return toAnswer(response, target);
+}
 
 /** Milliseconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (past dates → 0). */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
@@ -80,17 +127,19 @@ function checkUrl(raw: string): URL {
   return url;
 }
 
-/** The schema allows a `{{reference}}`; by run time it must be a number of seconds. */
-function timeoutSeconds(value: number | string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_SECONDS;
+/** The schema allows a `{{reference}}`; by run time it must be a number of seconds within the field's bounds. */
+function seconds(field: keyof typeof SECONDS_FIELDS, value: number | string | undefined): number {
+  const { fallback, min, max } = SECONDS_FIELDS[field];
+  if (value === undefined) return fallback;
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0) {
-    throw configInvalid(`timeout must be a positive number of seconds, got ${JSON.stringify(value)}`);
+  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0 || n < min || n > max) {
+    const bounds = `${min > 0 ? `from ${min} ` : ""}up to ${max}`;
+    throw configInvalid(`${field} must be a positive number of seconds ${bounds}, got ${JSON.stringify(value)}`);
   }
   return n;
 }
 
-/** Non-GET requests carry `Idempotency-Key: runId:taskId` (stable across retries) unless one is set. */
+/** Non-GET requests carry `Idempotency-Key` (runId:taskId, stable across retries; one per poll) unless one is set. */
 function withIdempotencyKey(
   method: string,
   headers: Record<string, string> | undefined,
@@ -101,17 +150,14 @@ function withIdempotencyKey(
   return { ...out, "Idempotency-Key": key };
 }
 
-interface Target {
-  method: string;
-  url: string;
-}
-
-function toResult(response: AxiosResponse<string>, target: Target): ApiCallResult {
+/** Every status becomes a result (so `until` can look at it); 4xx, 429 and 5xx also carry their error. */
+function toAnswer(response: AxiosResponse<string>, target: Target): Answer {
   const headers = plainHeaders(response.headers);
   const text = typeof response.data === "string" ? response.data : "";
   const { status } = response;
-  if (status >= 200 && status < 400) return { status, headers, data: parseBody(text, headers["content-type"]) };
-  throw statusError(response, target, text, headers);
+  const result = { status, headers, data: parseBody(text, headers["content-type"]) };
+  if (status >= 200 && status < 400) return { result };
+  return { result, error: statusError(response, target, text, headers) };
 }
 
 /** 429 and 5xx are retryable (after `Retry-After` when given); other 4xx are not. */

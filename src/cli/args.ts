@@ -12,6 +12,7 @@ export const CliOptions = z
     dryRun: z.boolean().default(false),
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
+    plain: z.boolean().default(false),
     workspace: z.string().min(1).default("."),
     concurrency: z.number().int("--concurrency must be a whole number").min(1, "--concurrency must be at least 1").max(1024).default(8),
     var: z.array(z.string()).default([]),
@@ -49,6 +50,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
+    .option("plain", { type: "boolean", describe: "Progress as plain lines, one per event, even on a terminal (also with NO_COLOR)" })
     .option("workspace", { type: "string", describe: "Folder that file paths are relative to", default: "." })
     .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })
     .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })

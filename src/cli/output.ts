@@ -32,7 +32,10 @@ export function formatEvent(e: WorkflowEvent): string | undefined {
   }
 }
 
-/** A readable summary of a finished run (stdout). */
+/**
+ * A readable summary of a finished run (stdout): status, task counts and retries, wall time, critical path and
+ * parallel speedup (sum of task times / wall time), LLM calls and tokens, plan cache hit; then one line per task.
+ */
 export function formatSummary(r: WorkflowResult): string {
   const m = r.metrics;
   const lines = [
@@ -40,8 +43,9 @@ export function formatSummary(r: WorkflowResult): string {
     r.goal ? `Goal: ${r.goal}` : undefined,
     r.planner ? `Plan: ${r.planner === "provided" ? "given" : `by the ${r.planner} planner`}${m.plan_cache_hit ? " (from the plan cache, no planning)" : ""}` : undefined,
     `Tasks: ${m.tasks_completed} completed, ${m.tasks_failed} failed, ${m.tasks_skipped} skipped of ${m.tasks_total}; retries ${m.retries}`,
-    `Time: ${m.wall_ms} ms wall, critical path ${m.critical_path_ms} ms, parallel speedup ${m.parallel_speedup}x` +
-      (m.llm_calls ? `; LLM calls ${m.llm_calls}, tokens ${m.llm_tokens}` : ""),
+    `Time: ${m.wall_ms} ms wall, critical path ${m.critical_path_ms} ms, parallel speedup ${m.parallel_speedup}x`,
+    `LLM: ${m.llm_calls} calls, ${m.llm_tokens} tokens`,
+    `Plan cache: ${m.plan_cache_hit ? "hit" : "no hit"}`,
     "",
   ];
   for (const t of r.tasks) {

@@ -231,11 +231,12 @@ export class WorkflowEngine {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       rt.emit({ type: "run_started", detail });
-      const durability = persistence.kind === "memory" ? "async" : "sync";
       const final = (await graph.invoke(input as never, {
         configurable: { thread_id: workflowId },
         recursionLimit: this.settings.recursionLimit,
-        durability,
+        // Each step's checkpoint is written before the next step starts: needed for crash safety, and
+        // what makes the in-place task map safe (src/state/workflow-state.ts).
+        durability: "sync",
       })) as WorkflowStateValue;
       const result = toResult(final);
       await recordResult(persistence, result);

@@ -4,16 +4,25 @@ import type { TaskState } from "../state/task-state.js";
  * Tasks that may start now: pending, every dependency completed, retry time reached. At most
  * `concurrency - running` are returned, in plan order so runs are reproducible.
  */
-export function selectReady(tasks: Readonly<Record<string, TaskState>>, concurrency: number, now: number): string[] {
-  const all = Object.values(tasks);
-  const running = all.filter((t) => t.status === "running").length;
+export function selectReady(
+  tasks: Readonly<Record<string, TaskState>>,
+  concurrency: number,
+  now: number,
+  overlay: Readonly<Record<string, Partial<TaskState>>> = {},
+): string[] {
+  // `overlay` holds patches not yet merged (the step being built), read on top of `tasks` without copying.
+  const status = (id: string) => overlay[id]?.status ?? tasks[id]?.status;
+  let running = 0;
+  for (const id in tasks) if (status(id) === "running") running++;
   const room = Math.max(0, concurrency - running);
   const ready: string[] = [];
-  for (const t of all) {
+  for (const id in tasks) {
     if (ready.length >= room) break;
-    if (t.status !== "pending") continue;
-    if (t.retry_at !== undefined && t.retry_at > now) continue;
-    if (t.dependencies.every((d) => tasks[d]?.status === "completed")) ready.push(t.id);
+    const t = tasks[id] as TaskState;
+    if (status(id) !== "pending") continue;
+    const retryAt = overlay[id] && "retry_at" in (overlay[id] ?? {}) ? overlay[id]?.retry_at : t.retry_at;
+    if (retryAt !== undefined && retryAt > now) continue;
+    if (t.dependencies.every((d) => status(d) === "completed")) ready.push(id);
   }
   return ready;
 }

@@ -3,23 +3,34 @@ import { EphemeralValue } from "@langchain/langgraph/channels";
 import type { Plan } from "../plan/schema.js";
 import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "./task-state.js";
 
-/** Merge batches of per-task patches into the task map (one copy per batch); a task's fields are shallow-merged. */
+/**
+ * Merge batches of per-task patches into the task map; a task's fields are shallow-merged. The map is
+ * updated in place: copying it at every step made a run quadratic in its length. That is safe because
+ * applying a patch is idempotent (LangGraph may apply a step's writes to the live value twice, e.g. to
+ * let a conditional edge read them before the step is committed) and because the engine writes
+ * checkpoints synchronously (durability "sync"), so a snapshot of the map is serialised before the next
+ * step changes it.
+ */
 export function mergeTasks(
   current: Record<string, TaskState>,
   updates: readonly Record<string, TaskPatch>[],
 ): Record<string, TaskState> {
-  const next = { ...current };
   for (const update of updates) {
     for (const [id, patch] of Object.entries(update)) {
-      const base = next[id];
-      next[id] = (base ? { ...base, ...patch } : patch) as TaskState;
+      const base = current[id];
+      current[id] = (base ? { ...base, ...patch } : patch) as TaskState;
     }
   }
-  return next;
+  return current;
+}
+
+/** Append history entries. Not in place: appending is not idempotent (see mergeTasks). */
+export function appendHistory(current: HistoryEntry[], writes: readonly HistoryEntry[][]): HistoryEntry[] {
+  return current.concat(...writes);
 }
 
 /** Steps between full snapshots of a delta channel (bounds the replay when a run is read back). */
-const SNAPSHOT_EVERY = 500;
+const SNAPSHOT_EVERY = 2000;
 
 /** The LangGraph state of one run. Every channel is plain JSON so any checkpointer can store it. */
 export const WorkflowState = Annotation.Root({
@@ -40,7 +51,7 @@ export const WorkflowState = Annotation.Root({
   /** Shared memory: the workflow variables and anything tasks publish for later tasks. */
   memory: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
   history: () =>
-    new DeltaChannel<HistoryEntry[], HistoryEntry[]>((state, writes) => state.concat(...writes), {
+    new DeltaChannel<HistoryEntry[], HistoryEntry[]>(appendHistory, {
       initialValueFactory: () => [],
       snapshotFrequency: SNAPSHOT_EVERY,
     }),

@@ -3,7 +3,7 @@ import { findReferences, resolveTemplates } from "../../plan/template.js";
 import type { TaskOutcome, RunRuntime } from "../../engine/run-runtime.js";
 import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
-import { mergeTasks, type WorkflowStateUpdate, type WorkflowStateValue } from "../../state/workflow-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** Results of the finished tasks that `config` refers to (not of every task: plans can be large). */
@@ -95,14 +95,27 @@ function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateVal
   if (rt.signal.aborted || Object.keys(patches).length === 0) return;
   const now = deps.now();
   const at = new Date(now).toISOString();
-  const view = mergeTasks(state.tasks, [patches]);
-  for (const id of selectReady(view, state.context.concurrency, now)) {
+  for (const id of selectReady(state.tasks, state.context.concurrency, now, patches)) {
     const task = state.tasks[id] as TaskState;
     patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
     history.push({ at, event: "task_started", task_id: id, attempt: task.attempts + 1 });
-    if (deps.startEagerly) launch(deps, rt, { ...state, tasks: view }, { ...task, ...patches[id] } as TaskState);
+    // Results of tasks finishing in this step are in `patches`, not yet in the state: resolve against both.
+    if (deps.startEagerly) launch(deps, rt, { ...state, tasks: withPatches(state.tasks, patches, task) }, { ...task, ...patches[id] } as TaskState);
   }
 }
+/**
+ * The tasks a launched task may reference, with this step's patches applied. Validation makes every
+ * task a config references a dependency, so the dependencies are all it can read.
+ */
+function withPatches(tasks: Record<string, TaskState>, patches: Record<string, TaskPatch>, task: TaskState): Record<string, TaskState> {
+  const view: Record<string, TaskState> = {};
+  for (const d of task.dependencies) {
+    const base = tasks[d];
+    if (base) view[d] = { ...base, ...patches[d] } as TaskState;
+  }
+  return view;
+}
+
 /** The run was cancelled from outside while nothing was in flight: end it, skipping what never started. */
 function cancelled(state: WorkflowStateValue, rt: RunRuntime, now: number): WorkflowStateUpdate {
   const reason = String(rt.signal.reason ?? "the run was cancelled");
