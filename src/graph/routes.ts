@@ -1,3 +1,4 @@
+import { indexOf } from "../scheduler/task-index.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
 
 export const Node = {
@@ -10,7 +11,8 @@ export const Node = {
 
 /** After decide: execute while anything runs or waits to run, else complete. */
 export function afterDecide(state: WorkflowStateValue): typeof Node.execute | typeof Node.complete {
-  const open = Object.values(state.tasks).some((t) => t.status === "running" || t.status === "pending");
+  const index = indexOf(state.tasks);
+  const open = index.running.size + index.pending.size > 0;
   return open && state.context.status !== "failed" ? Node.execute : Node.complete;
 }
 
@@ -24,12 +26,9 @@ export function afterExecute(
 ): typeof Node.handleFailure | typeof Node.complete | typeof Node.decide | typeof Node.execute {
   if (state.pending_failures.length > 0) return Node.handleFailure;
   if (state.context.status === "failed") return Node.complete;
-  let running = false;
-  for (const t of Object.values(state.tasks)) {
-    if (t.status === "pending" && t.retry_at !== undefined) return Node.decide;
-    if (t.status === "running") running = true;
-  }
-  return running ? Node.execute : Node.decide;
+  const index = indexOf(state.tasks);
+  if (index.retryWaiting.size > 0) return Node.decide;
+  return index.running.size > 0 ? Node.execute : Node.decide;
 }
 
 /** After the failure node: a failed run completes; otherwise scheduling goes on. */

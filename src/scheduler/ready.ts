@@ -1,8 +1,11 @@
+import { indexOf } from "./task-index.js";
 import type { TaskState } from "../state/task-state.js";
 
 /**
  * Tasks that may start now: pending, every dependency completed, retry time reached. At most
- * `concurrency - running` are returned, in plan order so runs are reproducible.
+ * `concurrency - running` are returned, in plan order so runs are reproducible. `overlay` holds the
+ * patches of the step being built, read on top of `tasks`. Costs what changed, not the plan's size
+ * (see task-index.ts).
  */
 export function selectReady(
   tasks: Readonly<Record<string, TaskState>>,
@@ -10,16 +13,25 @@ export function selectReady(
   now: number,
   overlay: Readonly<Record<string, Partial<TaskState>>> = {},
 ): string[] {
-  // `overlay` holds patches not yet merged (the step being built), read on top of `tasks` without copying.
+  const index = indexOf(tasks);
   const status = (id: string) => overlay[id]?.status ?? tasks[id]?.status;
-  let running = 0;
-  for (const id in tasks) if (status(id) === "running") running++;
+  let running = index.running.size;
+  const candidates = new Set(index.ready);
+  for (const id in overlay) {
+    const before = tasks[id]?.status;
+    const after = status(id);
+    if (before === "running" && after !== "running") running--;
+    if (before !== "running" && after === "running") running++;
+    if (after === "pending" && before !== "pending") candidates.add(id);
+    if (after === "completed" && before !== "completed") for (const d of index.dependentsOf(id)) candidates.add(d);
+  }
   const room = Math.max(0, concurrency - running);
+  if (room === 0) return [];
   const ready: string[] = [];
-  for (const id in tasks) {
+  for (const id of [...candidates].sort((a, b) => index.orderOf(a) - index.orderOf(b))) {
     if (ready.length >= room) break;
-    const t = tasks[id] as TaskState;
-    if (status(id) !== "pending") continue;
+    const t = tasks[id];
+    if (!t || status(id) !== "pending") continue;
     const retryAt = overlay[id] && "retry_at" in (overlay[id] ?? {}) ? overlay[id]?.retry_at : t.retry_at;
     if (retryAt !== undefined && retryAt > now) continue;
     if (t.dependencies.every((d) => status(d) === "completed")) ready.push(id);
@@ -63,10 +75,9 @@ export function transitiveDependents(tasks: Readonly<Record<string, Pick<TaskSta
 /** Earliest pending retry time, if any task is waiting for one. */
 export function nextRetryAt(tasks: Readonly<Record<string, TaskState>>): number | undefined {
   let earliest: number | undefined;
-  for (const t of Object.values(tasks)) {
-    if (t.status === "pending" && t.retry_at !== undefined && (earliest === undefined || t.retry_at < earliest)) {
-      earliest = t.retry_at;
-    }
+  for (const id of indexOf(tasks).retryWaiting) {
+    const at = tasks[id]?.retry_at;
+    if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
   }
   return earliest;
 }

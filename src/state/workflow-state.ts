@@ -1,6 +1,7 @@
 import { Annotation, DeltaChannel } from "@langchain/langgraph";
 import { EphemeralValue } from "@langchain/langgraph/channels";
 import type { Plan } from "../plan/schema.js";
+import { applyPatch } from "../scheduler/task-index.js";
 import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "./task-state.js";
 
 /**
@@ -15,12 +16,7 @@ export function mergeTasks(
   current: Record<string, TaskState>,
   updates: readonly Record<string, TaskPatch>[],
 ): Record<string, TaskState> {
-  for (const update of updates) {
-    for (const [id, patch] of Object.entries(update)) {
-      const base = current[id];
-      current[id] = (base ? { ...base, ...patch } : patch) as TaskState;
-    }
-  }
+  for (const update of updates) for (const [id, patch] of Object.entries(update)) applyPatch(current, id, patch);
   return current;
 }
 

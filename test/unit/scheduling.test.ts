@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { criticalPath, nextRetryAt, selectBlocked, selectReady, transitiveDependents } from "../../src/scheduler/ready.js";
 import type { TaskState, TaskStatus } from "../../src/state/task-state.js";
+import { applyPatch, indexOf } from "../../src/scheduler/task-index.js";
 
 function task(id: string, dependencies: string[] = [], status: TaskStatus = "pending", extra: Partial<TaskState> = {}): TaskState {
   return { id, action_type: "wait", action_config: { ms: 0 }, dependencies, status, attempts: 0, ...extra };
@@ -37,17 +38,41 @@ describe("selectReady", () => {
         const tasks = map(...list);
         const order: string[] = [];
         for (let step = 0; step < 200 && order.length < list.length; step++) {
-          for (const id of selectReady(tasks, concurrency, 0)) tasks[id] = { ...(tasks[id] as TaskState), status: "running" };
+          for (const id of selectReady(tasks, concurrency, 0)) applyPatch(tasks, id, { status: "running" });
           const running = Object.values(tasks).filter((t) => t.status === "running");
           expect(running.length).toBeLessThanOrEqual(concurrency);
           const done = running[0] as TaskState;
           for (const d of done.dependencies) expect(order).toContain(d);
           order.push(done.id);
-          tasks[done.id] = { ...done, status: "completed" };
+          applyPatch(tasks, done.id, { status: "completed" });
         }
         expect([...order].sort()).toEqual(list.map((t) => t.id).sort());
       }),
     );
+  });
+});
+
+describe("task index", () => {
+  it("property: kept in step by patches, it matches an index rebuilt from scratch", () => {
+    const statusArb = fc.constantFrom<TaskStatus>("pending", "running", "completed", "failed", "skipped");
+    fc.assert(
+      fc.property(dagArb, fc.array(fc.tuple(fc.nat(), statusArb, fc.option(fc.nat(), { nil: undefined })), { maxLength: 60 }), (list, patches) => {
+        const tasks = map(...list);
+        indexOf(tasks); // build first, then keep it in step
+        for (const [n, status, retry] of patches) applyPatch(tasks, `t${n % list.length}`, { status, retry_at: retry });
+        const live = indexOf(tasks);
+        const fresh = indexOf({ ...tasks });
+        for (const key of ["running", "pending", "retryWaiting", "ready"] as const) expect([...live[key]].sort()).toEqual([...fresh[key]].sort());
+      }),
+    );
+  });
+
+  it("an overlay of this step's patches is read without copying the map", () => {
+    const tasks = map(task("a", [], "running"), task("b", ["a"]), task("c", ["a"]), task("d"));
+    expect(selectReady(tasks, 8, 0)).toEqual(["d"]);
+    expect(selectReady(tasks, 8, 0, { a: { status: "completed" } })).toEqual(["b", "c", "d"]);
+    expect(selectReady(tasks, 2, 0, { a: { status: "completed" } })).toEqual(["b", "c"]);
+    expect(selectReady(tasks, 8, 0, { a: { status: "failed" } })).toEqual(["d"]);
   });
 });
 

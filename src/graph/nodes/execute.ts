@@ -2,6 +2,7 @@ import { CancelledError, ensureWorkflowError } from "../../errors.js";
 import { findReferences, resolveTemplates } from "../../plan/template.js";
 import type { TaskOutcome, RunRuntime } from "../../engine/run-runtime.js";
 import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
+import { indexOf } from "../../scheduler/task-index.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
@@ -61,9 +62,10 @@ function applyOutcome(task: TaskState, outcome: TaskOutcome, rt: RunRuntime): { 
 export function executeNode(deps: GraphDeps) {
   return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
     const rt = deps.runtime(state.context.workflow_id);
-    for (const task of Object.values(state.tasks)) {
+    for (const id of indexOf(state.tasks).running) {
       // A running task with nothing in flight was just marked by decide, or was cut off by a crash.
-      if (task.status === "running" && !rt.hasStarted(task.id, task.attempts)) launch(deps, rt, state, task);
+      const task = state.tasks[id] as TaskState;
+      if (!rt.hasStarted(id, task.attempts)) launch(deps, rt, state, task);
     }
     const outcomes = await rt.next(nextRetryAt(state.tasks));
     if (outcomes.length === 0 && rt.signal.aborted) return cancelled(state, rt, deps.now());
