@@ -16,14 +16,24 @@ export interface CheckpointSummary {
   tasks: Partial<Record<TaskStatus, number>>;
 }
 
-/** Delete every run last updated before `cutoff`, checkpoints and writes included. */
+/**
+ * Delete every run last updated before `cutoff`, checkpoints and writes included. An unfinished run
+ * counts as updated at its latest checkpoint, so a run still going (in any process) is never pruned,
+ * while one that was interrupted long ago is.
+ */
 export async function pruneRuns(persistence: Persistence, cutoff: Date): Promise<string[]> {
-  const ids = await persistence.runs.updatedBefore(cutoff);
-  for (const id of ids) {
+  const pruned: string[] = [];
+  for (const id of await persistence.runs.updatedBefore(cutoff)) {
+    const record = await persistence.runs.get(id);
+    if (!record?.finished_at) {
+      const latest = await persistence.checkpointer.getTuple({ configurable: { thread_id: id } });
+      if (latest && Date.parse(latest.checkpoint.ts) >= cutoff.getTime()) continue;
+    }
     await persistence.checkpointer.deleteThread(id);
     await persistence.runs.delete(id);
+    pruned.push(id);
   }
-  return ids;
+  return pruned;
 }
 
 /** The run's checkpoints, newest first, each with its step, next node and task counts. */

@@ -29,6 +29,7 @@ export class RunRuntime {
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
   private readonly listeners = new Set<EventListener>();
+  private deferred: WorkflowEvent[] = [];
 
   constructor(
     readonly runId: string,
@@ -120,6 +121,22 @@ export class RunRuntime {
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Emit an event about an outcome once the step that records it is committed: the graph calls
+   * `flush()` when the next step starts, which (with durability "sync") is after the checkpoint is
+   * written. So whoever sees "completed" can rely on it surviving a crash.
+   */
+  emitAfterCommit(event: Omit<WorkflowEvent, "run_id" | "at">): void {
+    this.deferred.push({ run_id: this.runId, at: new Date(this.now()).toISOString(), ...event });
+  }
+
+  /** Emit the events held by emitAfterCommit. */
+  flush(): void {
+    const events = this.deferred;
+    this.deferred = [];
+    for (const event of events) for (const listener of this.listeners) listener(event);
   }
 
   emit(event: Omit<WorkflowEvent, "run_id" | "at">): void {

@@ -238,6 +238,7 @@ export class WorkflowEngine {
         // what makes the in-place task map safe (src/state/workflow-state.ts).
         durability: "sync",
       })) as WorkflowStateValue;
+      rt.flush(); // the last step is committed once invoke returns
       const result = toResult(final);
       await recordResult(persistence, result);
       this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
@@ -247,6 +248,7 @@ export class WorkflowEngine {
       await forgetUnplanned(persistence, workflowId, await this.getState(workflowId).catch(() => undefined));
       throw ensureWorkflowError(err);
     } finally {
+      rt.flush();
       options.signal?.removeEventListener("abort", onAbort);
       await rt.settle();
       for (const u of unsubscribe) u();

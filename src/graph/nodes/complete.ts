@@ -16,7 +16,7 @@ export function completeNode(deps: GraphDeps) {
     await rt.settle();
     const status = finalStatus(Object.values(state.tasks), state.context.status);
     const at = new Date(deps.now()).toISOString();
-    rt.emit({ type: "run_completed", status });
+    rt.emitAfterCommit({ type: "run_completed", status });
     return { context: { status, finished_at: at }, history: [{ at, event: "run_completed", detail: status }] };
   };
 }

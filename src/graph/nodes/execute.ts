@@ -41,14 +41,14 @@ function applyOutcome(task: TaskState, outcome: TaskOutcome, rt: RunRuntime): { 
   const at = timing.finished_at;
   const base = { task_id: task.id, action_type: task.action_type, attempt: outcome.attempt, duration_ms };
   if (outcome.ok) {
-    rt.emit({ type: "task_completed", ...base });
+    rt.emitAfterCommit({ type: "task_completed", ...base });
     return {
       patch: { status: "completed", result: outcome.result, error: undefined, ...timing },
       entry: { at, event: "task_completed", task_id: task.id, attempt: outcome.attempt },
     };
   }
   const error = outcome.error ?? ensureWorkflowError(new Error("unknown failure")).toJSON();
-  rt.emit({ type: "task_failed", ...base, error });
+  rt.emitAfterCommit({ type: "task_failed", ...base, error });
   return {
     patch: { status: "failed", error, ...timing },
     entry: { at, event: "task_failed", task_id: task.id, attempt: outcome.attempt, detail: `${error.code}: ${error.message}` },

@@ -19,12 +19,12 @@ function apply(deps: GraphDeps, state: WorkflowStateValue, task: TaskState, deci
     case "retry":
       out.tasks[task.id] = { status: "pending", retry_at: now + decision.delayMs };
       out.history.push({ at, event: "task_retry", task_id: task.id, attempt: task.attempts, detail: `in ${decision.delayMs} ms: ${decision.reason}` });
-      rt.emit({ type: "task_retry", task_id: task.id, attempt: task.attempts, delay_ms: decision.delayMs, detail: decision.reason });
+      rt.emitAfterCommit({ type: "task_retry", task_id: task.id, attempt: task.attempts, delay_ms: decision.delayMs, detail: decision.reason });
       return;
     case "modify":
       out.tasks[task.id] = { status: "pending", modified: true, action_config: mergePatch(task.action_config, decision.patch) };
       out.history.push({ at, event: "task_modified", task_id: task.id, attempt: task.attempts, detail: `patch ${JSON.stringify(decision.patch)}: ${decision.reason}` });
-      rt.emit({ type: "task_modified", task_id: task.id, attempt: task.attempts, detail: decision.reason });
+      rt.emitAfterCommit({ type: "task_modified", task_id: task.id, attempt: task.attempts, detail: decision.reason });
       return;
     case "skip":
       skip(state, task.id, `skipped after failing (${decision.reason})`, out, at, rt);
@@ -42,7 +42,7 @@ function apply(deps: GraphDeps, state: WorkflowStateValue, task: TaskState, deci
 function skip(state: WorkflowStateValue, id: string, reason: string, out: Outcome, at: string, rt: ReturnType<GraphDeps["runtime"]>): void {
   out.tasks[id] = { status: "skipped", skip_reason: reason };
   out.history.push({ at, event: "task_skipped", task_id: id, detail: reason });
-  rt.emit({ type: "task_skipped", task_id: id, action_type: state.tasks[id]?.action_type, detail: reason });
+  rt.emitAfterCommit({ type: "task_skipped", task_id: id, action_type: state.tasks[id]?.action_type, detail: reason });
 }
 
 /** End the run: cancel what is in flight through its AbortSignal, skip what never started. */

@@ -27,7 +27,7 @@ export function planNode(deps: GraphDeps) {
     }
     const tasks: Record<string, TaskState> = {};
     for (const spec of plan.tasks) tasks[spec.id] = { ...spec, status: "pending", attempts: 0 };
-    rt.emit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
+    rt.emitAfterCommit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
     return {
       workflow_plan: plan,
       tasks,
