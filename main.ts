@@ -1,9 +1,11 @@
 import { parseArgs, parseVariables } from "./src/cli/args.js";
+import { exampleCommand } from "./src/cli/example-command.js";
 import { loadPlanFile } from "./src/cli/load-plan.js";
-import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./src/cli/output.js";
+import { exitCodeForStatus, formatSummary, toJsonOutput } from "./src/cli/output.js";
+import { createProgress } from "./src/cli/progress.js";
 import { runsCommand } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
-import { ErrorCode, ensureWorkflowError, exitCodeFor, WorkflowError } from "./src/errors.js";
+import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/errors.js";
 import { toLevels, toMermaid } from "./src/plan/plan-graph.js";
 import type { Plan } from "./src/plan/schema.js";
 import { validatePlan } from "./src/plan/validate.js";
@@ -26,10 +28,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = await parseArgs(argv);
   if (options === "help") return 0;
-  if (options.example !== undefined) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Example "${options.example}" is not available in this version. Use --goal or --plan.`);
-  }
+  if (options.example !== undefined) return exampleCommand(options, { out, err });
   const variables = parseVariables(options.var);
+  const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
   const engine = new WorkflowEngine({
     workspace: options.workspace,
     concurrency: options.concurrency,
@@ -37,10 +38,7 @@ async function main(argv: string[]): Promise<number> {
     logger: createLogger(options.logLevel),
     planCache: options.cache,
     ...(options.persist ? {} : { persist: "memory" as const }),
-    onEvent: (event) => {
-      const line = options.quiet || options.json ? undefined : formatEvent(event);
-      if (line) err(line);
-    },
+    onEvent: progress.onEvent,
   });
   try {
     const plan = options.plan === undefined ? undefined : validatePlan(loadPlanFile(options.plan), { variables: Object.keys(variables) });
@@ -50,9 +48,11 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const result = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    progress.finish(result);
     out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
     return exitCodeForStatus(result.status);
   } catch (error) {
+    progress.finish();
     const e = ensureWorkflowError(error);
     if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
     // Running a finished id again is not an error: say so and show the stored result.
@@ -61,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
     return exitCodeForStatus(result.status);
   } finally {
+    progress.finish();
     await engine.close();
   }
 }

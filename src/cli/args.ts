@@ -9,6 +9,7 @@ export const CliOptions = z
     goal: z.string().trim().min(1, "--goal needs some text").optional(),
     plan: z.string().min(1).optional(),
     example: z.string().optional(),
+    source: z.url({ protocol: /^https?$/, error: "--source must be an http(s) URL, e.g. http://127.0.0.1:8080" }).optional(),
     dryRun: z.boolean().default(false),
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
@@ -26,6 +27,9 @@ export const CliOptions = z
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
     if (sources !== 1) {
       ctx.addIssue({ code: "custom", path: [], message: "give exactly one of --goal \"...\", --plan FILE or --example NAME" });
+    }
+    if (o.source !== undefined && o.example === undefined) {
+      ctx.addIssue({ code: "custom", path: ["source"], message: "--source only applies with --example NAME" });
     }
   });
 export type CliOptions = z.infer<typeof CliOptions>;
@@ -47,6 +51,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("goal", { type: "string", describe: "A goal in plain words, planned then run" })
     .option("plan", { type: "string", describe: "A plan file (JSON or YAML) to run as written" })
     .option("example", { type: "string", describe: "A prebuilt example workflow (data_pipeline, api_orchestration, job_execution)" })
+    .option("source", { type: "string", describe: "With --example: base URL of the API to use instead of starting the built-in demo API" })
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })

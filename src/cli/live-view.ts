@@ -88,6 +88,7 @@ export class LiveView {
     this.#apply(e, now);
     if (e.type === "run_completed") {
       this.#endedAt = now;
+      clearInterval(this.#timer); // nothing ticks any more
       this.#drawNow(); // the run's last frame, not throttled
       return;
     }
@@ -117,12 +118,12 @@ export class LiveView {
     const idWidth = Math.min(24, Math.max(4, ...shown.map((r) => r.id.length)));
     const typeWidth = Math.max(4, ...shown.map((r) => r.actionType.length));
     const lines = [this.#header(rows, width), ...shown.map((r) => this.#row(r, idWidth, typeWidth, width))];
-    if (shown.length < rows.length) lines.push(this.#paint("gray", `  … ${rows.length - shown.length} more finished tasks not shown`));
+    if (shown.length < rows.length) lines.push(this.#paint("gray", `  … ${rows.length - shown.length} more tasks not shown`));
     return lines.join("\n");
   }
 
   #apply(e: WorkflowEvent, now: number): void {
-    if (e.type === "run_started") this.#runId = e.run_id;
+    this.#runId ||= e.run_id;
     if (e.type === "run_started" || e.type === "plan_ready") this.#runStatus = "running";
     if (e.type === "plan_ready") {
       const count = /^(\d+) tasks?\b/.exec(e.detail ?? "")?.[1];
@@ -215,11 +216,12 @@ export class LiveView {
     ].join("  ");
     const room = width - [...fixed].length - 2;
     const note = r.note && room > 3 ? `  ${clip(r.note, room)}` : "";
-    return this.#paint(STYLE[r.status], fixed) + (r.status === "failed" ? this.#paint("red", note) : this.#paint("dim", note));
+    return this.#paint(STYLE[r.status], clip(fixed, width)) + (r.status === "failed" ? this.#paint("red", note) : this.#paint("dim", note));
   }
 
   #paint(style: Style, text: string): string {
-    return this.#opts.color && text ? styleText(style, text) : text;
+    // We decide about colour (NO_COLOR, a terminal on stderr); styleText would look at stdout instead.
+    return this.#opts.color && text ? styleText(style, text, { validateStream: false }) : text;
   }
 
   /** Throttle: at most one redraw per interval; events in between are drawn together. */

@@ -1,0 +1,108 @@
+import { createLogger } from "../../utils/logger.js";
+import { EXAMPLES, type Example, ExampleName, getExample } from "../../workflows/index.js";
+import { type DemoApi, startDemoApi } from "../demo/demo-api.js";
+import type { WorkflowResult } from "../engine/result.js";
+import { WorkflowEngine } from "../engine/workflow-engine.js";
+import { ErrorCode, ensureWorkflowError } from "../errors.js";
+import { toLevels, toMermaid } from "../plan/plan-graph.js";
+import { validatePlan } from "../plan/validate.js";
+import { type CliOptions, parseVariables } from "./args.js";
+import { exitCodeForStatus, formatSummary, toJsonOutput } from "./output.js";
+import { createProgress, type Progress } from "./progress.js";
+
+export interface ExampleIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Shown for the demo API in a --dry-run without --source: its port is only chosen when it starts. */
+const DRY_RUN_BASE_URL = "http://127.0.0.1:0";
+
+/**
+ * `--example [NAME]`: without a name, list the examples; with one, run it against the built-in demo API (started
+ * on loopback for the run) or against `--source`, with the CLI's engine options, and print the usual summary.
+ */
+export async function exampleCommand(options: CliOptions, io: ExampleIo): Promise<number> {
+  const name = options.example?.trim() ?? "";
+  if (name === "") return listExamples(io, options.json);
+  const example = getExample(name);
+  if (options.dryRun) return dryRun(example, options, io);
+  const variables = parseVariables(options.var);
+  const chatty = !options.quiet && !options.json;
+  const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
+  const engine = createEngine(options, progress);
+  let demo: DemoApi | undefined;
+  try {
+    demo = options.source === undefined ? await startDemoApi() : undefined;
+    if (demo && chatty) io.err(`demo API listening on ${demo.url}`);
+    const baseUrl = options.source ?? (demo as DemoApi).url;
+    const runOptions = { variables, ...(options.runId ? { workflowId: options.runId } : {}) };
+    const result = await example.run(engine, baseUrl, runOptions).catch((error: unknown) => shownAgain(engine, options, io, error));
+    progress.finish(result);
+    if (chatty) for (const line of writtenFiles(result)) io.err(line);
+    io.out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    return exitCodeForStatus(result.status);
+  } finally {
+    progress.finish();
+    try {
+      await engine.close();
+    } finally {
+      await demo?.close();
+    }
+  }
+}
+
+/** One line per example: its name and what it does (with --json, one JSON array). */
+function listExamples(io: ExampleIo, json: boolean): number {
+  if (json) {
+    io.out(JSON.stringify(ExampleName.map((name) => ({ name, description: EXAMPLES[name].description }))));
+    return 0;
+  }
+  const width = Math.max(...ExampleName.map((n) => n.length));
+  for (const name of ExampleName) io.out(`${name.padEnd(width)}  ${EXAMPLES[name].description}`);
+  io.err("Run one with --example NAME (it starts a demo API on 127.0.0.1 unless --source URL is given).");
+  return 0;
+}
+
+/** Print the example's plan and graph, as --dry-run does for a goal; nothing starts or runs. */
+function dryRun(example: Example, options: CliOptions, io: ExampleIo): number {
+  const plan = validatePlan(example.plan(options.source ?? DRY_RUN_BASE_URL), { variables: Object.keys(parseVariables(options.var)) });
+  if (options.json) {
+    io.out(JSON.stringify({ plan, graph: toMermaid(plan) }));
+    return 0;
+  }
+  io.err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
+  if (options.source === undefined) io.err(`  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)`);
+  for (const [i, ids] of toLevels(plan).entries()) io.err(`  step ${i + 1}: ${ids.join(", ")}`);
+  io.err(toMermaid(plan));
+  io.out(JSON.stringify(plan, null, 2));
+  return 0;
+}
+
+function createEngine(options: CliOptions, progress: Progress): WorkflowEngine {
+  return new WorkflowEngine({
+    workspace: options.workspace,
+    concurrency: options.concurrency,
+    planner: options.planner,
+    logger: createLogger(options.logLevel),
+    planCache: options.cache,
+    ...(options.persist ? {} : { persist: "memory" as const }),
+    onEvent: progress.onEvent,
+  });
+}
+
+/** As for --goal and --plan: a --run-id that already finished is shown, not run again. */
+async function shownAgain(engine: WorkflowEngine, options: CliOptions, io: ExampleIo, error: unknown): Promise<WorkflowResult> {
+  const e = ensureWorkflowError(error);
+  if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
+  io.err(e.message);
+  return (await engine.getRun(options.runId)).result;
+}
+
+/** "wrote PATH (N bytes)" for every file the run wrote, relative to the workspace. */
+function writtenFiles(result: WorkflowResult): string[] {
+  return result.tasks.flatMap((t) => {
+    const r = t.result as { path?: unknown; bytes_written?: unknown } | undefined;
+    return t.status === "completed" && typeof r?.path === "string" && typeof r.bytes_written === "number" ? [`wrote ${r.path} (${r.bytes_written} bytes)`] : [];
+  });
+}
