@@ -1,12 +1,12 @@
 import { parseArgs, parseVariables } from "./src/cli/args.js";
 import { exampleCommand } from "./src/cli/example-command.js";
 import { loadPlanFile } from "./src/cli/load-plan.js";
-import { exitCodeForStatus, formatSummary, toJsonOutput } from "./src/cli/output.js";
+import { exitCodeForStatus } from "./src/cli/output.js";
+import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run.js";
 import { createProgress } from "./src/cli/progress.js";
 import { runsCommand } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/errors.js";
-import { toLevels, toMermaid } from "./src/plan/plan-graph.js";
 import type { Plan } from "./src/plan/schema.js";
 import { validatePlan } from "./src/plan/validate.js";
 import { createLogger, LogLevel } from "./utils/logger.js";
@@ -31,25 +31,17 @@ async function main(argv: string[]): Promise<number> {
   if (options.example !== undefined) return exampleCommand(options, { out, err });
   const variables = parseVariables(options.var);
   const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
-  const engine = new WorkflowEngine({
-    workspace: options.workspace,
-    concurrency: options.concurrency,
-    planner: options.planner,
-    logger: createLogger(options.logLevel),
-    planCache: options.cache,
-    ...(options.persist ? {} : { persist: "memory" as const }),
-    onEvent: progress.onEvent,
-  });
+  const engine = engineFromOptions(options, progress.onEvent);
   try {
     const plan = options.plan === undefined ? undefined : validatePlan(loadPlanFile(options.plan), { variables: Object.keys(variables) });
     if (options.dryRun) {
       const planned: Plan = plan ?? (await engine.plan(options.goal ?? "", variables));
-      printDryRun(planned, options.json);
+      printDryRun(planned, options, { out, err });
       return 0;
     }
     const result = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
     progress.finish(result);
-    out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    printResult(result, options, { out, err });
     return exitCodeForStatus(result.status);
   } catch (error) {
     progress.finish();
@@ -58,23 +50,12 @@ async function main(argv: string[]): Promise<number> {
     // Running a finished id again is not an error: say so and show the stored result.
     err(e.message);
     const { result } = await engine.getRun(options.runId);
-    out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    printResult(result, options, { out, err });
     return exitCodeForStatus(result.status);
   } finally {
     progress.finish();
     await engine.close();
   }
-}
-
-function printDryRun(plan: Plan, json: boolean): void {
-  if (json) {
-    out(JSON.stringify({ plan, graph: toMermaid(plan) }));
-    return;
-  }
-  err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
-  for (const [i, ids] of toLevels(plan).entries()) err(`  step ${i + 1}: ${ids.join(", ")}`);
-  err(toMermaid(plan));
-  out(JSON.stringify(plan, null, 2));
 }
 
 try {

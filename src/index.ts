@@ -19,3 +19,6 @@ export { toMermaid } from "./plan/plan-graph.js";
 export { buildGraph } from "./graph/build-graph.js";
 export type { TaskState, TaskStatus, RunStatus } from "./state/task-state.js";
 export type { Planner, PlanResult, PlanRequest, LlmUsage } from "../agents/planner.js";
+export * as workflows from "../workflows/index.js";
+export { renderGraph, toDot, type GraphFormat } from "./plan/plan-graph.js";
+export type { RunRecord, ListRunsOptions } from "./persistence/run-store.js";

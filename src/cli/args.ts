@@ -1,5 +1,6 @@
 import yargs from "yargs";
 import { z } from "zod";
+import { GraphFormat } from "../plan/plan-graph.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
 import { LogLevel } from "../../utils/logger.js";
 
@@ -14,6 +15,7 @@ export const CliOptions = z
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
     plain: z.boolean().default(false),
+    graph: z.enum(GraphFormat).optional(),
     workspace: z.string().min(1).default("."),
     concurrency: z.number().int("--concurrency must be a whole number").min(1, "--concurrency must be at least 1").max(1024).default(8),
     var: z.array(z.string()).default([]),
@@ -55,6 +57,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
+    .option("graph", { choices: [...GraphFormat], describe: "Print the plan's DAG (mermaid or dot); after a run, coloured by task status" })
     .option("plain", { type: "boolean", describe: "Progress as plain lines, one per event, even on a terminal (also with NO_COLOR)" })
     .option("workspace", { type: "string", describe: "Folder that file paths are relative to", default: "." })
     .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })

@@ -1,14 +1,13 @@
-import { createLogger } from "../../utils/logger.js";
 import { EXAMPLES, type Example, ExampleName, getExample } from "../../workflows/index.js";
 import { type DemoApi, startDemoApi } from "../demo/demo-api.js";
 import type { WorkflowResult } from "../engine/result.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "../errors.js";
-import { toLevels, toMermaid } from "../plan/plan-graph.js";
 import { validatePlan } from "../plan/validate.js";
 import { type CliOptions, parseVariables } from "./args.js";
-import { exitCodeForStatus, formatSummary, toJsonOutput } from "./output.js";
-import { createProgress, type Progress } from "./progress.js";
+import { exitCodeForStatus } from "./output.js";
+import { engineFromOptions, printDryRun, printResult } from "./print-run.js";
+import { createProgress } from "./progress.js";
 
 export interface ExampleIo {
   out(text: string): void;
@@ -30,7 +29,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
   const variables = parseVariables(options.var);
   const chatty = !options.quiet && !options.json;
   const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
-  const engine = createEngine(options, progress);
+  const engine = engineFromOptions(options, progress.onEvent);
   let demo: DemoApi | undefined;
   try {
     demo = options.source === undefined ? await startDemoApi() : undefined;
@@ -40,7 +39,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
     const result = await example.run(engine, baseUrl, runOptions).catch((error: unknown) => shownAgain(engine, options, io, error));
     progress.finish(result);
     if (chatty) for (const line of writtenFiles(result)) io.err(line);
-    io.out(options.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    printResult(result, options, io);
     return exitCodeForStatus(result.status);
   } finally {
     progress.finish();
@@ -67,29 +66,11 @@ function listExamples(io: ExampleIo, json: boolean): number {
 /** Print the example's plan and graph, as --dry-run does for a goal; nothing starts or runs. */
 function dryRun(example: Example, options: CliOptions, io: ExampleIo): number {
   const plan = validatePlan(example.plan(options.source ?? DRY_RUN_BASE_URL), { variables: Object.keys(parseVariables(options.var)) });
-  if (options.json) {
-    io.out(JSON.stringify({ plan, graph: toMermaid(plan) }));
-    return 0;
-  }
-  io.err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
-  if (options.source === undefined) io.err(`  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)`);
-  for (const [i, ids] of toLevels(plan).entries()) io.err(`  step ${i + 1}: ${ids.join(", ")}`);
-  io.err(toMermaid(plan));
-  io.out(JSON.stringify(plan, null, 2));
+  const note = options.source === undefined ? `  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)` : undefined;
+  printDryRun(plan, options, io, note);
   return 0;
 }
 
-function createEngine(options: CliOptions, progress: Progress): WorkflowEngine {
-  return new WorkflowEngine({
-    workspace: options.workspace,
-    concurrency: options.concurrency,
-    planner: options.planner,
-    logger: createLogger(options.logLevel),
-    planCache: options.cache,
-    ...(options.persist ? {} : { persist: "memory" as const }),
-    onEvent: progress.onEvent,
-  });
-}
 
 /** As for --goal and --plan: a --run-id that already finished is shown, not run again. */
 async function shownAgain(engine: WorkflowEngine, options: CliOptions, io: ExampleIo, error: unknown): Promise<WorkflowResult> {

@@ -472,3 +472,33 @@ describe("--run-id", () => {
     expect(parseJson(run).workflow_id).toBe("nightly-2024.01:a_b");
   });
 });
+
+describe("--graph", () => {
+  const graphPlan = (): TaskSpecInput[] => [
+    { id: "first", action_type: "wait", action_config: { ms: 1 } },
+    { id: "broken", action_type: "file_operation", action_config: { operation: "read", path: "missing.txt" }, dependencies: ["first"], on_failure: "skip" },
+    { id: "after", action_type: "wait", action_config: { ms: 1 }, dependencies: ["broken"] },
+  ];
+
+  it("--dry-run --graph dot prints only the DAG and runs nothing", async () => {
+    const file = await planFile("graph-dry.json", { tasks: graphPlan() });
+    const run = await cli(["--plan", file, "--dry-run", "--graph", "dot"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.startsWith("digraph workflow {")).toBe(true);
+    expect(run.stdout).toContain('"first" -> "broken";');
+    expect(run.stdout).not.toContain("fillcolor=\"#c8f7c5\"");
+  });
+
+  it("after a run, the mermaid graph is coloured by each task's status (and --json carries it)", async () => {
+    const file = await planFile("graph-run.json", { tasks: graphPlan() });
+    const run = await cli(["--plan", file, "--graph", "mermaid", "--quiet"]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain("class first completed");
+    expect(run.stdout).toContain("class broken skipped");
+    expect(run.stdout).toContain("class after skipped");
+    const json = await cli(["--plan", file, "--graph", "mermaid", "--json"]);
+    const out = JSON.parse(json.stdout) as { graph: string };
+    expect(out.graph.startsWith("flowchart TD")).toBe(true);
+    expect(out.graph).toContain("class first completed");
+  });
+});

@@ -1,0 +1,55 @@
+import type { WorkflowResult } from "../engine/result.js";
+import { WorkflowEngine } from "../engine/workflow-engine.js";
+import { renderGraph, toLevels, toMermaid } from "../plan/plan-graph.js";
+import type { Plan } from "../plan/schema.js";
+import { createLogger } from "../../utils/logger.js";
+import type { CliOptions } from "./args.js";
+import type { EventListener } from "../engine/events.js";
+import { formatSummary, toJsonOutput } from "./output.js";
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The engine the run options describe. */
+export function engineFromOptions(options: CliOptions, onEvent: EventListener): WorkflowEngine {
+  return new WorkflowEngine({
+    workspace: options.workspace,
+    concurrency: options.concurrency,
+    planner: options.planner,
+    logger: createLogger(options.logLevel),
+    planCache: options.cache,
+    ...(options.persist ? {} : { persist: "memory" as const }),
+    onEvent,
+  });
+}
+
+/** `--dry-run`: the plan as JSON on stdout (or only its graph with --graph), the outline on stderr. */
+export function printDryRun(plan: Plan, options: CliOptions, io: CliIo, note?: string): void {
+  if (options.json) {
+    io.out(JSON.stringify({ plan, graph: renderGraph(options.graph ?? "mermaid", plan) }));
+    return;
+  }
+  if (options.graph) {
+    io.out(renderGraph(options.graph, plan));
+    return;
+  }
+  io.err(`Plan: ${plan.tasks.length} tasks; nothing was run (--dry-run).`);
+  if (note) io.err(note);
+  for (const [i, ids] of toLevels(plan).entries()) io.err(`  step ${i + 1}: ${ids.join(", ")}`);
+  io.err(toMermaid(plan));
+  io.out(JSON.stringify(plan, null, 2));
+}
+
+/** The result: the summary (or one JSON object), then with --graph the DAG coloured by status. */
+export function printResult(result: WorkflowResult, options: CliOptions, io: CliIo): void {
+  const statuses = Object.fromEntries(result.tasks.map((t) => [t.id, t.status]));
+  const graph = options.graph ? renderGraph(options.graph, { tasks: result.tasks }, statuses) : undefined;
+  if (options.json) {
+    io.out(JSON.stringify({ ...toJsonOutput(result), ...(graph ? { graph } : {}) }));
+    return;
+  }
+  io.out(formatSummary(result));
+  if (graph) io.out(`\n${graph}`);
+}
