@@ -18,9 +18,12 @@ function referencedResults(config: unknown, tasks: Record<string, TaskState>): R
 }
 
 /** Start one attempt: references are resolved now, against the results of finished tasks. */
-function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task: TaskState): void {
+function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task: TaskState, afterCommit = false): void {
   const tasks = state.tasks;
-  rt.emit({ type: "task_started", task_id: task.id, action_type: task.action_type, attempt: task.attempts });
+  // Launched in the step that records its dependency's completion: announce it after that completion.
+  const started = { type: "task_started" as const, task_id: task.id, action_type: task.action_type, attempt: task.attempts };
+  if (afterCommit) rt.emitAfterCommit(started);
+  else rt.emit(started);
   rt.launch(task.id, task.attempts, async (signal) => {
     const config = resolveTemplates(task.action_config, {
       results: referencedResults(task.action_config, tasks),
@@ -102,7 +105,7 @@ function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateVal
     patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
     history.push({ at, event: "task_started", task_id: id, attempt: task.attempts + 1 });
     // Results of tasks finishing in this step are in `patches`, not yet in the state: resolve against both.
-    if (deps.startEagerly) launch(deps, rt, { ...state, tasks: withPatches(state.tasks, patches, task) }, { ...task, ...patches[id] } as TaskState);
+    if (deps.startEagerly) launch(deps, rt, { ...state, tasks: withPatches(state.tasks, patches, task) }, { ...task, ...patches[id] } as TaskState, true);
   }
 }
 /**
