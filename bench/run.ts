@@ -1,85 +1,105 @@
 import { setMaxListeners } from "node:events";
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { runBareLoop } from "./bare-langgraph.js";
-import { type BenchTask, plannedCriticalPath, randomDag, slowBesideChain, toPlan } from "./dags.js";
+import { info, round, type SummaryRow } from "./common.js";
 import { measureDurability } from "./durability.js";
+import { benchMakespan } from "./makespan.js";
+import { benchMemory } from "./memory.js";
+import { benchOverhead } from "./overhead.js";
+import { benchPlanning } from "./planning.js";
+import { benchSpeedup } from "./speedup.js";
 
-interface Row {
-  case: string;
-  tasks: number;
-  critical_path_ms: number;
-  engine_ms: number;
-  engine_ratio: number;
-  sqlite_ms: number;
-  sqlite_ratio: number;
-  bare_langgraph_ms: number;
-  bare_ratio: number;
-}
-
+/**
+ * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
+ * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
+ * 5 planning cost, 6 memory. Prints one summary table (target and whether met per row) and writes
+ * bench/results.json. `--only 1,3` runs a subset.
+ */
 const quick = process.argv.includes("--quick");
-// The bare LangGraph loop fans out up to 100 Sends at once, each adding an abort listener to the run's
-// signal inside @langchain/core; that is by design there, so silence Node's leak warning for the bench.
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt >= 0 ? new Set((process.argv[onlyAt + 1] ?? "").split(",")) : undefined;
+const wanted = (n: number) => !only || only.has(String(n));
+// The bare LangGraph loop fans out many Sends at once, each adding an abort listener to the run's signal
+// inside @langchain/core; that is by design there, so silence Node's leak warning for the bench.
 setMaxListeners(0);
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
-
-async function runEngine(engine: WorkflowEngine, tasks: readonly BenchTask[]): Promise<number> {
-  const start = performance.now();
-  const result = await engine.run(toPlan(tasks));
-  const wall = performance.now() - start;
-  if (result.status !== "completed") throw new Error(`bench run ended ${result.status}`);
-  return wall;
-}
-
-async function measure(name: string, tasks: BenchTask[], engine: WorkflowEngine, durable: WorkflowEngine): Promise<Row> {
-  const cp = plannedCriticalPath(tasks);
-  // Side by side, one after the other, so machine noise hits all three alike.
-  const engineMs = await runEngine(engine, tasks);
-  const durableMs = await runEngine(durable, tasks);
-  const bareMs = await runBareLoop(tasks);
-  return {
-    case: name,
-    tasks: tasks.length,
-    critical_path_ms: cp,
-    engine_ms: round(engineMs, 1),
-    engine_ratio: round(engineMs / cp),
-    sqlite_ms: round(durableMs, 1),
-    sqlite_ratio: round(durableMs / cp),
-    bare_langgraph_ms: round(bareMs, 1),
-    bare_ratio: round(bareMs / cp),
-  };
-}
+const log = (s: string) => console.error(s);
 
 async function main(): Promise<void> {
-  const workspace = mkdtempSync(path.join(tmpdir(), "wf-bench-"));
-  // Concurrency is not the limit here: the figure is how close to the critical path scheduling gets.
-  const engine = new WorkflowEngine({ workspace, concurrency: 1024, planner: "rules", advisor: null, persist: "memory" });
-  const durable = new WorkflowEngine({ workspace, concurrency: 1024, planner: "rules", advisor: null, persist: "sqlite" });
-  for (const e of [engine, durable]) await runEngine(e, slowBesideChain().map((t) => ({ ...t, ms: 1 }))); // warm-up
-  const rows: Row[] = [await measure("500ms + chain 5x100ms", slowBesideChain(), engine, durable)];
-  const seeds = quick ? [1] : [1, 2, 3];
-  for (const seed of seeds) rows.push(await measure(`random DAG 100 (seed ${seed})`, randomDag(100, seed), engine, durable));
-  await engine.close();
-  await durable.close();
-  console.table(rows);
-  const worst = Math.max(...rows.map((r) => r.engine_ratio));
-  const worstDurable = Math.max(...rows.map((r) => r.sqlite_ratio));
-  console.log(
-    `worst engine ratio ${worst} in memory, ${worstDurable} with SQLite checkpoints (target <= 1.10); ` +
-      `bare LangGraph loop ${Math.min(...rows.map((r) => r.bare_ratio))}..${Math.max(...rows.map((r) => r.bare_ratio))}`,
-  );
-  // Durability: 1 KB per task, checkpoint bytes per backend (PostgreSQL from BENCH_DATABASE_URL, default the local test DB).
-  const pgUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-  const durability = await measureDurability(quick ? 200 : 1000, pgUrl);
-  console.table(durability);
-  for (const d of durability.filter((r) => r.bytes !== null)) {
-    console.log(`${d.backend}: ${d.bytes_per_task} bytes per task, ${d.ratio_to_payload}x the payload, ${((d.bytes ?? 0) / 1e6).toFixed(2)} MB for ${d.tasks} tasks (target < 5 MB at 1,000)`);
+  const started = performance.now();
+  const summary: SummaryRow[] = [];
+  const results: Record<string, unknown> = {
+    at: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+    memory_gb: round(totalmem() / 2 ** 30, 1),
+  };
+  const section = async <T>(n: number, name: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (!wanted(n)) return undefined;
+    const t = performance.now();
+    log(`[${n}] ${name}...`);
+    const out = await fn();
+    log(`[${n}] ${name} done in ${round((performance.now() - t) / 1000, 1)} s`);
+    return out;
+  };
+
+  const makespan = await section(1, "makespan ÷ critical path", () => benchMakespan(quick));
+  if (makespan) {
+    console.table(makespan.rows);
+    summary.push(...makespan.summary);
+    results.makespan = makespan.rows;
   }
+  const overhead = await section(2, "scheduler overhead per task", () => benchOverhead(quick, log));
+  if (overhead) {
+    console.table(overhead.rows);
+    summary.push(...overhead.summary);
+    results.overhead = overhead.rows;
+  }
+  const speedup = await section(3, "parallel speedup", () => benchSpeedup());
+  if (speedup) {
+    console.table(speedup.rows);
+    summary.push(...speedup.summary);
+    results.speedup = speedup.rows;
+  }
+  // PostgreSQL from BENCH_DATABASE_URL (default: the local test database); BENCH_DATABASE_URL= (empty) skips it.
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const durability = await section(4, "durability cost", () => measureDurability(quick ? 200 : 1000, pgUrl || undefined));
+  if (durability) {
+    console.table(durability);
+    const mem = durability.find((d) => d.backend === "memory");
+    for (const d of durability) {
+      const over = mem && d !== mem ? `, +${round(d.per_task_ms - mem.per_task_ms)} ms/task vs memory` : "";
+      const bytes = d.bytes === null ? "bytes not measured (in memory)" : `${d.bytes_per_task} B/task written (${d.ratio_to_payload}× the 1 KB payload, ${round(d.bytes / 1e6)} MB)`;
+      summary.push(info("4 durability", `${d.backend}: ${d.tasks} tasks returning 1 KB`, `${d.per_task_ms} ms/task${over}; ${bytes}`));
+    }
+    results.durability = durability;
+  }
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const planning = await section(5, "planning cost", () => benchPlanning(redisUrl));
+  if (planning) {
+    console.table(planning.rows);
+    summary.push(...planning.summary);
+    results.planning = planning.rows;
+  }
+  const memory = await section(6, "memory (child process per size)", () => benchMemory(quick, log));
+  if (memory) {
+    console.table(memory.rows);
+    summary.push(...memory.summary);
+    results.memory = memory.rows;
+  }
+
+  console.log("\nSummary (scheduling rows: engine with persist \"memory\"; vs_target ≤ 1 means met)");
+  console.table(summary);
+  const missed = summary.filter((r) => r.met === "NO");
+  console.log(missed.length ? `${missed.length} target(s) missed:\n${missed.map((r) => `  - [${r.section}] ${r.case}: ${r.measured} (target ${r.target})`).join("\n")}` : "all targets met");
+  results.summary = summary;
+  results.total_s = round((performance.now() - started) / 1000, 1);
+  console.log(`bench took ${results.total_s} s`);
   mkdirSync("bench", { recursive: true });
-  const results = { at: new Date().toISOString(), node: process.version, scheduling: rows, durability };
-  writeFileSync(path.join("bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(path.join("bench", quick ? "results.quick.json" : "results.json"), `${JSON.stringify(results, null, 2)}\n`);
 }
 
 await main();
+process.exit(0);

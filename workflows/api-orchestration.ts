@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpMethod } from "../src/actions/api-call.schema.js";
+import { HttpMethodField } from "../src/actions/api-call.schema.js";
 import type { RunOptions } from "../src/engine/engine-options.js";
 import type { WorkflowResult } from "../src/engine/result.js";
 import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
@@ -18,11 +18,7 @@ export type OrchestrationStrategy = (typeof OrchestrationStrategy)[number];
  */
 export const ApiCallSpec = z.strictObject({
   name: z.string().regex(TASK_ID, "a name is letters, digits, _ and -, starting with a letter or _ (max 64)"),
-  method: z
-    .string()
-    .transform((m) => m.toUpperCase())
-    .pipe(z.enum(HttpMethod))
-    .default("GET"),
+  method: HttpMethodField,
   url: z.string().min(1, "url is required"),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),

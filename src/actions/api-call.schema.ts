@@ -4,6 +4,13 @@ import { templated } from "../plan/template-schema.js";
 
 export const HttpMethod = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
+/** An HTTP method in any case, upper-cased; GET when absent. */
+export const HttpMethodField = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(HttpMethod))
+  .default("GET");
+
 /** References are resolved before the run-time parse; at plan time each one stands in as a literal. */
 const REFERENCE = /\{\{[^{}]*\}\}/g;
 
@@ -32,11 +39,7 @@ const UntilExpression = z
  */
 export const ApiCallConfig = z
   .strictObject({
-    method: z
-      .string()
-      .transform((m) => m.toUpperCase())
-      .pipe(z.enum(HttpMethod))
-      .default("GET"),
+    method: HttpMethodField,
     url: z.string().min(1, "url is required"),
     headers: z.record(z.string(), z.string()).optional(),
     params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),

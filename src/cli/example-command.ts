@@ -1,7 +1,7 @@
 import { EXAMPLES, type Example, ExampleName, getExample } from "../../workflows/index.js";
 import { type DemoApi, startDemoApi } from "../demo/demo-api.js";
 import type { WorkflowResult } from "../engine/result.js";
-import { WorkflowEngine } from "../engine/workflow-engine.js";
+import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "../errors.js";
 import { validatePlan } from "../plan/validate.js";
 import { type CliOptions, parseVariables } from "./args.js";

@@ -7,21 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dbQuery, toDbError } from "../../src/actions/db-query.js";
 import type { DbQueryConfig } from "../../src/actions/db-query.schema.js";
 import type { SqlClient } from "../../src/actions/types.js";
-import { WorkflowError } from "../../src/errors.js";
 import { createSqlClient } from "../../src/resources/sql-client.js";
 import { silentLogger } from "../../utils/logger.js";
 import { makeContext, makeTempDir } from "../fixtures/context.js";
+import { failure } from "../fixtures/errors.js";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function failure(promise: Promise<unknown>): Promise<WorkflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowError);
-  return err as WorkflowError;
-}
 
 interface Backend {
   sql: SqlClient;

@@ -5,8 +5,8 @@ import { fileOperation } from "../../src/actions/file-operation.js";
 import type { FileOperationConfig } from "../../src/actions/file-operation.schema.js";
 import type { ActionContext } from "../../src/actions/types.js";
 import { isInside, resolveInWorkspace } from "../../src/actions/workspace-path.js";
-import { WorkflowError } from "../../src/errors.js";
 import { makeContext, makeTempDir } from "../fixtures/context.js";
+import { failure } from "../fixtures/errors.js";
 
 let root: string;
 let ws: string;
@@ -33,14 +33,6 @@ function op(config: Record<string, unknown>) {
   return fileOperation.run(fileOperation.schema.parse(config) as FileOperationConfig, ctx);
 }
 
-async function failure(promise: Promise<unknown>): Promise<WorkflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowError);
-  return err as WorkflowError;
-}
 
 describe("file_operation inside the workspace", () => {
   it("writes an object as pretty JSON and reads .json back parsed", async () => {

@@ -5,9 +5,9 @@ import { apiCall, parseRetryAfter } from "../../src/actions/api-call.js";
 import type { ApiCallConfig } from "../../src/actions/api-call.schema.js";
 import { runAction } from "../../src/actions/registry.js";
 import type { ActionContext } from "../../src/actions/types.js";
-import { WorkflowError } from "../../src/errors.js";
 import { type ApiFixture, POSTS, startApiFixture, USERS } from "../fixtures/api-server.js";
 import { makeContext } from "../fixtures/context.js";
+import { failure } from "../fixtures/errors.js";
 
 let api: ApiFixture;
 beforeAll(async () => {
@@ -21,14 +21,6 @@ function call(config: Record<string, unknown>, ctx: ActionContext = makeContext(
   return apiCall.run(apiCall.schema.parse(config) as ApiCallConfig, ctx);
 }
 
-async function failure(promise: Promise<unknown>): Promise<WorkflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowError);
-  return err as WorkflowError;
-}
 
 /** A port nothing listens on: bind, read the port, close. */
 async function closedPort(): Promise<number> {

@@ -5,11 +5,12 @@ import { isTruthy } from "../../src/actions/api-poll.js";
 import { runAction } from "../../src/actions/registry.js";
 import type { ActionContext } from "../../src/actions/types.js";
 import { WorkflowEngine } from "../../src/engine/workflow-engine.js";
-import { WorkflowError } from "../../src/errors.js";
+import type { WorkflowError } from "../../src/errors.js";
 import type { PlanInput } from "../../src/plan/schema.js";
 import { validatePlan } from "../../src/plan/validate.js";
 import { type ApiFixture, startApiFixture } from "../fixtures/api-server.js";
 import { makeContext, makeTempDir } from "../fixtures/context.js";
+import { failure } from "../fixtures/errors.js";
 
 const DONE = "data.state = 'done'";
 
@@ -37,14 +38,6 @@ function pollTimes(jobUrl: string): number[] {
   return api.requests.filter((r) => r.method === "GET" && r.path === path).map((r) => r.at);
 }
 
-async function failure(promise: Promise<unknown>): Promise<WorkflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowError);
-  return err as WorkflowError;
-}
 
 describe("api_call with until (polling)", () => {
   it("polls until the condition holds and returns the last response with polls", async () => {

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { WorkflowEvent } from "../../src/engine/events.js";
 import type { EngineOptions } from "../../src/engine/engine-options.js";
+import type { WorkflowEvent } from "../../src/engine/events.js";
 import type { TaskReport, WorkflowResult } from "../../src/engine/result.js";
 import { WorkflowEngine } from "../../src/engine/workflow-engine.js";
 import { ErrorCode, WorkflowError } from "../../src/errors.js";

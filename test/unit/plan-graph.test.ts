@@ -2,9 +2,9 @@ import parseDot from "dotparser";
 import { JSDOM } from "jsdom";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toDot, toMermaid } from "../../src/plan/plan-graph.js";
+import { validatePlan } from "../../src/plan/validate.js";
 import type { TaskStatus } from "../../src/state/task-state.js";
 import { plan, waitTask } from "../fixtures/plans.js";
-import { validatePlan } from "../../src/plan/validate.js";
 
 type Mermaid = { parse(text: string): Promise<{ diagramType: string }> };
 let mermaid: Mermaid;

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { criticalPath, nextRetryAt, selectBlocked, selectReady, transitiveDependents } from "../../src/scheduler/ready.js";
-import type { TaskState, TaskStatus } from "../../src/state/task-state.js";
 import { applyPatch, indexOf } from "../../src/scheduler/task-index.js";
+import type { TaskState, TaskStatus } from "../../src/state/task-state.js";
 
 function task(id: string, dependencies: string[] = [], status: TaskStatus = "pending", extra: Partial<TaskState> = {}): TaskState {
   return { id, action_type: "wait", action_config: { ms: 0 }, dependencies, status, attempts: 0, ...extra };

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { compileOperations } from "../../src/actions/transform-compile.js";
 import { transformData } from "../../src/actions/transform-data.js";
-import type { z } from "zod";
-import type { TransformDataConfig, TransformOperation as OperationSchema } from "../../src/actions/transform-data.schema.js";
-import { WorkflowError } from "../../src/errors.js";
+import type { TransformOperation as OperationSchema, TransformDataConfig } from "../../src/actions/transform-data.schema.js";
 import { makeContext } from "../fixtures/context.js";
+import { failure } from "../fixtures/errors.js";
 
 type Item = Record<string, unknown>;
 /** Operations as a plan writes them (defaults such as `order` may be left out). */
@@ -17,14 +17,6 @@ async function transform(input: unknown, operations?: TransformOperation[], expr
   return data;
 }
 
-async function failure(promise: Promise<unknown>): Promise<WorkflowError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowError);
-  return err as WorkflowError;
-}
 
 const value = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom("a", "b", "c", "ab"), fc.boolean(), fc.constant(null));
 const item = fc.record({ k: value, n: fc.integer({ min: -100, max: 100 }), s: fc.string({ maxLength: 4 }) }, { requiredKeys: ["n"] });
