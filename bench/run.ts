@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     summary.push(...overhead.summary);
     results.overhead = overhead.rows;
   }
-  const speedup = await section(3, "parallel speedup", () => benchSpeedup());
+  const speedup = await section(3, "parallel speedup", () => benchSpeedup(quick ? 1 : 3));
   if (speedup) {
     console.table(speedup.rows);
     summary.push(...speedup.summary);

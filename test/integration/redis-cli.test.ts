@@ -1,7 +1,5 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import type { Redis } from "ioredis";
@@ -18,6 +16,7 @@ import { REPO, runCli } from "../fixtures/cli.js";
 import { makeTempDir } from "../fixtures/context.js";
 import { until } from "../fixtures/graph-harness.js";
 import { waitTask } from "../fixtures/plans.js";
+import { heldEndpoint } from "../fixtures/loopback.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const ID = randomBytes(6).toString("hex");
@@ -97,29 +96,6 @@ function watchCli(runId: string): { lines: () => string[]; stderr: () => string;
   return { lines: () => stdout.split("\n").slice(0, -1), stderr: () => stderr, exited };
 }
 
-/** An HTTP endpoint on 127.0.0.1 that answers only when the test releases it. */
-async function heldEndpoint(): Promise<{ url: string; waiting: () => number; release: () => void; close: () => Promise<void> }> {
-  const held: ServerResponse[] = [];
-  const server = createServer((_req, res) => {
-    held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hold`,
-    waiting: () => held.length,
-    release: () => {
-      for (const res of held.splice(0)) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ released: true }));
-      }
-    },
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** Short chained waits with a request in the middle that holds the run until the test lets it go on. */
 function heldChain(url: string): PlanInput {

@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -18,6 +16,7 @@ import { type CliRun, runCli } from "../fixtures/cli.js";
 import { makeTempDir } from "../fixtures/context.js";
 import { until } from "../fixtures/graph-harness.js";
 import { waitTask } from "../fixtures/plans.js";
+import { heldEndpoint } from "../fixtures/loopback.js";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const ID = randomBytes(5).toString("hex");
@@ -168,29 +167,6 @@ async function exits(running: Promise<CliRun>, code: number): Promise<CliRun> {
   const run = await running;
   expect(run.code, run.stderr).toBe(code);
   return run;
-}
-/** An HTTP endpoint on 127.0.0.1 that answers only when the test releases it. */
-async function heldEndpoint(): Promise<{ url: string; waiting: () => number; release: () => void; close: () => Promise<void> }> {
-  const held: ServerResponse[] = [];
-  const server = createServer((_req, res) => {
-    held.push(res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hold`,
-    waiting: () => held.length,
-    release: () => {
-      for (const res of held.splice(0)) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end("{}");
-      }
-    },
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 const lines = (text: string) => text.replace(/\n$/, "").split("\n");
