@@ -62,3 +62,11 @@ export function zeroWorkPlan(n: number, shape: "chain" | "fanout"): PlanInput {
     })),
   };
 }
+
+/** The median of `reps` timings of `fn` (one when reps ≤ 1): one noisy run on a shared machine does not decide a row. */
+export async function median(reps: number, fn: () => Promise<number>): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i < Math.max(1, reps); i++) walls.push(await fn());
+  walls.sort((a, b) => a - b);
+  return walls[Math.floor(walls.length / 2)] ?? 0;
+}

@@ -1,5 +1,5 @@
 import { runBareLoop } from "./bare-langgraph.js";
-import { atMost, benchEngine, info, round, type SummaryRow, timeRun } from "./common.js";
+import { atMost, benchEngine, info, median, round, type SummaryRow, timeRun } from "./common.js";
 import { type BenchTask, plannedCriticalPath, randomDag, slowBesideChain, toPlan } from "./dags.js";
 
 /** Section 1: makespan ÷ critical path on heterogeneous DAGs, engine (memory and SQLite checkpoints) beside the bare loop. */
@@ -27,13 +27,14 @@ export async function benchMakespan(quick: boolean): Promise<{ rows: MakespanRow
   const sizes = quick ? [50, 200] : [50, 200, 500];
   for (const n of sizes) cases.push([`random DAG ${n} (seed 1)`, randomDag(n, 1)]);
   const rows: MakespanRow[] = [];
+  const reps = quick ? 1 : 3;
   try {
     for (const [name, tasks] of cases) {
       const cp = plannedCriticalPath(tasks);
-      // Side by side, one after the other, so machine noise hits all three alike.
-      const engineMs = await timeRun(engine, toPlan(tasks));
-      const durableMs = await timeRun(durable, toPlan(tasks));
-      const bareMs = await runBareLoop(tasks);
+      // Side by side, one after the other, so machine noise hits all three alike; median of `reps` runs each.
+      const engineMs = await median(reps, () => timeRun(engine, toPlan(tasks)));
+      const durableMs = await median(reps, () => timeRun(durable, toPlan(tasks)));
+      const bareMs = await median(reps, () => runBareLoop(tasks));
       rows.push({
         case: name,
         tasks: tasks.length,

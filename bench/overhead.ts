@@ -1,5 +1,5 @@
 import { runBareLoop } from "./bare-langgraph.js";
-import { atMost, benchEngine, round, type SummaryRow, timeRun, zeroWorkPlan } from "./common.js";
+import { atMost, benchEngine, median, round, type SummaryRow, timeRun, zeroWorkPlan } from "./common.js";
 import type { BenchTask } from "./dags.js";
 
 /** Section 2: scheduler overhead per zero-work task, as a chain and as a wide fan-out, beside the bare loop. */
@@ -26,8 +26,10 @@ export async function benchOverhead(quick: boolean, log: (s: string) => void): P
     await runBareLoop(bareTasks(50, "chain"));
     for (const shape of ["chain", "fanout"] as const) {
       for (const n of sizes) {
-        const engineMs = await timeRun(engine, zeroWorkPlan(n, shape));
-        const bareMs = await runBareLoop(bareTasks(n, shape));
+        // Median of 3 up to 1,000 tasks in the full run; the 10,000-task cases run once (they take tens of seconds).
+        const reps = quick || n > 1000 ? 1 : 3;
+        const engineMs = await median(reps, () => timeRun(engine, zeroWorkPlan(n, shape)));
+        const bareMs = await median(reps, () => runBareLoop(bareTasks(n, shape)));
         const row: OverheadRow = {
           shape,
           tasks: n,

@@ -1,4 +1,4 @@
-import { atLeast, benchEngine, round, type SummaryRow, timeRun } from "./common.js";
+import { atLeast, benchEngine, median, round, type SummaryRow, timeRun } from "./common.js";
 import { toPlan } from "./dags.js";
 
 /** Section 3: 64 independent 50 ms tasks at concurrency 1, 8 and 64. */
@@ -21,11 +21,7 @@ export async function benchSpeedup(reps: number): Promise<{ rows: SpeedupRow[]; 
     const engine = benchEngine({ concurrency, persist: "memory" });
     try {
       await timeRun(engine, toPlan(tasks.map((t) => ({ ...t, ms: 1 })))); // warm-up: same shape, 1 ms waits
-      // The median of `reps` runs, so one noisy run on a shared machine does not decide the row.
-      const walls: number[] = [];
-      for (let i = 0; i < reps; i++) walls.push(await timeRun(engine, toPlan(tasks)));
-      walls.sort((a, b) => a - b);
-      const wall = walls[Math.floor(walls.length / 2)] ?? 0;
+      const wall = await median(reps, () => timeRun(engine, toPlan(tasks)));
       if (concurrency === 1) serial = wall;
       const ideal = Math.ceil(TASKS / concurrency) * MS;
       rows.push({ concurrency, wall_ms: round(wall, 1), ideal_ms: ideal, speedup_vs_c1: round(serial / wall), efficiency: round(ideal / wall, 3) });
