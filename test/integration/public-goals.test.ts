@@ -22,7 +22,9 @@ interface JsonTask {
   status: string;
 }
 
-const corpus = path.resolve(REPO, "../shared/goals/public.jsonl");
+// The shared corpus beside the repository (as in CI), else the copy kept with the tests.
+const shared = path.resolve(REPO, "../shared/goals/public.jsonl");
+const corpus = existsSync(shared) ? shared : path.resolve(REPO, "test/fixtures/goals/public.jsonl");
 const lines: GoalLine[] = readFileSync(corpus, "utf8")
   .split("\n")
   .filter((l) => l.trim())
