@@ -145,7 +145,9 @@ const HANDLERS: Record<Sub, Handler> = {
   },
   async watch(engine, flags, id, io) {
     let status: string | undefined;
-    for await (const event of engine.watch(id)) {
+    const stream = engine.watch(id);
+    if (!(await engine.hasRunEvents(id))) io.err(`No events of run ${id} yet; waiting for it to start (Ctrl-C to stop).`);
+    for await (const event of stream) {
       io.out(flags.json ? JSON.stringify(event) : (formatEvent(event) ?? ""));
       if (event.type === "run_completed") status = event.status;
     }

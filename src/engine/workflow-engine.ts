@@ -143,6 +143,11 @@ export class WorkflowEngine {
     return redis.events.watch(workflowId, signal ? { signal } : {});
   }
 
+  /** True when Redis holds events of the run (it has started and its stream has not expired). */
+  async hasRunEvents(workflowId: string): Promise<boolean> {
+    return (await this.redis()?.events.hasEvents(workflowId)) ?? false;
+  }
+
   /** Reserve a run id in this process for the length of a run or resume. */
   private claim(workflowId: string): () => void {
     if (this.active.has(workflowId)) {

@@ -38,6 +38,9 @@ const READ_BATCH = 100;
  * The live events of each run on a Redis Stream (`<prefix>events:<run_id>`), so another process can
  * follow a run. Publishing never throws: the stream is an observer and must not fail the run.
  */
+/** How much longer than a finished run's stream an unfinished run's stream is kept. */
+export const ABANDONED_TTL_FACTOR = 7;
+
 export class RedisEventStream {
   readonly #redis: Redis;
   readonly #prefix: string;
@@ -69,10 +72,18 @@ export class RedisEventStream {
     try {
       const maxLen = String(this.#maxLen);
       await this.#redis.xadd(key, "MAXLEN", "~", maxLen, "*", "data", JSON.stringify(event));
+      // A finished run's stream expires after ttlSeconds; one that never finishes (its process died)
+      // still expires, ABANDONED_TTL_FACTOR times later, counted from its start.
       if (event.type === "run_completed") await this.#redis.expire(key, this.#ttlSeconds);
+      else if (event.type === "run_started") await this.#redis.expire(key, this.#ttlSeconds * ABANDONED_TTL_FACTOR);
     } catch (err) {
       this.#logger.warn({ key, type: event.type, err: errorMessage(err) }, "Publishing an event to Redis failed; dropped");
     }
+  }
+
+  /** True when the run has published at least one event (that has not expired). */
+  async hasEvents(runId: string): Promise<boolean> {
+    return (await this.#redis.exists(this.key(runId))) === 1;
   }
 
   /**

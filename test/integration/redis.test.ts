@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowEvent, WorkflowEventType } from "../../src/engine/events.js";
 import { WorkflowError } from "../../src/errors.js";
-import { createPublisher, RedisEventStream } from "../../src/persistence/event-stream.js";
+import { ABANDONED_TTL_FACTOR, createPublisher, RedisEventStream } from "../../src/persistence/event-stream.js";
 import { type CachedPlan, PlanCache, type PlanCacheKeyInput } from "../../src/persistence/plan-cache.js";
 import { closeRedis, deleteKeysWithPrefix, openRedis, resolveKeyPrefix, scanKeys } from "../../src/persistence/redis-connection.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
@@ -211,11 +211,13 @@ describe("RedisEventStream", () => {
     expect(got).toEqual(events);
   });
 
-  it("gives the stream a TTL only once the run has completed", async () => {
+  it("keeps an unfinished run's stream 7 times longer than a finished one's, which gets the TTL once it completes", async () => {
     const stream = new RedisEventStream(redis, { prefix: PREFIX, ttlSeconds: 300 });
     const runId = newRunId();
     await stream.publish(event(runId, "run_started"));
-    expect(await redis.pttl(stream.key(runId))).toBe(-1);
+    const abandoned = await redis.pttl(stream.key(runId));
+    expect(abandoned).toBeGreaterThan(300_000);
+    expect(abandoned).toBeLessThanOrEqual(300_000 * ABANDONED_TTL_FACTOR);
     await stream.publish(event(runId, "run_completed", { status: "completed" }));
     const pttl = await redis.pttl(stream.key(runId));
     expect(pttl).toBeGreaterThan(0);
