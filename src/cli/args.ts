@@ -63,7 +63,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })
     .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })
     .option("planner", { choices: ["auto", "llm", "rules"], describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)", default: "auto" })
-    .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr", default: "warn" })
+    .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)", default: process.env.LOG_LEVEL || "warn" })
     .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
     .option("persist", { type: "boolean", default: true, describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory" })
     .option("cache", { type: "boolean", default: true, describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again" })

@@ -37,7 +37,7 @@ function parser(argv: string[], sub: Sub): Argv {
     .option("workspace", { type: "string", default: "." })
     .option("json", { type: "boolean", default: false })
     .option("quiet", { type: "boolean", default: false })
-    .option("log-level", { type: "string", default: "warn" })
+    .option("log-level", { type: "string", default: process.env.LOG_LEVEL || "warn" })
     .option("status", { choices: [...RunStatus] })
     .option("limit", { type: "number", default: 50 })
     .option("out", { type: "string" })
