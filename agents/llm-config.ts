@@ -2,14 +2,14 @@ import type { MessageContent } from "@langchain/core/messages";
 import { ChatOpenAI, ChatOpenAICompletions, type ChatOpenAIFields } from "@langchain/openai";
 import { z } from "zod";
 import { ErrorCode, WorkflowError } from "../src/errors.js";
+import { blankAsUnset } from "./llm-env.js";
+
+export { isLlmConfigured } from "./llm-env.js";
 
 /** Where requests go when OPENAI_BASE_URL is unset. Set explicitly so the SDK never reads process.env itself. */
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
 
-/** An unset variable and an empty one (`OPENAI_BASE_URL=`) mean the same thing. */
-const blankAsUnset = (value: unknown): unknown =>
-  typeof value === "string" && value.trim() === "" ? undefined : value;
 
 /** The environment the LLM agents read. */
 export const LlmEnv = z.object({
@@ -45,10 +45,6 @@ export interface ChatModelOptions {
   timeoutMs?: number;
 }
 
-/** True when the environment asks for the LLM planner (OPENAI_API_KEY is set and not blank). */
-export function isLlmConfigured(env: Record<string, string | undefined>): boolean {
-  return blankAsUnset(env.OPENAI_API_KEY) !== undefined;
-}
 
 /** Read and validate the LLM settings from an environment record. Throws CONFIG_INVALID naming each problem. */
 export function loadLlmConfig(env: Record<string, string | undefined>): LlmConfig {

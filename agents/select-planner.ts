@@ -1,21 +1,18 @@
 import { ErrorCode, WorkflowError } from "../src/errors.js";
 import type { Logger } from "../utils/logger.js";
 import type { FailureAdvisor } from "./failure-advisor.js";
+import { isLlmConfigured } from "./llm-env.js";
 import type { Planner } from "./planner.js";
 import { RulePlanner } from "./rule-planner.js";
 
-/** True when the environment asks for the LLM (OPENAI_API_KEY set and not blank). */
-export function llmConfigured(env: Record<string, string | undefined>): boolean {
-  return (env.OPENAI_API_KEY ?? "").trim() !== "";
-}
 
 /**
  * The planner for a `--planner` choice: "auto" is the LLM when OPENAI_API_KEY is set, the rules
  * otherwise. The LLM modules are imported only when used: offline runs start faster without them.
  */
 export async function createPlanner(kind: "auto" | "llm" | "rules", env: Record<string, string | undefined>, logger: Logger): Promise<Planner> {
-  if (kind === "rules" || (kind === "auto" && !llmConfigured(env))) return new RulePlanner();
-  if (!llmConfigured(env)) {
+  if (kind === "rules" || (kind === "auto" && !isLlmConfigured(env))) return new RulePlanner();
+  if (!isLlmConfigured(env)) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
       "--planner llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama or vLLM). " +
@@ -28,7 +25,7 @@ export async function createPlanner(kind: "auto" | "llm" | "rules", env: Record<
 
 /** The LLM failure advisor when an LLM is configured; none otherwise. */
 export async function createAdvisor(env: Record<string, string | undefined>, logger: Logger): Promise<FailureAdvisor | undefined> {
-  if (!llmConfigured(env)) return undefined;
+  if (!isLlmConfigured(env)) return undefined;
   const [{ LlmFailureAdvisor }, { loadLlmConfig }] = await Promise.all([import("./failure-advisor.js"), import("./llm-config.js")]);
   return new LlmFailureAdvisor({ config: loadLlmConfig(env), logger: logger.child({ agent: "failure_advisor" }) });
 }
