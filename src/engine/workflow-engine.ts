@@ -172,10 +172,16 @@ export class WorkflowEngine {
 
   /** A run's record and result (tasks, statuses, results, errors, timings). */
   async getRun(workflowId: string): Promise<{ record: RunRecord; result: WorkflowResult }> {
-    const { persistence } = await this.open();
+    const { record, state } = await this.loadRun(workflowId);
+    return { record, result: toResult(state) };
+  }
+
+  /** A run's record and state, read once (rebuilding a long run's state replays its checkpoints). */
+  private async loadRun(workflowId: string): Promise<{ record: RunRecord; state: WorkflowStateValue; graph: WorkflowGraph }> {
+    const { persistence, graph } = await this.open();
     const [record, state] = await Promise.all([persistence.runs.get(workflowId), this.getState(workflowId)]);
     if (!record || !state) throw notFound(workflowId, persistence);
-    return { record, result: toResult(state) };
+    return { record, state, graph };
   }
 
   /** Runs, newest first. */
@@ -205,9 +211,8 @@ export class WorkflowEngine {
 
   /** Everything about a run as one JSON-ready object. */
   async exportRun(workflowId: string): Promise<Record<string, unknown>> {
-    const { record, result } = await this.getRun(workflowId);
-    const state = (await this.getState(workflowId)) as WorkflowStateValue;
-    return exportRun(record, result, state, await this.runHistory(workflowId, 10_000));
+    const { record, state, graph } = await this.loadRun(workflowId);
+    return exportRun(record, toResult(state), state, await runHistory(graph, workflowId, 10_000));
   }
 
   /** Where runs are kept ("sqlite", "postgres" or "memory") and the file or schema. */
