@@ -24,6 +24,20 @@ export const ErrorCode = {
   RunNotFound: "RUN_NOT_FOUND",
   RunExists: "RUN_EXISTS",
   RunFinished: "RUN_FINISHED",
+  /** Guardrails (src/safety): each refusal names its rule and the setting that allows it. */
+  NetworkRefused: "NETWORK_REFUSED",
+  SqlRefused: "SQL_REFUSED",
+  RowLimit: "ROW_LIMIT",
+  FileTooLarge: "FILE_TOO_LARGE",
+  ResponseTooLarge: "RESPONSE_TOO_LARGE",
+  TaskTimeout: "TASK_TIMEOUT",
+  RunDeadline: "RUN_DEADLINE",
+  PlanTooLarge: "PLAN_TOO_LARGE",
+  LlmBudget: "LLM_BUDGET_EXCEEDED",
+  ApprovalRefused: "APPROVAL_REFUSED",
+  ApprovalRejected: "APPROVAL_REJECTED",
+  NotAwaitingApproval: "NOT_AWAITING_APPROVAL",
+  SecretUnavailable: "SECRET_UNAVAILABLE",
   Internal: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -139,6 +153,8 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.ConfigInvalid,
     ErrorCode.RunNotFound,
     ErrorCode.RunExists,
+    ErrorCode.PlanTooLarge,
+    ErrorCode.NotAwaitingApproval,
   ];
   return badInput.includes(err.code) ? 2 : 1;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from "../../utils/logger.js";
+import type { RunSafety } from "../safety/safety-policy.js";
 
 /** A SQL connection the engine owns: PostgreSQL through `pg`, or the embedded PGlite. */
 export interface SqlClient {
@@ -23,4 +24,6 @@ export interface ActionContext {
   /** Absolute, real path of the workspace; file paths are relative to it. */
   readonly workspace: string;
   readonly resources: ActionResources;
+  /** The run's safety policy: trusted hosts, SQL writes, limits. */
+  readonly safety: RunSafety;
 }

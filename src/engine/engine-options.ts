@@ -3,6 +3,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
 import type { Planner } from "../../agents/planner.js";
 import type { Logger } from "../../utils/logger.js";
+import { SafetySettings } from "../safety/safety-policy.js";
 import type { EventListener } from "./events.js";
 
 export const PlannerKind = ["auto", "llm", "rules"] as const;
@@ -28,6 +29,8 @@ export const EngineSettings = z.strictObject({
   /** Reuse cached plans for the same goal and planner settings (when Redis is configured). */
   planCache: z.boolean().default(true),
   planCacheTtlSeconds: z.number().int().positive().optional(),
+  // Guardrails (README "Safety"): trusted hosts, SQL writes, approval of mutating tasks, limits.
+  ...SafetySettings.shape,
 });
 export type EngineSettings = z.input<typeof EngineSettings>;
 

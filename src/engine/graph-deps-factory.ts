@@ -32,7 +32,7 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
     planGoal: async (goal, variables, signal) => (await src.planner()).plan({ goal, variables, signal }),
     advise: (task, error, signal) => adviseSafely(src, task, error, signal),
     runAction: (type, config, ctx) => runAction(type, config, ctx),
-    actionContext: (runId, task, signal) => ({
+    actionContext: (runId, task, signal, safety) => ({
       signal,
       logger: src.logger.child({ runId, taskId: task.id, actionType: task.action_type, attempt: task.attempts }),
       attempt: task.attempts,
@@ -40,6 +40,7 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
       taskId: task.id,
       workspace: src.workspace,
       resources: { sql: () => src.sql() },
+      safety,
     }),
     startEagerly: src.startEagerly,
     now: Date.now,

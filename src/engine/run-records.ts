@@ -1,6 +1,7 @@
 import { ErrorCode, WorkflowError } from "../errors.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
+import type { RunSafety } from "../safety/safety-policy.js";
 import type { PlannedInput } from "./plan-input.js";
 import type { WorkflowResult } from "./result.js";
 
@@ -11,6 +12,7 @@ export function initialState(a: {
   variables: Record<string, unknown>;
   now: string;
   concurrency: number;
+  safety: RunSafety;
   goal?: string;
 }) {
   const { planned } = a;
@@ -21,6 +23,7 @@ export function initialState(a: {
       started_at: a.now,
       concurrency: a.concurrency,
       planner: planned.planner,
+      safety: a.safety,
       ...(planned.cache ? { plan_cache: planned.cache } : {}),
       ...(planned.usage
         ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens }

@@ -16,6 +16,7 @@ import { type EngineOptions, EngineSettings, type RunOptions } from "./engine-op
 import type { WorkflowEvent } from "./events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import { type PlannedInput, planInput } from "./plan-input.js";
+import { buildRunSafety } from "../safety/run-safety.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { forgetUnplanned, initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
@@ -92,6 +93,7 @@ export class WorkflowEngine {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
     const planned = await this.planFor(goalOrPlan, given, options.signal);
+    const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
     const { persistence } = await this.open();
     await refuseExisting(persistence, workflowId);
     // Variables the plan declares are defaults; --var / options.variables override them.
@@ -99,7 +101,7 @@ export class WorkflowEngine {
     const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
     const now = new Date().toISOString();
     await persistence.runs.upsert({ run_id: workflowId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
-    const input = initialState({ workflowId, planned, variables, now, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
+    const input = initialState({ workflowId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
     return this.drive(workflowId, input, options, goal ?? "plan");
   }
 
@@ -308,6 +310,7 @@ function parseSettings(options: EngineOptions, env: Record<string, string | unde
     ...(env.RETENTION_DAYS ? { retentionDays: Number(env.RETENTION_DAYS) } : {}),
     ...(env.PLAN_CACHE_TTL_SECONDS ? { planCacheTtlSeconds: Number(env.PLAN_CACHE_TTL_SECONDS) } : {}),
     ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
+    ...(env.ALLOW_HOSTS ? { allowHosts: env.ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean) } : {}),
   };
   const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, ...(planner ? { planner } : {}) });
   if (!parsed.success) {

@@ -4,6 +4,7 @@ import type { LlmUsage, PlanResult } from "../../agents/planner.js";
 import type { SerializedError } from "../errors.js";
 import type { ActionType } from "../plan/schema.js";
 import type { RunRuntime } from "../engine/run-runtime.js";
+import type { RunSafety } from "../safety/safety-policy.js";
 import type { TaskState } from "../state/task-state.js";
 
 export type { FailureDecision };
@@ -19,7 +20,7 @@ export interface GraphDeps {
   /** Run one action with a validated config. */
   runAction(type: ActionType, config: unknown, ctx: ActionContext): Promise<unknown>;
   /** Build the context an action runs with. */
-  actionContext(runId: string, task: TaskState, signal: AbortSignal): ActionContext;
+  actionContext(runId: string, task: TaskState, signal: AbortSignal, safety: RunSafety): ActionContext;
   /**
    * Start unblocked dependents in the step that records their dependency's completion, before its
    * checkpoint is written. Only when nothing is persisted (memory): durable runs record first.

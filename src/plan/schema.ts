@@ -54,12 +54,15 @@ export const PlanSchema = z.strictObject({
   goal: z.string().optional(),
   variables: z.record(z.string(), z.unknown()).optional(),
   tasks: z.array(TaskSpec).min(1, "a plan needs at least one task").max(10_000),
+  /** A plan file may let its db_query tasks write; ignored (with a warning) in a plan a planner produced. */
+  allow_writes: z.boolean().optional(),
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 
 /** A validated plan: ids unique, dependencies (declared and implied by references) exist, acyclic. */
 export interface Plan {
   goal?: string;
+  allow_writes?: boolean;
   variables?: Record<string, unknown>;
   tasks: TaskSpec[];
 }

@@ -1,5 +1,6 @@
 import type { SerializedError } from "../errors.js";
 import type { TaskSpec } from "../plan/schema.js";
+import type { RunSafety } from "../safety/safety-policy.js";
 
 export const TaskStatus = ["pending", "running", "completed", "failed", "skipped"] as const;
 export type TaskStatus = (typeof TaskStatus)[number];
@@ -61,6 +62,8 @@ export interface RunContext {
   llm_completion_tokens?: number;
   /** "hit" when the plan came from the Redis plan cache. */
   plan_cache?: "hit" | "miss";
+  /** The run's safety policy, fixed at its start (absent in runs from before policies). */
+  safety?: RunSafety;
 }
 
 export function isTerminal(status: TaskStatus): boolean {

@@ -5,6 +5,7 @@ import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import { defaultRunSafety } from "../../safety/safety-policy.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** Results of the finished tasks that `config` refers to (not of every task: plans can be large). */
@@ -30,7 +31,7 @@ function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task
       variables: (state.memory.variables ?? {}) as Record<string, unknown>,
       taskIds: { has: (id: string) => id in tasks },
     });
-    return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, signal));
+    return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, signal, state.context.safety ?? defaultRunSafety()));
   });
 }
 

@@ -1,0 +1,47 @@
+import type { Logger } from "../../utils/logger.js";
+import { ErrorCode, WorkflowError } from "../errors.js";
+import type { Plan } from "../plan/schema.js";
+import { authorOf, type RunSafety, type SafetySettings } from "./safety-policy.js";
+import { hostsWrittenIn, normaliseHostEntry } from "./trusted-hosts.js";
+
+export interface RunSafetyInput {
+  settings: SafetySettings;
+  plan: Plan;
+  planner: "llm" | "rules" | "provided";
+  goal?: string;
+  variables: Record<string, unknown>;
+  logger: Logger;
+}
+
+/**
+ * Fix a run's safety policy at its start. Trusted hosts are the ones the user wrote: in the goal text,
+ * in a plan file, in variables, and in the allowlist. Never the hosts a planner invented.
+ */
+export function buildRunSafety(input: RunSafetyInput): RunSafety {
+  const { settings, plan, planner } = input;
+  const author = authorOf(planner);
+  const written = new Set<string>();
+  if (input.goal !== undefined) hostsWrittenIn(input.goal, written);
+  hostsWrittenIn(input.variables, written);
+  if (planner === "provided") hostsWrittenIn(plan, written);
+  for (const entry of settings.allowHosts) written.add(normaliseHostEntry(entry));
+  if (plan.allow_writes && planner !== "provided") {
+    input.logger.warn({ planner }, "allow_writes in a planned plan is ignored; pass --allow-writes to let SQL write");
+  }
+  const { maxTasks } = settings.limits;
+  if (plan.tasks.length > maxTasks) {
+    throw new WorkflowError(
+      ErrorCode.PlanTooLarge,
+      `The plan has ${plan.tasks.length} tasks, over the limit of ${maxTasks}. ` +
+        "Split the work into smaller plans, or raise the limit (--max-tasks, limits.maxTasks).",
+      { details: { tasks: plan.tasks.length, limit: maxTasks } },
+    );
+  }
+  return {
+    author,
+    trustedHosts: [...written].map(normaliseHostEntry),
+    allowWrites: settings.allowWrites || (planner === "provided" && plan.allow_writes === true),
+    approve: settings.approve ?? (author === "user" ? "auto" : "ask"),
+    limits: settings.limits,
+  };
+}
