@@ -3,6 +3,7 @@ import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
 import { LogLevel } from "../../utils/logger.js";
+import { ApproveMode, type SafetySettingsInput } from "../safety/safety-policy.js";
 
 /** The CLI's options after parsing, validated by zod. */
 export const CliOptions = z
@@ -24,6 +25,15 @@ export const CliOptions = z
     runId: z.string().regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)").optional(),
     persist: z.boolean().default(true),
     cache: z.boolean().default(true),
+    allowHost: z.array(z.string().min(1)).default([]),
+    allowWrites: z.boolean().default(false),
+    approve: z.enum(ApproveMode).optional(),
+    maxTasks: z.number().int().min(1).optional(),
+    taskTimeout: z.number().positive("--task-timeout is in seconds and must be positive").optional(),
+    runDeadline: z.number().positive("--run-deadline is in seconds and must be positive").optional(),
+    maxResponseBytes: z.number().int().min(1).optional(),
+    maxLlmCalls: z.number().int().min(0).optional(),
+    maxLlmTokens: z.number().int().min(0).optional(),
   })
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
@@ -67,6 +77,16 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
     .option("persist", { type: "boolean", default: true, describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory" })
     .option("cache", { type: "boolean", default: true, describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again" })
+    .option("allow-host", { type: "string", array: true, describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)" })
+    .option("allow-writes", { type: "boolean", describe: "Let db_query write (otherwise queries run in a READ ONLY transaction)" })
+    .option("approve", { choices: [...ApproveMode], describe: "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)" })
+    .option("max-tasks", { type: "number", describe: "Most tasks a plan may have (default 1000)" })
+    .option("task-timeout", { type: "number", describe: "Seconds one task attempt may take (default 600)" })
+    .option("run-deadline", { type: "number", describe: "Seconds the whole run may take (default: none)" })
+    .option("max-response-bytes", { type: "number", describe: "Largest HTTP response body (default 10 MiB)" })
+    .option("max-llm-calls", { type: "number", describe: "LLM calls per run, planner and advisor together (default 20)" })
+    .option("max-llm-tokens", { type: "number", describe: "LLM tokens per run (default 200000)" })
+    .group(["allow-host", "allow-writes", "approve", "max-tasks", "task-timeout", "run-deadline", "max-response-bytes", "max-llm-calls", "max-llm-tokens"], "Safety (see README, Safety):")
     .example(EXAMPLES)
     .strictOptions()
     .version(false)
@@ -78,7 +98,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     })
     .parse();
   if (raw.help) return "help";
-  const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String) });
+  const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String), allowHost: raw.allowHost?.map(String) });
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => i.message).join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `${what}. Run with --help for the options.`);
@@ -105,4 +125,17 @@ export function parseVariables(pairs: readonly string[]): Record<string, unknown
     Object.defineProperty(variables, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return variables;
+}
+
+/** The safety settings the CLI flags give (README, Safety); unset limits keep their defaults. */
+export function safetyFromOptions(o: CliOptions): SafetySettingsInput {
+  const limits = {
+    ...(o.maxTasks === undefined ? {} : { maxTasks: o.maxTasks }),
+    ...(o.taskTimeout === undefined ? {} : { taskTimeoutSeconds: o.taskTimeout }),
+    ...(o.runDeadline === undefined ? {} : { runDeadlineSeconds: o.runDeadline }),
+    ...(o.maxResponseBytes === undefined ? {} : { maxResponseBytes: o.maxResponseBytes }),
+    ...(o.maxLlmCalls === undefined ? {} : { maxLlmCalls: o.maxLlmCalls }),
+    ...(o.maxLlmTokens === undefined ? {} : { maxLlmTokens: o.maxLlmTokens }),
+  };
+  return { allowHosts: o.allowHost, allowWrites: o.allowWrites, limits, ...(o.approve ? { approve: o.approve } : {}) };
 }

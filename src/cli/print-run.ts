@@ -3,7 +3,7 @@ import { WorkflowEngine } from "../engine/workflow-engine.js";
 import { renderGraph, toLevels, toMermaid } from "../plan/plan-graph.js";
 import type { Plan } from "../plan/schema.js";
 import { createLogger } from "../../utils/logger.js";
-import type { CliOptions } from "./args.js";
+import { type CliOptions, safetyFromOptions } from "./args.js";
 import type { EventListener } from "../engine/events.js";
 import { formatSummary, toJsonOutput } from "./output.js";
 
@@ -20,6 +20,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
     planner: options.planner,
     logger: createLogger(options.logLevel),
     planCache: options.cache,
+    ...safetyFromOptions(options),
     ...(options.persist ? {} : { persist: "memory" as const }),
     onEvent,
   });

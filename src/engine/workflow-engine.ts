@@ -310,9 +310,10 @@ function parseSettings(options: EngineOptions, env: Record<string, string | unde
     ...(env.RETENTION_DAYS ? { retentionDays: Number(env.RETENTION_DAYS) } : {}),
     ...(env.PLAN_CACHE_TTL_SECONDS ? { planCacheTtlSeconds: Number(env.PLAN_CACHE_TTL_SECONDS) } : {}),
     ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
-    ...(env.ALLOW_HOSTS ? { allowHosts: env.ALLOW_HOSTS.split(",").map((h) => h.trim()).filter(Boolean) } : {}),
   };
-  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, ...(planner ? { planner } : {}) });
+  // The allowlist adds up: ALLOW_HOSTS (comma-separated) and the hosts given in the options.
+  const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);
+  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) });
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
