@@ -1,4 +1,5 @@
 import { parseArgs, parseVariables } from "./src/cli/args.js";
+import { askUntilDecided, canAsk } from "./src/cli/approval-prompt.js";
 import { exampleCommand } from "./src/cli/example-command.js";
 import { loadPlanFile } from "./src/cli/load-plan.js";
 import { exitCodeForStatus } from "./src/cli/output.js";
@@ -39,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
       printDryRun(planned, options, { out, err });
       return 0;
     }
-    const result = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    const first = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });
     return exitCodeForStatus(result.status);

@@ -1,4 +1,5 @@
 import type { WorkflowEvent } from "../engine/events.js";
+import { describeApproval } from "../engine/approval-gate.js";
 import type { WorkflowResult } from "../engine/result.js";
 
 function excerpt(value: unknown, max = 80): string {
@@ -29,6 +30,8 @@ export function formatEvent(e: WorkflowEvent): string | undefined {
       return `  skipped   ${task}: ${e.detail ?? ""}`;
     case "run_completed":
       return `run ${e.run_id} ${e.status ?? "ended"}`;
+    case "approval_requested":
+      return `run ${e.run_id} paused: waiting for approval of ${e.detail ?? "tasks"}`;
   }
 }
 
@@ -60,6 +63,7 @@ export function formatSummary(r: WorkflowResult): string {
     lines.push(`  ${t.status.padEnd(9)} ${t.id.padEnd(18)} ${t.action_type.padEnd(14)} ${outcome}`);
   }
   if (r.error && r.status === "failed") lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
+  if (r.approval) lines.push("", describeApproval(r.workflow_id, r.approval));
   return lines.filter((l) => l !== undefined).join("\n");
 }
 
@@ -73,10 +77,12 @@ export function toJsonOutput(r: WorkflowResult): Record<string, unknown> {
     ...(r.error ? { error: r.error } : {}),
     tasks: r.tasks,
     metrics: r.metrics,
+    ...(r.approval ? { approval: r.approval } : {}),
   };
 }
 
-/** 0 completed; 1 failed or completed_with_errors. */
+/** 0 completed; 3 paused for approval; 1 failed or completed_with_errors. */
 export function exitCodeForStatus(status: WorkflowResult["status"]): number {
+  if (status === "awaiting_approval") return 3;
   return status === "completed" ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import { renameSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import yargs, { type Argv } from "yargs";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { parseAge } from "../engine/run-admin.js";
@@ -13,7 +14,7 @@ export interface RunsIo {
   engine(flags: { workspace: string; logLevel: string }): WorkflowEngine;
 }
 
-const SUBCOMMANDS = ["list", "show", "resume", "history", "export", "delete", "prune", "watch", "graph"] as const;
+const SUBCOMMANDS = ["list", "show", "resume", "approve", "reject", "history", "export", "delete", "prune", "watch", "graph"] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
 const USAGE = `node main.js runs <command> [options]
@@ -22,6 +23,8 @@ Commands:
   list [--status S] [--limit N]   the runs, newest first
   show <id>                        a run's tasks, statuses, results, errors and timings
   resume <id>                      continue an unfinished run from its last checkpoint
+  approve <id> [--task T]          approve the mutating tasks a paused run waits for, and continue it
+  reject <id> [--task T] [--reason R]  reject them (they and their dependents are skipped), and continue
   history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
   export <id> [--out FILE]         everything about a run as JSON
   delete <id>                      delete a run's checkpoints and record
@@ -43,6 +46,9 @@ function parser(argv: string[], sub: Sub): Argv {
     .option("out", { type: "string" })
     .option("older-than", { type: "string" })
     .option("format", { choices: [...GraphFormat], default: "mermaid" })
+    .option("task", { type: "string", array: true })
+    .option("reason", { type: "string" })
+    .option("by", { type: "string" })
     .strictOptions()
     .version(false)
     .help(false)
@@ -84,6 +90,9 @@ interface Flags {
   out?: string;
   "older-than"?: string;
   format: GraphFormat;
+  task?: string[];
+  reason?: string;
+  by?: string;
 }
 
 type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
@@ -106,6 +115,8 @@ const HANDLERS: Record<Sub, Handler> = {
     io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
     return exitCodeForStatus(result.status);
   },
+  approve: (engine, flags, id, io) => decide(engine, flags, id, io, true),
+  reject: (engine, flags, id, io) => decide(engine, flags, id, io, false),
   async history(engine, flags, id, io) {
     const checkpoints = await engine.runHistory(id, flags.limit);
     if (flags.json) io.out(JSON.stringify(checkpoints));
@@ -154,3 +165,12 @@ const HANDLERS: Record<Sub, Handler> = {
     return status === "completed" ? 0 : 1;
   },
 };
+
+/** `runs approve|reject <id>`: continue a paused run with a person's decision (from any process). */
+async function decide(engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo, approve: boolean): Promise<number> {
+  const by = flags.by ?? `${userInfo().username} (runs ${approve ? "approve" : "reject"})`;
+  const decision = { approve, by, ...(flags.task ? { tasks: flags.task.map(String) } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
+  const result = await engine.decide(id, decision, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
+  io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+  return exitCodeForStatus(result.status);
+}

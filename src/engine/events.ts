@@ -11,6 +11,7 @@ export const WorkflowEventType = [
   "task_modified",
   "task_skipped",
   "run_completed",
+  "approval_requested",
 ] as const;
 export type WorkflowEventType = (typeof WorkflowEventType)[number];
 

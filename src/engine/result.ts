@@ -1,4 +1,5 @@
 import type { SerializedError } from "../errors.js";
+import type { ApprovalRequest } from "../safety/approval.js";
 import type { ActionType } from "../plan/schema.js";
 import { criticalPath } from "../scheduler/ready.js";
 import type { RunStatus, TaskState, TaskStatus } from "../state/task-state.js";
@@ -50,6 +51,8 @@ export interface WorkflowResult {
   error?: SerializedError;
   tasks: TaskReport[];
   metrics: RunMetrics;
+  /** With status "awaiting_approval": the tasks the run waits for a decision on. */
+  approval?: ApprovalRequest;
 }
 
 function report(t: TaskState): TaskReport {

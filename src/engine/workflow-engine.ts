@@ -16,7 +16,10 @@ import { type EngineOptions, EngineSettings, type RunOptions } from "./engine-op
 import type { WorkflowEvent } from "./events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import { type PlannedInput, planInput } from "./plan-input.js";
+import { Command } from "@langchain/langgraph";
+import type { ApprovalDecision, ApprovalRequest } from "../safety/approval.js";
 import { buildRunSafety } from "../safety/run-safety.js";
+import { checkDecision, pendingApproval } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { forgetUnplanned, initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
@@ -121,6 +124,23 @@ export class WorkflowEngine {
     } finally {
       release();
     }
+  }
+
+  /** Approve (or reject) the mutating tasks a paused run waits for, and continue it; from any process. */
+  async decide(workflowId: string, decision: ApprovalDecision, options: Omit<RunOptions, "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+    const { graph } = await this.open();
+    const checked = checkDecision(workflowId, await pendingApproval(graph, workflowId), decision);
+    const release = this.claim(workflowId);
+    try {
+      return await this.drive(workflowId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected");
+    } finally {
+      release();
+    }
+  }
+
+  /** The approval a paused run waits for, or undefined. */
+  async pendingApproval(workflowId: string): Promise<ApprovalRequest | undefined> {
+    return pendingApproval((await this.open()).graph, workflowId);
   }
 
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
@@ -251,7 +271,9 @@ export class WorkflowEngine {
         durability: "sync",
       })) as WorkflowStateValue;
       rt.flush(); // the last step is committed once invoke returns
-      const result = toResult(final);
+      const waiting = await pendingApproval(graph, workflowId);
+      const result: WorkflowResult = waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final);
+      if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
       await recordResult(persistence, result);
       this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
       return result;

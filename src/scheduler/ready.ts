@@ -12,6 +12,7 @@ export function selectReady(
   concurrency: number,
   now: number,
   overlay: Readonly<Record<string, Partial<TaskState>>> = {},
+  hold?: { test(id: string): boolean; held: string[] },
 ): string[] {
   const index = indexOf(tasks);
   const status = (id: string) => overlay[id]?.status ?? tasks[id]?.status;
@@ -26,15 +27,18 @@ export function selectReady(
     if (after === "completed" && before !== "completed") for (const d of index.dependentsOf(id)) candidates.add(d);
   }
   const room = Math.max(0, concurrency - running);
-  if (room === 0) return [];
+  if (room === 0 && !hold) return [];
   const ready: string[] = [];
   for (const id of [...candidates].sort((a, b) => index.orderOf(a) - index.orderOf(b))) {
-    if (ready.length >= room) break;
+    if (ready.length >= room && !hold) break;
     const t = tasks[id];
     if (!t || status(id) !== "pending") continue;
     const retryAt = overlay[id] && "retry_at" in (overlay[id] ?? {}) ? overlay[id]?.retry_at : t.retry_at;
     if (retryAt !== undefined && retryAt > now) continue;
-    if (t.dependencies.every((d) => status(d) === "completed")) ready.push(id);
+    if (!t.dependencies.every((d) => status(d) === "completed")) continue;
+    // Held tasks (waiting for approval) take no slot: they are reported, not started.
+    if (hold?.test(id)) hold.held.push(id);
+    else if (ready.length < room) ready.push(id);
   }
   return ready;
 }

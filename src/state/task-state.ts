@@ -5,7 +5,7 @@ import type { RunSafety } from "../safety/safety-policy.js";
 export const TaskStatus = ["pending", "running", "completed", "failed", "skipped"] as const;
 export type TaskStatus = (typeof TaskStatus)[number];
 
-export const RunStatus = ["planning", "running", "completed", "completed_with_errors", "failed"] as const;
+export const RunStatus = ["planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"] as const;
 export type RunStatus = (typeof RunStatus)[number];
 
 /** A task as the graph state holds it: its spec (action_config may be patched by `modify`) and its progress. */
@@ -24,6 +24,8 @@ export interface TaskState extends TaskSpec {
   skip_reason?: string;
   /** Set once a `modify` patch has been applied, so a task is modified at most once. */
   modified?: boolean;
+  /** A person's decision on a mutating task (approve mode "ask"). */
+  approval?: "approved" | "rejected";
 }
 
 export type TaskPatch = Partial<TaskState>;
@@ -37,6 +39,9 @@ export type HistoryEvent =
   | "task_modified"
   | "task_skipped"
   | "task_cancelled"
+  | "approval_requested"
+  | "task_approved"
+  | "task_rejected"
   | "run_completed";
 
 /** One line of the execution history kept in state. */

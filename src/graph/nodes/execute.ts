@@ -5,7 +5,9 @@ import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import { needsApproval, refusedByPolicy } from "../../safety/approval.js";
 import { defaultRunSafety } from "../../safety/safety-policy.js";
+import { withTaskTimeout } from "../../safety/task-timeout.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** Results of the finished tasks that `config` refers to (not of every task: plans can be large). */
@@ -25,14 +27,19 @@ function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task
   const started = { type: "task_started" as const, task_id: task.id, action_type: task.action_type, attempt: task.attempts };
   if (afterCommit) rt.emitAfterCommit(started);
   else rt.emit(started);
-  rt.launch(task.id, task.attempts, async (signal) => {
-    const config = resolveTemplates(task.action_config, {
-      results: referencedResults(task.action_config, tasks),
-      variables: (state.memory.variables ?? {}) as Record<string, unknown>,
-      taskIds: { has: (id: string) => id in tasks },
-    });
-    return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, signal, state.context.safety ?? defaultRunSafety()));
-  });
+  const safety = state.context.safety ?? defaultRunSafety();
+  rt.launch(task.id, task.attempts, (signal) =>
+    withTaskTimeout(task, safety.limits.taskTimeoutSeconds, signal, async (bounded) => {
+      const refused = refusedByPolicy(task, safety);
+      if (refused) throw refused;
+      const config = resolveTemplates(task.action_config, {
+        results: referencedResults(task.action_config, tasks),
+        variables: (state.memory.variables ?? {}) as Record<string, unknown>,
+        taskIds: { has: (id: string) => id in tasks },
+      });
+      return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, bounded, safety));
+    }),
+  );
 }
 
 function applyOutcome(task: TaskState, outcome: TaskOutcome, rt: RunRuntime): { patch: TaskPatch; entry: HistoryEntry } {
@@ -101,7 +108,10 @@ function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateVal
   if (rt.signal.aborted || Object.keys(patches).length === 0) return;
   const now = deps.now();
   const at = new Date(now).toISOString();
-  for (const id of selectReady(state.tasks, state.context.concurrency, now, patches)) {
+  // Tasks waiting for approval stay pending: decide asks for them once nothing else runs.
+  const safety = state.context.safety ?? defaultRunSafety();
+  const hold = { test: (id: string) => needsApproval(state.tasks[id] as TaskState, safety), held: [] as string[] };
+  for (const id of selectReady(state.tasks, state.context.concurrency, now, patches, hold)) {
     const task = state.tasks[id] as TaskState;
     patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };
     history.push({ at, event: "task_started", task_id: id, attempt: task.attempts + 1 });

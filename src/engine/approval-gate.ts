@@ -1,0 +1,49 @@
+import { ErrorCode, WorkflowError } from "../errors.js";
+import type { WorkflowGraph } from "../graph/build-graph.js";
+import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval.js";
+
+/** The approval a paused run waits for (its pending LangGraph interrupt), or undefined. */
+export async function pendingApproval(graph: WorkflowGraph, workflowId: string): Promise<ApprovalRequest | undefined> {
+  const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
+  for (const task of snapshot.tasks) {
+    for (const pending of task.interrupts ?? []) {
+      const value = pending.value as Partial<ApprovalRequest> | undefined;
+      if (value?.kind === "approval" && Array.isArray(value.tasks)) return value as ApprovalRequest;
+    }
+  }
+  return undefined;
+}
+
+/** Check a decision against what the run waits for; throws NOT_AWAITING_APPROVAL or CONFIG_INVALID. */
+export function checkDecision(workflowId: string, waiting: ApprovalRequest | undefined, decision: ApprovalDecision): ApprovalDecision {
+  if (!waiting) {
+    throw new WorkflowError(
+      ErrorCode.NotAwaitingApproval,
+      `Run "${workflowId}" is not waiting for an approval. See its state with: node main.js runs show ${workflowId}`,
+    );
+  }
+  const parsed = DecisionSchema.safeParse(decision);
+  if (!parsed.success) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid approval decision: ${parsed.error.issues.map((i) => i.message).join("; ")}.`);
+  }
+  const known = new Set(waiting.tasks.map((t) => t.id));
+  const unknown = (parsed.data.tasks ?? []).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `Run "${workflowId}" is not waiting for approval of ${unknown.map((id) => `"${id}"`).join(", ")}; ` +
+        `it waits for: ${[...known].join(", ")}.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Lines telling a person what a paused run waits for and how to continue it. */
+export function describeApproval(workflowId: string, waiting: ApprovalRequest): string {
+  const tasks = waiting.tasks.map((t) => `  - ${t.id}: ${t.action}`).join("\n");
+  return (
+    `Run ${workflowId} is paused: these tasks change things and wait for approval:\n${tasks}\n` +
+    `Approve them: node main.js runs approve ${workflowId}\n` +
+    `Reject them:  node main.js runs reject ${workflowId} [--reason "..."]`
+  );
+}
