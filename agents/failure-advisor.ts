@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
-import { CancelledError, ensureWorkflowError, type SerializedError } from "../src/errors.js";
+import { CancelledError, ErrorCode, ensureWorkflowError, type SerializedError, WorkflowError } from "../src/errors.js";
 import { ActionConfigSchemas, type TaskSpec } from "../src/plan/schema.js";
 import { type Logger, silentLogger } from "../utils/logger.js";
 import {
@@ -12,6 +12,7 @@ import {
   type StructuredReply,
   withoutNulls,
 } from "./llm-call.js";
+import type { LlmBudget } from "./llm-budget.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
 import type { LlmUsage } from "./planner.js";
 import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./prompts.js";
@@ -35,6 +36,8 @@ export interface AdviceInput {
   error: SerializedError;
   /** How many times the task has run so far. */
   attempts: number;
+  /** The run's LLM allowance and what it has spent. */
+  budget?: LlmBudget;
 }
 
 export interface Advice {
@@ -87,9 +90,11 @@ export class LlmFailureAdvisor implements FailureAdvisor {
         logger: this.logger,
         usage,
         ...(signal ? { signal } : {}),
+        ...(input.budget ? { budget: input.budget } : {}),
       });
     } catch (err) {
-      if (err instanceof CancelledError) throw err;
+      // Cancelled, or over the run's LLM budget: the engine's rules decide instead.
+      if (err instanceof CancelledError || (err instanceof WorkflowError && err.code === ErrorCode.LlmBudget)) throw err;
       const reason = `the failure advisor could not be consulted: ${ensureWorkflowError(err).message}`;
       this.logger.warn({ taskId: input.task.id, err: reason }, "failure advisor unavailable");
       return { decision: "fail", reason, usage };

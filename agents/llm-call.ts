@@ -4,6 +4,7 @@ import pRetry from "p-retry";
 import type { z } from "zod";
 import { CancelledError, ErrorCode, WorkflowError } from "../src/errors.js";
 import type { Logger } from "../utils/logger.js";
+import { checkBudget, type LlmBudget } from "./llm-budget.js";
 import type { LlmConfig } from "./llm-config.js";
 import type { LlmUsage } from "./planner.js";
 
@@ -24,6 +25,8 @@ export interface LlmCallContext {
   logger: Logger;
   usage: LlmUsage;
   signal?: AbortSignal;
+  /** The run's LLM allowance; a call past it is refused before anything is sent. */
+  budget?: LlmBudget;
 }
 
 /** The model's reply: `parsed` is null when it did not match the schema; `raw` is the AIMessage. */
@@ -141,6 +144,7 @@ export async function callStructured<T extends Record<string, unknown>>(
 ): Promise<StructuredReply<T>> {
   // Function calling, not the jsonSchema default: it sends `strict: true`, which rejects
   // free-form objects such as action_config, and fewer OpenAI-compatible servers support it.
+  checkBudget(ctx.budget, ctx.usage);
   const runnable = ctx.model.withStructuredOutput(schema, { name, includeRaw: true, method: "functionCalling" });
   let attempts = 0;
   const once = async (): Promise<StructuredReply<T>> => {

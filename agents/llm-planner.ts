@@ -87,6 +87,7 @@ export class LlmPlanner implements Planner {
       logger: this.logger,
       usage,
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.budget ? { budget: request.budget } : {}),
     };
     const variables = Object.keys(request.variables);
     const opening = [

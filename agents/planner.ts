@@ -1,4 +1,5 @@
 import type { PlanInput } from "../src/plan/schema.js";
+import type { LlmBudget } from "./llm-budget.js";
 
 /** LLM usage, counted per run and reported in metrics. */
 export interface LlmUsage {
@@ -19,6 +20,8 @@ export interface PlanRequest {
   /** Names and values of the workflow variables (`--var`), which a plan may reference as {{name}}. */
   variables: Record<string, unknown>;
   signal?: AbortSignal;
+  /** The run's LLM allowance (limits.maxLlmCalls / maxLlmTokens). */
+  budget?: LlmBudget;
 }
 
 /** Turns a goal in plain words into a plan. Throws GoalNotUnderstoodError when it cannot. */

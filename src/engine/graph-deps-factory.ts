@@ -1,4 +1,5 @@
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
+import type { LlmBudget } from "../../agents/llm-budget.js";
 import type { Planner } from "../../agents/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { runAction } from "../actions/registry.js";
@@ -30,7 +31,7 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
       return rt;
     },
     planGoal: async (goal, variables, signal) => (await src.planner()).plan({ goal, variables, signal }),
-    advise: (task, error, signal) => adviseSafely(src, task, error, signal),
+    advise: (task, error, signal, budget) => adviseSafely(src, task, error, signal, budget),
     runAction: (type, config, ctx) => runAction(type, config, ctx),
     actionContext: (runId, task, signal, safety) => ({
       signal,
@@ -49,13 +50,14 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
 }
 
 /** Ask the advisor; its failures never fail the run (the rules decide then). */
-async function adviseSafely(src: DepsSources, task: TaskState, error: SerializedError, signal: AbortSignal) {
+async function adviseSafely(src: DepsSources, task: TaskState, error: SerializedError, signal: AbortSignal, budget?: LlmBudget) {
   try {
     const advisor = await src.advisor();
     if (!advisor) return undefined;
-    return await advisor.advise({ task, error, attempts: task.attempts }, signal);
+    return await advisor.advise({ task, error, attempts: task.attempts, ...(budget ? { budget } : {}) }, signal);
   } catch (err) {
-    src.logger.warn({ taskId: task.id, err: ensureWorkflowError(err).message }, "failure advisor unavailable; using the rules");
+    const e = ensureWorkflowError(err);
+    src.logger.warn({ taskId: task.id, code: e.code, err: e.message }, "failure advisor unavailable; using the rules");
     return undefined;
   }
 }

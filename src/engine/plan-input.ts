@@ -1,3 +1,4 @@
+import type { LlmBudget } from "../../agents/llm-budget.js";
 import type { LlmUsage, Planner } from "../../agents/planner.js";
 import type { PlanCache } from "../persistence/plan-cache.js";
 import type { Plan, PlanInput } from "../plan/schema.js";
@@ -16,6 +17,8 @@ export interface PlanSources {
   planner(): Promise<Planner>;
   cache?: PlanCache;
   env: Record<string, string | undefined>;
+  /** The LLM allowance of the run being planned. */
+  budget?: LlmBudget;
 }
 
 /** Validate a given plan, or plan a goal (through the plan cache when there is one). */
@@ -42,7 +45,7 @@ export async function planInput(
       // A cached plan that no longer validates (the schema moved on) is planned again.
     }
   }
-  const produced = await planner.plan({ goal: goalOrPlan, variables, ...(signal ? { signal } : {}) });
+  const produced = await planner.plan({ goal: goalOrPlan, variables, ...(signal ? { signal } : {}), ...(src.budget ? { budget: src.budget } : {}) });
   const plan = validatePlan(produced.plan, { variables: names });
   if (src.cache) await src.cache.set(key, { plan, planner: produced.planner, cached_at: new Date().toISOString() });
   return { plan, planner: produced.planner, ...(produced.usage ? { usage: produced.usage } : {}), ...(src.cache ? { cache: "miss" as const } : {}) };

@@ -1,4 +1,4 @@
-import { CancelledError, ensureWorkflowError, type SerializedError } from "../errors.js";
+import { CancelledError, ensureWorkflowError, type SerializedError, type WorkflowError } from "../errors.js";
 import type { EventListener, WorkflowEvent } from "./events.js";
 
 /** How one attempt of a task ended. */
@@ -28,6 +28,7 @@ export class RunRuntime {
   private outcomes: TaskOutcome[] = [];
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
+  #cancelError: WorkflowError | undefined;
   private readonly listeners = new Set<EventListener>();
   private deferred: WorkflowEvent[] = [];
 
@@ -35,6 +36,11 @@ export class RunRuntime {
     readonly runId: string,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Why the run was cancelled, when it was for a reason with its own code (a deadline). */
+  get cancelError(): WorkflowError | undefined {
+    return this.#cancelError;
+  }
 
   /** Aborted when the run is cancelled or fails: every task's signal follows it. */
   get signal(): AbortSignal {
@@ -69,7 +75,7 @@ export class RunRuntime {
         (result) => finish({ ok: true, result }),
         (err: unknown) => {
           const error = controller.signal.aborted
-            ? new CancelledError(String(controller.signal.reason ?? "cancelled"))
+            ? (this.#cancelError ?? new CancelledError(String(controller.signal.reason ?? "cancelled")))
             : ensureWorkflowError(err);
           finish({ ok: false, error: error.toJSON() });
         },
@@ -105,9 +111,10 @@ export class RunRuntime {
     this.wake?.();
   }
 
-  /** Abort every task in flight (and any later launch) with `reason`. */
-  cancel(reason: string): void {
+  /** Abort every task in flight (and any later launch) with `reason`; `error` (e.g. RUN_DEADLINE) is what they fail with. */
+  cancel(reason: string, error?: WorkflowError): void {
     if (this.controller.signal.aborted) return;
+    this.#cancelError = error;
     this.controller.abort(reason);
     for (const task of this.inflight.values()) task.controller.abort(reason);
   }

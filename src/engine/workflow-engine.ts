@@ -18,7 +18,9 @@ import { createGraphDeps } from "./graph-deps-factory.js";
 import { type PlannedInput, planInput } from "./plan-input.js";
 import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval.js";
+import { armRunDeadline } from "../safety/run-deadline.js";
 import { buildRunSafety } from "../safety/run-safety.js";
+import type { RunContext } from "../state/task-state.js";
 import { checkDecision, pendingApproval } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
@@ -145,7 +147,8 @@ export class WorkflowEngine {
 
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
     const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
-    return planInput({ planner: () => this.getPlanner(), env: this.env, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
+    const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
+    return planInput({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
   }
 
   /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
@@ -254,11 +257,13 @@ export class WorkflowEngine {
 
   private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string): Promise<WorkflowResult> {
     const { graph, persistence } = await this.open();
+    const context = (input as { context?: RunContext } | null)?.context ?? (await this.getState(workflowId))?.context;
     const rt = new RunRuntime(workflowId);
     this.runtimes.set(workflowId, rt);
     const publish = this.redis()?.publish;
     const unsubscribe = [this.options.onEvent, options.onEvent, publish].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
     const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
+    const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => rt.cancel(reason, error));
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
@@ -284,6 +289,7 @@ export class WorkflowEngine {
     } finally {
       rt.flush();
       options.signal?.removeEventListener("abort", onAbort);
+      disarm();
       await rt.settle();
       for (const u of unsubscribe) u();
       this.runtimes.delete(workflowId);

@@ -1,5 +1,6 @@
 import type { FailureDecision, Advice } from "../policy/failure-policy.js";
 import type { ActionContext } from "../actions/types.js";
+import type { LlmBudget } from "../../agents/llm-budget.js";
 import type { LlmUsage, PlanResult } from "../../agents/planner.js";
 import type { SerializedError } from "../errors.js";
 import type { ActionType } from "../plan/schema.js";
@@ -16,7 +17,7 @@ export interface GraphDeps {
   /** Plan a goal with the configured planner. */
   planGoal(goal: string, variables: Record<string, unknown>, signal: AbortSignal): Promise<PlanResult>;
   /** Ask the failure advisor, when one is configured; undefined otherwise or on any advisor error. */
-  advise(task: TaskState, error: SerializedError, signal: AbortSignal): Promise<(Advice & { usage?: LlmUsage }) | undefined>;
+  advise(task: TaskState, error: SerializedError, signal: AbortSignal, budget?: LlmBudget): Promise<(Advice & { usage?: LlmUsage }) | undefined>;
   /** Run one action with a validated config. */
   runAction(type: ActionType, config: unknown, ctx: ActionContext): Promise<unknown>;
   /** Build the context an action runs with. */

@@ -136,14 +136,14 @@ function withPatches(tasks: Record<string, TaskState>, patches: Record<string, T
 function cancelled(state: WorkflowStateValue, rt: RunRuntime, now: number): WorkflowStateUpdate {
   const reason = String(rt.signal.reason ?? "the run was cancelled");
   const tasks: Record<string, TaskPatch> = {};
-  const error = new CancelledError(`cancelled: ${reason}`).toJSON();
+  const error = (rt.cancelError ?? new CancelledError(`cancelled: ${reason}`)).toJSON();
   for (const t of Object.values(state.tasks)) {
     if (t.status === "pending") tasks[t.id] = { status: "skipped", skip_reason: `run cancelled: ${reason}` };
     if (t.status === "running") tasks[t.id] = { status: "failed", error };
   }
   return {
     tasks,
-    context: { status: "failed", error: new CancelledError(reason).toJSON() },
+    context: { status: "failed", error: (rt.cancelError ?? new CancelledError(reason)).toJSON() },
     history: [{ at: new Date(now).toISOString(), event: "task_cancelled", detail: reason }],
   };
 }

@@ -1,4 +1,7 @@
+import type { LlmBudget } from "../../../agents/llm-budget.js";
+import type { LlmUsage } from "../../../agents/planner.js";
 import { CancelledError } from "../../errors.js";
+import { defaultRunSafety } from "../../safety/safety-policy.js";
 import { decideFailure, type FailureDecision, mergePatch, needsAdvice } from "../../policy/failure-policy.js";
 import { transitiveDependents } from "../../scheduler/ready.js";
 import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../../state/task-state.js";
@@ -66,7 +69,7 @@ export function handleFailureNode(deps: GraphDeps) {
     for (const id of state.pending_failures) {
       const task = state.tasks[id];
       if (!task?.error || task.status !== "failed") continue;
-      const advice = needsAdvice(task, task.error) ? await deps.advise(task, task.error, rt.signal) : undefined;
+      const advice = needsAdvice(task, task.error) ? await deps.advise(task, task.error, rt.signal, budgetOf(state, usage)) : undefined;
       usage.calls += advice?.usage?.calls ?? 0;
       usage.prompt_tokens += advice?.usage?.prompt_tokens ?? 0;
       usage.completion_tokens += advice?.usage?.completion_tokens ?? 0;
@@ -79,5 +82,20 @@ export function handleFailureNode(deps: GraphDeps) {
       context.llm_completion_tokens = (state.context.llm_completion_tokens ?? 0) + usage.completion_tokens;
     }
     return { tasks: out.tasks, history: out.history, pending_failures: [], context };
+  };
+}
+
+/** The run's LLM allowance, with what it spent before this node and in it so far. */
+function budgetOf(state: WorkflowStateValue, inNode: LlmUsage): LlmBudget {
+  const { limits } = state.context.safety ?? defaultRunSafety();
+  const c = state.context;
+  return {
+    maxCalls: limits.maxLlmCalls,
+    maxTokens: limits.maxLlmTokens,
+    spent: {
+      calls: (c.llm_calls ?? 0) + inNode.calls,
+      prompt_tokens: (c.llm_prompt_tokens ?? 0) + inNode.prompt_tokens,
+      completion_tokens: (c.llm_completion_tokens ?? 0) + inNode.completion_tokens,
+    },
   };
 }
