@@ -119,7 +119,7 @@ describe("the LLM planner through the CLI", () => {
   it("plans the goal with the fixture's plan, runs it, and reports the LLM usage", async () => {
     const goal = `Fetch the users from ${api.url}/users and save the active ones to output/active.json`;
     openai.reply({ tool_call: { name: "plan", arguments: activeUsersPlan() }, usage: { prompt_tokens: 321, completion_tokens: 45 } });
-    const run = await llmCli(["--goal", goal, "--json"]);
+    const run = await llmCli(["--goal", goal, "--json", "--approve", "auto"]);
 
     expect(run.code, run.stderr).toBe(0);
     const out = parseJson(run);
@@ -143,6 +143,32 @@ describe("the LLM planner through the CLI", () => {
     expect(text(request?.body.messages[1])).toContain(goal);
   });
 
+  it("an LLM-written plan pauses before its first mutating task by default, and runs on approval", async () => {
+    const goal = `Fetch the users from ${api.url}/users and save the active ones to output/active.json`;
+    openai.reply({ tool_call: { name: "plan", arguments: activeUsersPlan() } });
+    const usersBefore = api.requests.filter((r) => r.path === "/users").length;
+    const run = await llmCli(["--goal", goal, "--json", "--run-id", "llm-ask"]);
+
+    expect(run.code, run.stderr).toBe(3);
+    const out = parseJson(run) as JsonOutput & { approval: { tasks: { id: string }[] } };
+    expect(out.status).toBe("awaiting_approval");
+    expect(out.approval.tasks.map((t) => t.id)).toEqual(["save"]);
+    expect(out.tasks.map((t) => [t.id, t.status])).toEqual([
+      ["fetch_users", "completed"],
+      ["keep_active", "completed"],
+      ["save", "pending"],
+    ]);
+    await expect(readFile(path.join(ws, "output/active.json"))).rejects.toThrow();
+
+    const approved = await runCli(["runs", "approve", "llm-ask", "--workspace", ws, "--json"], {
+      env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: openai.url, OPENAI_MODEL: "" },
+    });
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(JSON.parse(await readFile(path.join(ws, "output/active.json"), "utf8"))).toEqual(ACTIVE);
+    expect(api.requests.filter((r) => r.path === "/users").length - usersBefore).toBe(1);
+    expect(openai.requests).toHaveLength(1);
+  });
+
   it("sends a cyclic first plan back and runs the repaired one from the second call", async () => {
     const cyclic = activeUsersPlan();
     (cyclic.tasks[0] as { dependencies: string[] }).dependencies = ["save"];
@@ -150,7 +176,7 @@ describe("the LLM planner through the CLI", () => {
       { tool_call: { name: "plan", arguments: cyclic }, usage: { prompt_tokens: 100, completion_tokens: 20 } },
       { tool_call: { name: "plan", arguments: activeUsersPlan() }, usage: { prompt_tokens: 150, completion_tokens: 30 } },
     );
-    const run = await llmCli(["--goal", "Save the active users to output/active.json", "--json"]);
+    const run = await llmCli(["--goal", "Save the active users to output/active.json", "--json", "--approve", "auto"]);
 
     expect(run.code, run.stderr).toBe(0);
     const out = parseJson(run);
@@ -273,7 +299,7 @@ describe("prompt injection in task data", () => {
       ],
     };
     openai.reply({ tool_call: { name: "plan", arguments: plan } });
-    const run = await llmCli(["--goal", `POST a note to ${api.url}/items and save the answer to output/echo.json`, "--json"]);
+    const run = await llmCli(["--goal", `POST a note to ${api.url}/items and save the answer to output/echo.json`, "--json", "--approve", "auto"]);
 
     expect(run.code, run.stderr).toBe(0);
     const out = parseJson(run);
