@@ -6,6 +6,7 @@ import type { PlanInput } from "../../src/plan/schema.js";
 import { runCli } from "../fixtures/cli.js";
 import { makeTempDir } from "../fixtures/context.js";
 import { type CountingServer, startCountingServer } from "../fixtures/counting-server.js";
+import { requireTmux, TmuxPane } from "../fixtures/tmux-pane.js";
 
 let server: CountingServer;
 beforeAll(async () => {
@@ -115,6 +116,33 @@ describe("approval of mutating tasks (--approve ask)", () => {
       expect(server.hits("/d-post")).toBe(1);
     } finally {
       await auto.close();
+    }
+  });
+});
+
+describe("--approve ask on a terminal (tmux)", () => {
+  it("asks y/N, runs the task on y, and skips it on n", async () => {
+    await requireTmux();
+    for (const [answer, expected] of [["y", "completed"], ["n", "completed_with_errors"]] as const) {
+      const ws = await workspace();
+      const file = path.join(ws, "plan.json");
+      await writeFile(file, JSON.stringify(plan(server.url, `tty-${answer}`)));
+      const pane = await TmuxPane.start(ws, ["--plan", file, "--workspace", ws, "--approve", "ask", "--plain"]);
+      try {
+        await pane.waitFor(/Approve these tasks\? \[y\/N\]/);
+        expect(server.hits(`/tty-${answer}-post`)).toBe(0);
+        await pane.type(answer);
+        if (answer === "y") {
+          // The file write is the second mutating task: a second question.
+          await pane.waitFor(/- save: write file out\/saved\.json/);
+          await pane.type("y");
+        }
+        const screen = await pane.waitFor(/^\[exit \d+\]$/);
+        expect(screen.join("\n")).toContain(`: ${expected}`);
+      } finally {
+        await pane.kill();
+      }
+      expect(server.hits(`/tty-${answer}-post`)).toBe(answer === "y" ? 1 : 0);
     }
   });
 });

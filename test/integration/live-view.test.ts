@@ -1,18 +1,14 @@
-import { execFile } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LiveView } from "../../src/cli/live-view.js";
 import { progressMode } from "../../src/cli/progress.js";
 import type { WorkflowEvent } from "../../src/engine/events.js";
-import { REPO, runCli } from "../fixtures/cli.js";
+import { runCli } from "../fixtures/cli.js";
 import { makeTempDir } from "../fixtures/context.js";
+import { requireTmux, TmuxPane } from "../fixtures/tmux-pane.js";
 import { plan, waitTask } from "../fixtures/plans.js";
 
-const run = promisify(execFile);
 const ESC = "\u001b";
 /** Any escape code, and a colour (SGR) code. */
 const ESCAPE = new RegExp(ESC);
@@ -45,63 +41,11 @@ function liveRow(id: string): RegExp {
   return new RegExp(`^ {2}\\S ${id}\\s+wait\\s+(running|completed|failed|retrying)\\s+attempt \\d`);
 }
 
-/** The CLI in a tmux pane of 120x40 on its own server; the pane stays open after the CLI exits. */
-class TmuxPane {
-  readonly #socket = `wfe-live-${process.pid}-${randomUUID().slice(0, 8)}`;
-
-  static async start(args: string[], env: Record<string, string | undefined> = {}): Promise<TmuxPane> {
-    const pane = new TmuxPane();
-    const merged: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: "", DATABASE_URL: "", NO_COLOR: "", TMUX: "", LANG: "C.UTF-8", ...env };
-    for (const key of Object.keys(merged)) if (merged[key] === "") delete merged[key];
-    const cli = [process.execPath, path.join(REPO, "main.js"), ...args].map((a) => `'${a}'`).join(" ");
-    // A dead pane (remain-on-exit) is scrolled by tmux's "Pane is dead" line; a shell that waits on read is not.
-    const command = `${cli}; printf '\\n[exit %s]\\n' "$?"; read -r _`;
-    await pane.#tmux(["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-c", root, command], merged);
-    return pane;
-  }
-
-  async #tmux(args: string[], env?: Record<string, string | undefined>): Promise<string> {
-    const { stdout } = await run("tmux", ["-u", "-L", this.#socket, ...args], env ? { env } : {});
-    return stdout;
-  }
-
-  /** The visible screen, one string per row, trailing blanks trimmed. */
-  async screen(options: { escapes?: boolean } = {}): Promise<string[]> {
-    const text = await this.#tmux(["capture-pane", "-p", ...(options.escapes ? ["-e"] : [])]);
-    return text.replace(/\s+$/, "").split("\n");
-  }
-
-  /** Every distinct screen until the CLI has exited (its "[exit N]" line shows), within the deadline. */
-  async screensUntilExit(deadlineMs = 20_000): Promise<string[][]> {
-    const screens: string[][] = [];
-    const deadline = Date.now() + deadlineMs;
-    while (Date.now() < deadline) {
-      const screen = await this.screen();
-      if (screen.join("\n") !== screens.at(-1)?.join("\n")) screens.push(screen);
-      if (screen.some((l) => /^\[exit \d+\]$/.test(l))) return screens;
-      await delay(15); // poll interval, not a wait for an outcome
-    }
-    throw new Error(`the CLI did not exit within ${deadlineMs} ms; last screen:\n${screens.at(-1)?.join("\n")}`);
-  }
-
-  async kill(): Promise<void> {
-    await this.#tmux(["kill-server"]).catch(() => undefined);
-  }
-}
-
-async function requireTmux(): Promise<void> {
-  try {
-    await run("tmux", ["-V"]);
-  } catch {
-    throw new Error("tmux is needed for the live view tests: apt-get install -y tmux");
-  }
-}
-
 describe("the live view on a terminal (tmux)", () => {
   it("redraws each task's row in place, then leaves the last frame and the summary on the screen", async () => {
     await requireTmux();
     const file = await diamondPlan();
-    const pane = await TmuxPane.start(["--plan", file, "--workspace", root, "--no-persist", "--run-id", "live-1"]);
+    const pane = await TmuxPane.start(root, ["--plan", file, "--workspace", root, "--no-persist", "--run-id", "live-1"]);
     let screens: string[][];
     try {
       screens = await pane.screensUntilExit();
@@ -156,7 +100,7 @@ describe("the live view on a terminal (tmux)", () => {
   ])("%s gives plain lines even on a terminal", async (_name, flags, env) => {
     await requireTmux();
     const file = await diamondPlan();
-    const pane = await TmuxPane.start(["--plan", file, "--workspace", root, "--no-persist", "--run-id", "plain-1", ...flags], env);
+    const pane = await TmuxPane.start(root, ["--plan", file, "--workspace", root, "--no-persist", "--run-id", "plain-1", ...flags], env);
     let final: string[];
     try {
       await pane.screensUntilExit();
