@@ -1,12 +1,7 @@
 import { ErrorCode, WorkflowError } from "../src/errors.js";
-import type { LlmUsage } from "./planner.js";
+import type { LlmBudget, LlmUsage } from "./planner.js";
 
-/** A run's LLM allowance (limits.maxLlmCalls / maxLlmTokens) and what the run had spent before this call site. */
-export interface LlmBudget {
-  maxCalls: number;
-  maxTokens: number;
-  spent?: LlmUsage;
-}
+export type { LlmBudget };
 
 /** Refuse the next LLM call when the run has used its calls or tokens: LLM_BUDGET_EXCEEDED, before anything is sent. */
 export function checkBudget(budget: LlmBudget | undefined, usage: LlmUsage): void {

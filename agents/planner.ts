@@ -1,11 +1,17 @@
 import type { PlanInput } from "../src/plan/schema.js";
-import type { LlmBudget } from "./llm-budget.js";
 
 /** LLM usage, counted per run and reported in metrics. */
 export interface LlmUsage {
   calls: number;
   prompt_tokens: number;
   completion_tokens: number;
+}
+
+/** A run's LLM allowance (limits.maxLlmCalls / maxLlmTokens) and what the run had spent before this call site. */
+export interface LlmBudget {
+  maxCalls: number;
+  maxTokens: number;
+  spent?: LlmUsage;
 }
 
 export interface PlanResult {

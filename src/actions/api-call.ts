@@ -1,5 +1,8 @@
-import axios, { AxiosHeaders, type AxiosResponse, isAxiosError } from "axios";
+import axios, { AxiosHeaders, type AxiosResponse } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../errors.js";
+import { openNetworkGuard } from "../safety/network-guard.js";
+import { withoutCredentials } from "../safety/network-refusal.js";
+import { requestFailure, statusError, type Target } from "./api-call-errors.js";
 import { ApiCallConfig, type ApiCallResult } from "./api-call.schema.js";
 import { type Answer, pollUntil } from "./api-poll.js";
 import type { ActionHandler } from "./handler.js";
@@ -11,21 +14,8 @@ const SECONDS_FIELDS = {
   interval: { fallback: 1, min: 0.01, max: 3600 },
   deadline: { fallback: 300, min: 0, max: 86_400 },
 } as const;
-const MAX_CONTENT_BYTES = 50 * 1024 * 1024;
-const EXCERPT_CHARS = 200;
-/** Failures before or while talking to the server that another attempt may fix. */
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EPIPE",
-  "ERR_NETWORK",
-  "ERR_SOCKET_CONNECTION_TIMEOUT",
-]);
+/** Bytes of a request body (responses are capped by limits.maxResponseBytes). */
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 /**
  * `api_call`: one HTTP request; the status decides between a result and a (maybe retryable) error.
@@ -56,10 +46,7 @@ export const apiCall = {
   },
 } satisfies ActionHandler<typeof ApiCallConfig, ApiCallResult>;
 
-interface Target {
-  method: string;
-  url: string;
-}
+export { parseRetryAfter } from "./api-call-errors.js";
 
 interface PreparedRequest {
   config: ApiCallConfig;
@@ -71,18 +58,24 @@ interface PreparedRequest {
 function prepare(config: ApiCallConfig): PreparedRequest {
   const url = checkUrl(config.url);
   const timeoutMs = seconds("timeout", config.timeout) * 1000;
-  return { config, url, timeoutMs, target: { method: config.method, url: displayUrl(url) } };
+  return { config, url, timeoutMs, target: { method: config.method, url: withoutCredentials(url) } };
 }
 
-/** Make one request; any HTTP status is an answer, failures without a response throw. */
+/**
+ * Make one request through the network guard (its agents live for this request only); any HTTP status is an
+ * answer, failures without a response throw.
+ */
 async function send(request: PreparedRequest, ctx: ActionContext, idempotencyKey: string): Promise<Answer> {
   const { config, url, timeoutMs, target } = request;
+  const { maxResponseBytes } = ctx.safety.limits;
   // The deadline covers the whole exchange; axios' own timeout only watches an idle socket.
   const deadline = AbortSignal.timeout(timeoutMs);
   const started = performance.now();
+  const guard = openNetworkGuard({ trustedHosts: ctx.safety.trustedHosts, ...(ctx.resolver ? { resolver: ctx.resolver } : {}) });
   let response: AxiosResponse<string>;
   try {
     response = await axios.request<string>({
+      ...guard.requestOptions(url),
       method: config.method,
       url: url.href,
       headers: withIdempotencyKey(config.method, config.headers, idempotencyKey),
@@ -91,40 +84,30 @@ async function send(request: PreparedRequest, ctx: ActionContext, idempotencyKey
       timeout: timeoutMs,
       signal: AbortSignal.any([ctx.signal, deadline]),
       validateStatus: () => true,
-      maxContentLength: MAX_CONTENT_BYTES,
-      maxBodyLength: MAX_CONTENT_BYTES,
+      maxContentLength: maxResponseBytes,
+      maxBodyLength: MAX_BODY_BYTES,
       responseType: "text",
       transformResponse: (data: unknown) => data,
       transitional: { clarifyTimeoutError: true },
     });
   } catch (err) {
-    throw requestFailure(err, { ...target, timeoutMs, cancelled: ctx.signal.aborted, timedOut: deadline.aborted });
+    const at = { ...target, timeoutMs, maxResponseBytes, cancelled: ctx.signal.aborted, timedOut: deadline.aborted };
+    throw requestFailure(err, at);
+  } finally {
+    guard.close();
   }
   const ms = Math.round(performance.now() - started);
   ctx.logger.debug({ ...target, status: response.status, ms }, "api_call answered");
   return toAnswer(response, target);
 }
 
-/** Milliseconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (past dates → 0). */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
+/** An absolute URL; its scheme and host are the network guard's to judge (NETWORK_REFUSED). */
 function checkUrl(raw: string): URL {
-  let url: URL;
   try {
-    url = new URL(raw);
+    return new URL(raw);
   } catch {
     throw configInvalid(`url "${raw}" is not an absolute URL; give one like https://api.example.com/items`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw configInvalid(`url "${raw}" uses ${url.protocol}; only http: and https: URLs are allowed`);
-  }
-  return url;
 }
 
 /** The schema allows a `{{reference}}`; by run time it must be a number of seconds within the field's bounds. */
@@ -160,72 +143,6 @@ function toAnswer(response: AxiosResponse<string>, target: Target): Answer {
   return { result, error: statusError(response, target, text, headers) };
 }
 
-/** 429 and 5xx are retryable (after `Retry-After` when given); other 4xx are not. */
-function statusError(
-  response: AxiosResponse<string>,
-  target: Target,
-  text: string,
-  headers: Record<string, string>,
-): WorkflowError {
-  const { status, statusText } = response;
-  const retryable = status === 429 || status >= 500;
-  const excerpt = bodyExcerpt(text);
-  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
-  const after = retryAfterMs === undefined ? "" : ` after ${retryAfterMs / 1000} s (Retry-After)`;
-  const advice = retryable
-    ? `The server is overloaded or failing; the request will be retried${after} if the task's retry policy allows.`
-    : status === 401 || status === 403
-      ? "Check the credentials (Authorization or API key headers)."
-      : "Check the URL, method, parameters and body; retrying the same request will not help.";
-  return new WorkflowError(
-    ErrorCode.HttpStatus,
-    `${target.method} ${target.url} answered ${status}${statusText ? ` ${statusText}` : ""}` +
-      `${excerpt ? `: ${excerpt}` : ""}. ${advice}`,
-    {
-      retryable,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      details: { ...target, status, body_excerpt: excerpt },
-    },
-  );
-}
-
-/** Classify a request that produced no response: cancelled, timed out, or a network failure. */
-function requestFailure(
-  err: unknown,
-  at: Target & { timeoutMs: number; cancelled: boolean; timedOut: boolean },
-): WorkflowError {
-  if (err instanceof WorkflowError) return err;
-  const target = `${at.method} ${at.url}`;
-  if (at.cancelled) return new CancelledError(`${target} was cancelled`);
-  const code = isAxiosError(err) ? (err.code ?? "") : "";
-  const reason = err instanceof Error ? err.message : String(err);
-  const details = { method: at.method, url: at.url, code: code || undefined };
-  if (at.timedOut || code === "ETIMEDOUT" || code === "ECONNABORTED") {
-    return new WorkflowError(
-      ErrorCode.HttpTimeout,
-      `${target} did not answer within ${at.timeoutMs / 1000} s. ` +
-        "The request will be retried if the retry policy allows; raise `timeout` (seconds) if the server is slow.",
-      { retryable: true, cause: err, details },
-    );
-  }
-  if (reason.includes("maxContentLength")) {
-    return new WorkflowError(
-      ErrorCode.Network,
-      `${target}: the response is larger than 50 MB. Ask for less data (pagination, filters, fields).`,
-      { retryable: false, cause: err, details },
-    );
-  }
-  const retryable = NETWORK_CODES.has(code) || !code.startsWith("ERR_");
-  return new WorkflowError(
-    ErrorCode.Network,
-    `${target} failed before any answer: ${reason}${code ? ` (${code})` : ""}. ` +
-      (retryable
-        ? "Check that the server is running and reachable (host, port, DNS); the request will be retried."
-        : "Check the request (URL, redirects, headers)."),
-    { retryable, cause: err, details },
-  );
-}
-
 /** JSON bodies are parsed (a body that is not valid JSON stays a string); an empty body is null. */
 function parseBody(text: string, contentType: string | undefined): unknown {
   if (text === "") return null;
@@ -245,20 +162,6 @@ function plainHeaders(headers: unknown): Record<string, string> {
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
   }
   return out;
-}
-
-function bodyExcerpt(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
-}
-
-/** The URL for messages and logs, without user:password. */
-function displayUrl(url: URL): string {
-  if (!url.username && !url.password) return url.href;
-  const copy = new URL(url.href);
-  copy.username = "";
-  copy.password = "";
-  return copy.href;
 }
 
 function configInvalid(problem: string): WorkflowError {

@@ -4,6 +4,7 @@ import type { WorkflowResult } from "../engine/result.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "../errors.js";
 import { validatePlan } from "../plan/validate.js";
+import { hostOf } from "../safety/trusted-hosts.js";
 import { type CliOptions, parseVariables } from "./args.js";
 import { exitCodeForStatus } from "./output.js";
 import { engineFromOptions, printDryRun, printResult } from "./print-run.js";
@@ -29,14 +30,18 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
   const variables = parseVariables(options.var);
   const chatty = !options.quiet && !options.json;
   const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
-  const engine = engineFromOptions(options, progress.onEvent);
   let demo: DemoApi | undefined;
+  let engine: WorkflowEngine | undefined;
   try {
     demo = options.source === undefined ? await startDemoApi() : undefined;
     if (demo && chatty) io.err(`demo API listening on ${demo.url}`);
     const baseUrl = options.source ?? (demo as DemoApi).url;
+    // The user chose this API (the demo on loopback, or --source): trust its host, which may be local or private.
+    const host = hostOf(baseUrl);
+    engine = engineFromOptions({ ...options, allowHost: host ? [...options.allowHost, host] : options.allowHost }, progress.onEvent);
     const runOptions = { variables, ...(options.runId ? { workflowId: options.runId } : {}) };
-    const result = await example.run(engine, baseUrl, runOptions).catch((error: unknown) => shownAgain(engine, options, io, error));
+    const running = engine;
+    const result = await example.run(running, baseUrl, runOptions).catch((error: unknown) => shownAgain(running, options, io, error));
     progress.finish(result);
     if (chatty) for (const line of writtenFiles(result)) io.err(line);
     printResult(result, options, io);
@@ -44,7 +49,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
   } finally {
     progress.finish();
     try {
-      await engine.close();
+      await engine?.close();
     } finally {
       await demo?.close();
     }

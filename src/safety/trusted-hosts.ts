@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+
 /**
  * Hosts the user wrote are trusted for a run: they may be on loopback or a private network (the user
  * chose them). Trust is by host name as written, with or without a port; `*.example.com` trusts subdomains.
@@ -10,7 +12,8 @@ const URL_IN_TEXT = /\bhttps?:\/\/[^\s"'<>`{}|\\^]+/gi;
 export function hostsWrittenIn(value: unknown, found: Set<string> = new Set()): Set<string> {
   if (typeof value === "string") {
     for (const match of value.matchAll(URL_IN_TEXT)) {
-      const host = hostOf(match[0]);
+      // Sentence punctuation after a URL ("... at http://127.0.0.1:4000.") is not part of it.
+      const host = hostOf(match[0].replace(/[.,;:!?)]+$/, ""));
       if (host) found.add(host);
     }
   } else if (Array.isArray(value)) {
@@ -35,6 +38,8 @@ export function hostOf(raw: string): string | undefined {
 export function normaliseHostEntry(entry: string): string {
   const trimmed = entry.trim().toLowerCase();
   if (trimmed.startsWith("*.")) return trimmed;
+  // A bare IPv6 address (`::1`) is written in brackets in URLs, where it is compared.
+  if (isIP(trimmed) === 6) return hostOf(`http://[${trimmed}]`) ?? trimmed;
   return hostOf(/^[a-z][a-z0-9+.-]*:\/\//.test(trimmed) ? trimmed : `http://${trimmed}`) ?? trimmed;
 }
 

@@ -6,7 +6,7 @@ import type { ApiCallConfig } from "../../src/actions/api-call.schema.js";
 import { runAction } from "../../src/actions/registry.js";
 import type { ActionContext } from "../../src/actions/types.js";
 import { type ApiFixture, POSTS, startApiFixture, USERS } from "../fixtures/api-server.js";
-import { makeContext } from "../fixtures/context.js";
+import { makeContext, TEST_SAFETY } from "../fixtures/context.js";
 import { failure } from "../fixtures/errors.js";
 
 let api: ApiFixture;
@@ -112,10 +112,23 @@ describe("api_call against the fixture API", () => {
   });
 
   it("accepts only http and https URLs", async () => {
-    for (const url of ["ftp://example.com/x", "file:///etc/passwd", "not a url"]) {
+    for (const url of ["ftp://example.com/x", "file:///etc/passwd"]) {
       const err = await failure(call({ url }));
-      expect(err).toMatchObject({ code: "ACTION_CONFIG_INVALID", retryable: false });
+      expect(err).toMatchObject({ code: "NETWORK_REFUSED", retryable: false, details: { rule: "scheme" } });
     }
+    const err = await failure(call({ url: "not a url" }));
+    expect(err).toMatchObject({ code: "ACTION_CONFIG_INVALID", retryable: false });
+  });
+
+  it("caps the response at limits.maxResponseBytes with RESPONSE_TOO_LARGE, naming the setting", async () => {
+    const ctx = (maxResponseBytes: number) => makeContext({ safety: { ...TEST_SAFETY, limits: { ...TEST_SAFETY.limits, maxResponseBytes } } });
+    // /users is about 800 bytes of JSON: it fits in 4 KiB, not in 100 bytes.
+    expect((await call({ url: `${api.url}/users` }, ctx(4096))).data).toEqual(USERS);
+    const err = await failure(call({ url: `${api.url}/users` }, ctx(100)));
+    expect(err).toMatchObject({ code: "RESPONSE_TOO_LARGE", retryable: false, details: { limit: 100 } });
+    expect(err.message).toContain("larger than the limit of 100 bytes");
+    expect(err.message).toContain("--max-response-bytes");
+    expect(err.message).toContain("limits.maxResponseBytes");
   });
 
   it("keeps credentials out of messages", async () => {

@@ -176,7 +176,8 @@ describe("the LLM planner through the CLI", () => {
       { tool_call: { name: "plan", arguments: cyclic }, usage: { prompt_tokens: 100, completion_tokens: 20 } },
       { tool_call: { name: "plan", arguments: activeUsersPlan() }, usage: { prompt_tokens: 150, completion_tokens: 30 } },
     );
-    const run = await llmCli(["--goal", "Save the active users to output/active.json", "--json", "--approve", "auto"]);
+    // The goal names the API: hosts only a model wrote are refused on loopback (see network-guard.test.ts).
+    const run = await llmCli(["--goal", `Save the active users of ${api.url}/users to output/active.json`, "--json", "--approve", "auto"]);
 
     expect(run.code, run.stderr).toBe(0);
     const out = parseJson(run);
