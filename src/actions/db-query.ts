@@ -1,4 +1,5 @@
 import { CancelledError, ErrorCode, WorkflowError } from "../errors.js";
+import { checkSql } from "../safety/sql-guard.js";
 import { DbQueryConfig, type DbQueryResult } from "./db-query.schema.js";
 import type { ActionHandler } from "./handler.js";
 
@@ -9,15 +10,26 @@ const CONNECTION_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "E
 /** pg reports some lost or refused connections without any code. */
 const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection ended/i;
 
-/** `db_query`: one SQL statement with bound `$1` parameters, through the engine's SQL client. */
+/**
+ * `db_query`: one SQL statement with bound `$1` parameters, through the engine's SQL client. The SQL
+ * guard checks it first; it then runs in its own transaction, READ ONLY unless the run may write, with
+ * the run's statement timeout and row cap.
+ */
 export const dbQuery = {
   type: "db_query",
   schema: DbQueryConfig,
   async run(config, ctx): Promise<DbQueryResult> {
     if (ctx.signal.aborted) throw new CancelledError("db_query was cancelled");
+    const { allowWrites, limits } = ctx.safety;
+    // Refused SQL never reaches the database (nor opens it).
+    await checkSql(config.query, { allowWrites });
     try {
       const sql = await ctx.resources.sql();
-      const result = await sql.query(config.query, config.params, ctx.signal);
+      const result = await sql.query(config.query, config.params, ctx.signal, {
+        readOnly: !allowWrites,
+        statementTimeoutMs: limits.statementTimeoutSeconds * 1000,
+        maxRows: limits.maxRows,
+      });
       return { rows: result.rows.map(toJsonValue) as unknown[], row_count: result.rowCount };
     } catch (err) {
       throw toDbError(err, config.query);

@@ -1,10 +1,27 @@
 import type { Logger } from "../../utils/logger.js";
+import type { HostResolver } from "../safety/network-guard.js";
 import type { RunSafety } from "../safety/safety-policy.js";
+
+/** How one query runs: every query runs alone in its own transaction, with these bounds. */
+export interface SqlQueryOptions {
+  /** Run in a READ ONLY transaction: the database refuses writes (SQLSTATE 25006). */
+  readOnly: boolean;
+  /** The query's statement_timeout in milliseconds; 0: none. */
+  statementTimeoutMs: number;
+  /** More rows than this fail the query with ROW_LIMIT and roll it back. */
+  maxRows: number;
+}
 
 /** A SQL connection the engine owns: PostgreSQL through `pg`, or the embedded PGlite. */
 export interface SqlClient {
   readonly kind: "postgres" | "pglite";
-  query(text: string, params: readonly unknown[], signal: AbortSignal): Promise<{ rows: unknown[]; rowCount: number }>;
+  /** Run one statement with bound parameters in a transaction of its own, committed unless it failed or was cancelled. */
+  query(
+    text: string,
+    params: readonly unknown[],
+    signal: AbortSignal,
+    options: SqlQueryOptions,
+  ): Promise<{ rows: unknown[]; rowCount: number }>;
   close(): Promise<void>;
 }
 
@@ -26,4 +43,6 @@ export interface ActionContext {
   readonly resources: ActionResources;
   /** The run's safety policy: trusted hosts, SQL writes, limits. */
   readonly safety: RunSafety;
+  /** How `api_call` resolves host names (default: the system resolver); tests inject one to stage DNS rebinding. */
+  readonly resolver?: HostResolver;
 }

@@ -9,7 +9,7 @@ import type { DbQueryConfig } from "../../src/actions/db-query.schema.js";
 import type { SqlClient } from "../../src/actions/types.js";
 import { createSqlClient } from "../../src/resources/sql-client.js";
 import { silentLogger } from "../../utils/logger.js";
-import { makeContext, makeTempDir } from "../fixtures/context.js";
+import { makeContext, makeTempDir, SQL_SETUP } from "../fixtures/context.js";
 import { failure } from "../fixtures/errors.js";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -28,12 +28,12 @@ async function postgresBackend(): Promise<Backend> {
   const sql = await createSqlClient({ databaseUrl: DATABASE_URL, stateDir: dir, logger: silentLogger() });
   const schema = `wf_test_${randomBytes(6).toString("hex")}`;
   const never = new AbortController().signal;
-  await sql.query(`CREATE SCHEMA ${schema}`, [], never);
+  await sql.query(`CREATE SCHEMA ${schema}`, [], never, SQL_SETUP);
   return {
     sql,
     table: `${schema}.items`,
     async cleanup() {
-      await sql.query(`DROP SCHEMA ${schema} CASCADE`, [], never);
+      await sql.query(`DROP SCHEMA ${schema} CASCADE`, [], never, SQL_SETUP);
       await sql.close();
       await cleanup();
     },
@@ -103,11 +103,17 @@ describe.each([
     expect(back.rows).toEqual([{ name: evil }]);
   });
 
-  it("reports a syntax error as DB_ERROR with the SQLSTATE, not retryable", async () => {
+  it("refuses a syntax error with PostgreSQL's parser message before sending it (SQL_REFUSED), not retryable", async () => {
     const err = await failure(run("SELEC 1"));
+    expect(err).toMatchObject({ code: "SQL_REFUSED", retryable: false, details: { rule: "syntax", position: 1 } });
+    expect(err.message).toContain('syntax error at or near "SELEC"');
+  });
+
+  it("reports an error the server raises as DB_ERROR with the SQLSTATE, not retryable", async () => {
+    const err = await failure(run("SELECT 1 / $1::int AS x", [0]));
     expect(err).toMatchObject({ code: "DB_ERROR", retryable: false });
-    expect(err.message).toContain("syntax error");
-    expect(err.message).toContain("42601");
+    expect(err.message).toContain("division by zero");
+    expect(err.message).toContain("22012");
   });
 
   it("reports a unique violation (23505) as not retryable", async () => {
@@ -156,11 +162,12 @@ describe("db_query on postgres: cancellation and connection errors", () => {
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE $1 AND state = 'active' AND pid <> pg_backend_pid()",
         [`%${marker}%`],
         never,
+        SQL_SETUP,
       );
       active = (res.rows[0] as { n: number }).n;
     }
     expect(active).toBe(0);
-    expect((await sql.query("SELECT 1 AS one", [], never)).rows).toEqual([{ one: 1 }]);
+    expect((await sql.query("SELECT 1 AS one", [], never, SQL_SETUP)).rows).toEqual([{ one: 1 }]);
   });
 
   it("reports a refused connection as DB_ERROR, retryable", async () => {

@@ -22,6 +22,8 @@ const unique = () => randomBytes(6).toString("hex");
 /** Create a table, insert with bound parameters, select, reshape the rows and write them to a file. */
 function pipeline(table: string): PlanInput {
   return {
+    // The user's own plan: its CREATE and INSERT may write.
+    allow_writes: true,
     tasks: [
       { id: "create", action_type: "db_query", action_config: { query: `CREATE TABLE ${table} (id serial PRIMARY KEY, name text NOT NULL, score int NOT NULL)` } },
       {
@@ -162,6 +164,7 @@ describe("db_query through the engine on the embedded PGlite", () => {
     const second = new WorkflowEngine({ workspace: ws, planner: "rules", advisor: null, env: {} });
     try {
       const result = await second.run({
+        allow_writes: true,
         tasks: [
           { id: "count", action_type: "db_query", action_config: { query: `SELECT count(*)::int AS n FROM ${table}` } },
           { id: "drop", action_type: "db_query", action_config: { query: `DROP TABLE ${table}` }, dependencies: ["count"] },
