@@ -34,6 +34,8 @@ export const CliOptions = z
     maxResponseBytes: z.number().int().min(1).optional(),
     maxLlmCalls: z.number().int().min(0).optional(),
     maxLlmTokens: z.number().int().min(0).optional(),
+    maxRows: z.number().int().min(1).optional(),
+    statementTimeout: z.number().positive("--statement-timeout is in seconds and must be positive").optional(),
   })
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
@@ -86,7 +88,9 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("max-response-bytes", { type: "number", describe: "Largest HTTP response body (default 10 MiB)" })
     .option("max-llm-calls", { type: "number", describe: "LLM calls per run, planner and advisor together (default 20)" })
     .option("max-llm-tokens", { type: "number", describe: "LLM tokens per run (default 200000)" })
-    .group(["allow-host", "allow-writes", "approve", "max-tasks", "task-timeout", "run-deadline", "max-response-bytes", "max-llm-calls", "max-llm-tokens"], "Safety (see README, Safety):")
+    .option("max-rows", { type: "number", describe: "Rows one SQL query may return (default 10000)" })
+    .option("statement-timeout", { type: "number", describe: "Seconds one SQL statement may run (default 30)" })
+    .group(["allow-host", "allow-writes", "approve", "max-tasks", "task-timeout", "run-deadline", "max-response-bytes", "max-llm-calls", "max-llm-tokens", "max-rows", "statement-timeout"], "Safety (see README, Safety):")
     .example(EXAMPLES)
     .strictOptions()
     .version(false)
@@ -136,6 +140,8 @@ export function safetyFromOptions(o: CliOptions): SafetySettingsInput {
     ...(o.maxResponseBytes === undefined ? {} : { maxResponseBytes: o.maxResponseBytes }),
     ...(o.maxLlmCalls === undefined ? {} : { maxLlmCalls: o.maxLlmCalls }),
     ...(o.maxLlmTokens === undefined ? {} : { maxLlmTokens: o.maxLlmTokens }),
+    ...(o.maxRows === undefined ? {} : { maxRows: o.maxRows }),
+    ...(o.statementTimeout === undefined ? {} : { statementTimeoutSeconds: o.statementTimeout }),
   };
   return { allowHosts: o.allowHost, allowWrites: o.allowWrites, limits, ...(o.approve ? { approve: o.approve } : {}) };
 }
