@@ -623,13 +623,13 @@ describe("runs: bad input exits 2 and opens nothing", () => {
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toBe("");
     // Later commands may join the list; the ones this file tests must be there.
-    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Unknown runs command "bogus"\. Commands: list, show, resume, history, export, delete, prune, watch(, [a-z]+)*\.\n$/);
+    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Unknown runs command "bogus"\. Commands: list, show, resume, approve, reject, history, export, delete, prune, watch(, [a-z]+)*\.\n$/);
   });
 
   it("an unknown --status names the flag and its choices", async () => {
     const run = await runCli(["runs", "list", "--status", "done", "--workspace", ws], { env });
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "completed", "completed_with_errors", "failed"\. Run `node main\.js runs --help`\.\n$/);
+    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"\. Run `node main\.js runs --help`\.\n$/);
   });
 
   it("runs without a command prints the usage and exits 2", async () => {
