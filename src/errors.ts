@@ -94,7 +94,9 @@ export interface PlanIssue {
 /** A plan that cannot run: duplicate ids, unknown dependencies, a cycle, a bad action config... */
 export class PlanValidationError extends WorkflowError {
   readonly issues: readonly PlanIssue[];
-  constructor(issues: readonly PlanIssue[], code: ErrorCode = ErrorCode.PlanInvalid) {
+  constructor(rawIssues: readonly PlanIssue[], code: ErrorCode = ErrorCode.PlanInvalid) {
+    // A hostile plan can put a megabyte into an id or a key; the message quotes it, so keep it short.
+    const issues = rawIssues.map((i) => ({ path: clip(i.path), message: clip(i.message) }));
     const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`);
     super(code, `The plan is invalid:\n${lines.join("\n")}\nFix the plan (or the goal) and run again.`, {
       details: { issues },
@@ -102,6 +104,13 @@ export class PlanValidationError extends WorkflowError {
     this.name = "PlanValidationError";
     this.issues = issues;
   }
+}
+
+const MAX_ISSUE_CHARS = 500;
+
+function clip(text: string): string {
+  if (text.length <= MAX_ISSUE_CHARS) return text;
+  return `${text.slice(0, MAX_ISSUE_CHARS)}… (${text.length - MAX_ISSUE_CHARS} more characters)`;
 }
 
 /** The offline planner could not turn the goal into a plan it is sure of. Nothing has run. */

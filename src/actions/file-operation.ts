@@ -1,13 +1,11 @@
-import { randomBytes } from "node:crypto";
-import { appendFile, lstat, mkdir, open, readdir, readFile, rename, rmdir, stat, unlink } from "node:fs/promises";
+import { lstat, readdir, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { CancelledError, ErrorCode, WorkflowError } from "../errors.js";
 import { FileOperationConfig, type FileOperationResult } from "./file-operation.schema.js";
+import { appendRegular, type FileTarget, readRegular, writeAtomic } from "./file-io.js";
 import type { ActionHandler } from "./handler.js";
 import { isErrno, resolveInWorkspace, type WorkspacePath } from "./workspace-path.js";
 
-/** Files larger than this are not read into run state. */
-const MAX_READ_BYTES = 50 * 1024 * 1024;
 /** Errors worth another attempt: the file system was busy, not wrong. */
 const TRANSIENT = new Set(["EBUSY", "EAGAIN", "EMFILE", "ENFILE", "ETIMEDOUT"]);
 
@@ -21,13 +19,15 @@ export const fileOperation = {
     if (ctx.signal.aborted) throw new CancelledError("file_operation was cancelled");
     try {
       const target = await resolveInWorkspace(ctx.workspace, config.path);
+      const io: FileTarget = { operation: config.operation, relative: target.relative };
+      const max = ctx.safety.limits.maxFileBytes;
       switch (config.operation) {
         case "read":
-          return { path: target.relative, content: await readContent(target, config.encoding) };
+          return { path: target.relative, content: await readContent(target, config.encoding, max) };
         case "write":
-          return { path: target.relative, bytes_written: await writeAtomic(target.real, toBytes(config, true)) };
+          return { path: target.relative, bytes_written: await writeAtomic(target.real, toBytes(config, true), io, max) };
         case "append":
-          return { path: target.relative, bytes_written: await appendBytes(target.real, toBytes(config, false)) };
+          return { path: target.relative, bytes_written: await appendRegular(target.real, toBytes(config, false), io, max) };
         case "delete":
           return { path: target.relative, deleted: await remove(target) };
         case "list":
@@ -42,13 +42,8 @@ export const fileOperation = {
 } satisfies ActionHandler<typeof FileOperationConfig, FileOperationResult>;
 
 /** `.json` files are parsed; otherwise a string (base64 when asked). */
-async function readContent(target: WorkspacePath, encoding: "utf8" | "base64"): Promise<unknown> {
-  const info = await stat(target.real);
-  if (info.isDirectory()) throw fileError(`"${target.relative}" is a directory; use operation "list"`);
-  if (info.size > MAX_READ_BYTES) {
-    throw fileError(`"${target.relative}" is ${info.size} bytes, over the 50 MB read limit; read a smaller file`);
-  }
-  const bytes = await readFile(target.real);
+async function readContent(target: WorkspacePath, encoding: "utf8" | "base64", maxBytes: number): Promise<unknown> {
+  const bytes = await readRegular(target.real, { operation: "read", relative: target.relative }, maxBytes);
   if (encoding === "base64") return bytes.toString("base64");
   const text = bytes.toString("utf8");
   if (path.extname(target.real).toLowerCase() !== ".json") return text;
@@ -69,33 +64,6 @@ function toBytes(config: FileOperationConfig, pretty: boolean): Buffer {
   if (typeof content === "string") return Buffer.from(content, encoding === "base64" ? "base64" : "utf8");
   const json = pretty ? JSON.stringify(content, null, 2) : JSON.stringify(content);
   return Buffer.from(`${json ?? "null"}\n`, "utf8");
-}
-
-/** Write to a temp file in the same folder, flush, then rename over the target: never half-written. */
-async function writeAtomic(file: string, bytes: Buffer): Promise<number> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx");
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  return bytes.length;
-}
-
-async function appendBytes(file: string, bytes: Buffer): Promise<number> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await appendFile(file, bytes);
-  return bytes.length;
 }
 
 /** Removes a file, a symlink (not its target) or an empty folder; a missing path is `false`, not an error. */
@@ -158,7 +126,9 @@ function toFileError(err: unknown, operation: string, relPath: string, workspace
         ? "Only empty folders can be deleted; delete the files in it first."
         : code === "ENOSPC"
           ? "Free some disk space."
-          : "Check the path and the operation.";
+          : code === "ELOOP"
+            ? "The path goes through a symlink loop (or too many symlinks); fix or remove the symlink."
+            : "Check the path and the operation.";
   return new WorkflowError(
     ErrorCode.FileError,
     `${operation} "${relPath}" in the workspace ${workspace} failed: ${reason}. ${hint}`,

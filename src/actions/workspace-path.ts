@@ -15,13 +15,17 @@ export interface WorkspacePath {
 const MAX_LINKS = 40;
 
 /**
- * Resolve `relPath` inside `workspace`, refusing absolute paths, `..` escapes and symlinks
- * (existing or dangling, at any level) that lead outside. Throws FILE_OUTSIDE_WORKSPACE.
+ * Resolve `relPath` inside `workspace`, refusing NUL bytes, absolute paths, any `..` segment and
+ * symlinks (existing or dangling, at any level) that lead outside. Throws FILE_OUTSIDE_WORKSPACE.
  */
 export async function resolveInWorkspace(workspace: string, relPath: string): Promise<WorkspacePath> {
   if (relPath.includes("\0")) throw outside(relPath, workspace, "it contains a NUL byte");
   if (path.isAbsolute(relPath) || path.win32.isAbsolute(relPath)) {
     throw outside(relPath, workspace, "it is absolute; give a path relative to the workspace");
+  }
+  // Refused even when it would stay inside: a path that never climbs is easy to check by eye.
+  if (relPath.split(/[\\/]/).includes("..")) {
+    throw outside(relPath, workspace, "it has a '..' segment; name the file from the workspace down instead");
   }
   const root = await realpath(workspace).catch((err: unknown) => {
     throw new WorkflowError(
@@ -71,7 +75,7 @@ function outside(relPath: string, workspace: string, why: string): WorkflowError
   return new WorkflowError(
     ErrorCode.FileOutsideWorkspace,
     `The path "${relPath}" is outside the workspace ${workspace}: ${why}. ` +
-      "File operations may only touch files inside the workspace; use a relative path without '..' escapes.",
+      "File operations may only touch files inside the workspace; use a relative path without '..' segments.",
     { retryable: false, details: { path: relPath, workspace } },
   );
 }

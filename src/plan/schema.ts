@@ -21,6 +21,11 @@ export type ActionConfigOf<T extends ActionType> = z.infer<(typeof ActionConfigS
 
 export const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
+/** Names every JavaScript object has (`__proto__`, `constructor`, `toString`...): as task ids they would clash with state lookups. */
+export function isReservedTaskId(id: string): boolean {
+  return Object.hasOwn(Object.prototype, id);
+}
+
 export const RetryPolicy = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(3),
   backoff_ms: z.number().int().min(0).max(600_000).default(500),
@@ -37,7 +42,12 @@ export type OnFailure = z.infer<typeof OnFailure>;
 
 /** The loose task shape: action_config is checked per type in validate.ts, so errors point at the right field. */
 export const TaskSpec = z.strictObject({
-  id: z.string().regex(TASK_ID, "ids are letters, digits, _ and -, starting with a letter or _ (max 64)"),
+  id: z
+    .string()
+    .regex(TASK_ID, "ids are letters, digits, _ and -, starting with a letter or _ (max 64)")
+    .refine((id) => !isReservedTaskId(id), {
+      error: (issue) => `"${String(issue.input)}" is a name every JavaScript object has and cannot be a task id; rename the task`,
+    }),
   name: z.string().min(1).max(200).optional(),
   description: z.string().max(2000).optional(),
   action_type: z.enum(ActionType),

@@ -1,7 +1,11 @@
 import { z } from "zod";
 
-/** Matches a string that is exactly one `{{reference}}`, which keeps the referenced value's type. */
-export const PURE_REFERENCE = /^\{\{\s*([^{}]+?)\s*\}\}$/;
+/**
+ * Matches a string that is exactly one `{{reference}}`, which keeps the referenced value's type.
+ * The group keeps surrounding spaces (trim it): `\s*` around a lazy group backtracks cubically
+ * on a long unclosed `{{`.
+ */
+export const PURE_REFERENCE = /^\{\{([^{}]+)\}\}$/;
 
 /** A field that takes `inner`, or a pure `{{reference}}` resolved at run time (checked again then). */
 export function templated<T extends z.ZodType>(inner: T) {

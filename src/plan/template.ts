@@ -1,10 +1,12 @@
 import { ErrorCode, WorkflowError } from "../errors.js";
+import { ENV_ROOT, envNameOf } from "./env-reference.js";
 import { PURE_REFERENCE } from "./template-schema.js";
 
-const REFERENCE = /\{\{\s*([^{}]+?)\s*\}\}/g;
+// One greedy class, no \s* around it: linear even on a megabyte of spaces after "{{". parseReference trims.
+const REFERENCE = /\{\{([^{}]+)\}\}/g;
 const SEGMENT = /^([A-Za-z_$][\w$-]*)((?:\.[\w$-]+|\[\d+\])*)$/;
 
-/** A parsed `{{root.path}}`: `root` is a task id or a variable name. */
+/** A parsed `{{root.path}}`: `root` is a task id, a variable name, or `env` (`{{env.NAME}}`). */
 export interface Reference {
   raw: string;
   root: string;
@@ -12,8 +14,9 @@ export interface Reference {
 }
 
 /** Parse the inside of `{{...}}`; returns undefined when it is not a well-formed reference. */
-export function parseReference(inner: string): Reference | undefined {
-  const m = SEGMENT.exec(inner.trim());
+export function parseReference(untrimmed: string): Reference | undefined {
+  const inner = untrimmed.trim();
+  const m = SEGMENT.exec(inner);
   if (!m) return undefined;
   const [, root = "", rest = ""] = m;
   const path: (string | number)[] = [];
@@ -52,9 +55,29 @@ export interface TemplateScope {
   results: Readonly<Record<string, unknown>>;
   variables: Readonly<Record<string, unknown>>;
   taskIds: { has(id: string): boolean };
+  /**
+   * The environment variables `{{env.NAME}}` may read (src/safety/secret-access.ts `envScope`): only the
+   * names the user's plan refers to. Without it, no environment reference resolves.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+function lookupEnv(ref: Reference, scope: TemplateScope): string {
+  const name = envNameOf(ref);
+  if (name === undefined) throw unresolved(ref, "environment references are written {{env.NAME}}");
+  if (!scope.env || !Object.hasOwn(scope.env, name)) {
+    throw unresolved(ref, `environment variables are read only where the plan you wrote refers to them, and it does not refer to ${name}`);
+  }
+  const value = scope.env[name];
+  if (value === undefined) {
+    throw unresolved(ref, `the environment variable ${name} is not set; set it in the environment of the process that runs (or resumes) the workflow`);
+  }
+  return value;
 }
 
 function lookup(ref: Reference, scope: TemplateScope): unknown {
+  // Validation keeps "env" from being a task id or a variable: the root is always the environment.
+  if (ref.root === ENV_ROOT) return lookupEnv(ref, scope);
   const isTask = scope.taskIds.has(ref.root);
   let current: unknown;
   if (isTask) {

@@ -1,12 +1,20 @@
 import type { z } from "zod";
 import { ErrorCode, type PlanIssue, PlanValidationError } from "../errors.js";
 import { ActionConfigSchemas, type Plan, PlanSchema, type TaskSpec } from "./schema.js";
+import { ENV_ROOT, envReferenceIssue } from "./env-reference.js";
+import { findCycle } from "./find-cycle.js";
+import { inputGuardIssues } from "./input-guard.js";
 import { findReferences } from "./template.js";
+
+export { findCycle };
 
 export interface ValidateOptions {
   /** Names of the workflow variables known at validation time (from the plan and `--var`). */
   variables?: Iterable<string>;
 }
+
+const RESERVED_ENV = (what: string) =>
+  `"${ENV_ROOT}" is reserved (\`{{env.NAME}}\` reads the environment variable NAME) and cannot be a ${what}; rename it`;
 
 function zodIssues(error: z.ZodError, prefix: string): PlanIssue[] {
   return error.issues.map((i) => {
@@ -15,41 +23,13 @@ function zodIssues(error: z.ZodError, prefix: string): PlanIssue[] {
   });
 }
 
-/** Find one cycle in the dependency graph, returned as ids with the first repeated at the end. */
-export function findCycle(tasks: readonly Pick<TaskSpec, "id" | "dependencies">[]): string[] | undefined {
-  const deps = new Map(tasks.map((t) => [t.id, t.dependencies]));
-  const state = new Map<string, "visiting" | "done">();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, "visiting");
-    stack.push(id);
-    for (const dep of deps.get(id) ?? []) {
-      if (!deps.has(dep)) continue;
-      const s = state.get(dep);
-      if (s === "visiting") return [...stack.slice(stack.indexOf(dep)), dep];
-      if (s === undefined) {
-        const found = visit(dep);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(id, "done");
-    return undefined;
-  };
-  for (const t of tasks) {
-    if (state.get(t.id) === undefined) {
-      const found = visit(t.id);
-      if (found) return found.reverse();
-    }
-  }
-  return undefined;
-}
-
 /**
  * Validate a plan from any source and normalise it: defaults applied, dependencies implied by
  * references added. Throws PlanValidationError naming every problem found.
  */
 export function validatePlan(input: unknown, options: ValidateOptions = {}): Plan {
+  const guarded = inputGuardIssues(input);
+  if (guarded.length) throw new PlanValidationError(guarded);
   const parsed = PlanSchema.safeParse(input);
   if (!parsed.success) throw new PlanValidationError(zodIssues(parsed.error, ""));
   const plan = parsed.data;
@@ -57,9 +37,11 @@ export function validatePlan(input: unknown, options: ValidateOptions = {}): Pla
   const ids = new Set<string>();
   for (const [i, t] of plan.tasks.entries()) {
     if (ids.has(t.id)) issues.push({ path: `tasks[${i}].id`, message: `duplicate task id "${t.id}"` });
+    if (t.id === ENV_ROOT) issues.push({ path: `tasks[${i}].id`, message: RESERVED_ENV("task id") });
     ids.add(t.id);
   }
   const variables = new Set([...Object.keys(plan.variables ?? {}), ...(options.variables ?? [])]);
+  if (variables.has(ENV_ROOT)) issues.push({ path: "variables", message: RESERVED_ENV("variable name") });
   const tasks = plan.tasks.map((t, i) => normaliseTask(t, i, ids, variables, issues));
   if (issues.length) throw new PlanValidationError(issues);
   const cycle = findCycle(tasks);
@@ -98,7 +80,10 @@ function normaliseTask(
     issues.push({ path: `${at}.action_config`, message: `malformed reference ${m}: use {{task_id.path}} or {{variable}}` });
   }
   for (const ref of refs) {
-    if (ids.has(ref.root)) {
+    if (ref.root === ENV_ROOT) {
+      const issue = envReferenceIssue(ref);
+      if (issue) issues.push({ path: `${at}.action_config`, message: issue });
+    } else if (ids.has(ref.root)) {
       if (ref.root === task.id) {
         issues.push({ path: `${at}.action_config`, message: `task "${task.id}" references its own result {{${ref.raw}}}` });
       } else if (!dependencies.includes(ref.root)) dependencies.push(ref.root);
