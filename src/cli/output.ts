@@ -1,6 +1,15 @@
 import type { WorkflowEvent } from "../engine/events.js";
 import { describeApproval } from "../engine/approval-gate.js";
 import type { WorkflowResult } from "../engine/result.js";
+import { SecretScrubber } from "../safety/secrets.js";
+
+/**
+ * What the CLI prints, scrubbed (again) of secrets: the engine's results already are, this also covers
+ * runs stored before scrubbing existed. Default scrubber: the process environment's secrets.
+ */
+export function printable<T>(value: T, secrets: SecretScrubber = SecretScrubber.fromEnv(process.env)): T {
+  return secrets.scrub(value);
+}
 
 function excerpt(value: unknown, max = 80): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
@@ -39,7 +48,9 @@ export function formatEvent(e: WorkflowEvent): string | undefined {
  * A readable summary of a finished run (stdout): status, task counts and retries, wall time, critical path and
  * parallel speedup (sum of task times / wall time), LLM calls and tokens, plan cache hit; then one line per task.
  */
-export function formatSummary(r: WorkflowResult): string {
+export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber): string {
+  // Scrubbed before excerpts are cut: a secret cut in half would no longer be recognised.
+  const r = printable(result, secrets);
   const m = r.metrics;
   const lines = [
     `Workflow ${r.workflow_id}: ${r.status}`,
@@ -68,7 +79,8 @@ export function formatSummary(r: WorkflowResult): string {
 }
 
 /** The `--json` form: the result with the fields the CLI documents. */
-export function toJsonOutput(r: WorkflowResult): Record<string, unknown> {
+export function toJsonOutput(result: WorkflowResult, secrets?: SecretScrubber): Record<string, unknown> {
+  const r = printable(result, secrets);
   return {
     workflow_id: r.workflow_id,
     status: r.status,

@@ -5,7 +5,8 @@ import type { Plan } from "../plan/schema.js";
 import { createLogger } from "../../utils/logger.js";
 import { type CliOptions, safetyFromOptions } from "./args.js";
 import type { EventListener } from "../engine/events.js";
-import { formatSummary, toJsonOutput } from "./output.js";
+import { formatSummary, printable, toJsonOutput } from "./output.js";
+import { SecretScrubber } from "../safety/secrets.js";
 
 export interface CliIo {
   out(text: string): void;
@@ -27,7 +28,9 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
 }
 
 /** `--dry-run`: the plan as JSON on stdout (or only its graph with --graph), the outline on stderr. */
-export function printDryRun(plan: Plan, options: CliOptions, io: CliIo, note?: string): void {
+export function printDryRun(given: Plan, options: CliOptions, io: CliIo, note?: string): void {
+  // Secrets written in the plan are not printed either: pass them as {{env.NAME}}.
+  const plan = printable(given, SecretScrubber.fromEnv(process.env).learnFrom(given));
   if (options.json) {
     io.out(JSON.stringify({ plan, graph: renderGraph(options.graph ?? "mermaid", plan) }));
     return;

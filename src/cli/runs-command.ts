@@ -100,25 +100,25 @@ type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) =>
 const HANDLERS: Record<Sub, Handler> = {
   async list(engine, flags, _id, io) {
     const runs = await engine.listRuns({ limit: flags.limit, ...(flags.status ? { status: flags.status } : {}) });
-    if (flags.json) io.out(JSON.stringify(runs));
+    if (flags.json) io.out(JSON.stringify(engine.secrets.scrub(runs)));
     else if (runs.length === 0) io.out("No runs.");
-    else for (const r of runs) io.out(`${r.run_id}  ${r.status.padEnd(21)} ${r.created_at}  ${String(r.tasks_total ?? "-").padStart(4)} tasks  ${r.goal ?? ""}`);
+    else for (const r of engine.secrets.scrub(runs)) io.out(`${r.run_id}  ${r.status.padEnd(21)} ${r.created_at}  ${String(r.tasks_total ?? "-").padStart(4)} tasks  ${r.goal ?? ""}`);
     return 0;
   },
   async show(engine, flags, id, io) {
     const { result } = await engine.getRun(id);
-    io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
     return 0;
   },
   async resume(engine, flags, id, io) {
     const result = await engine.resume(id, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
-    io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
     return exitCodeForStatus(result.status);
   },
   approve: (engine, flags, id, io) => decide(engine, flags, id, io, true),
   reject: (engine, flags, id, io) => decide(engine, flags, id, io, false),
   async history(engine, flags, id, io) {
-    const checkpoints = await engine.runHistory(id, flags.limit);
+    const checkpoints = engine.secrets.scrub(await engine.runHistory(id, flags.limit));
     if (flags.json) io.out(JSON.stringify(checkpoints));
     for (const c of flags.json ? [] : checkpoints) {
       const counts = Object.entries(c.tasks).map(([s, n]) => `${s} ${n}`).join(", ");
@@ -127,7 +127,7 @@ const HANDLERS: Record<Sub, Handler> = {
     return 0;
   },
   async export(engine, flags, id, io) {
-    const doc = `${JSON.stringify(await engine.exportRun(id), null, 2)}\n`;
+    const doc = `${JSON.stringify(engine.secrets.scrub(await engine.exportRun(id)), null, 2)}\n`;
     if (!flags.out) io.out(doc.trimEnd());
     else {
       writeFileSync(`${flags.out}.tmp`, doc);
@@ -158,7 +158,8 @@ const HANDLERS: Record<Sub, Handler> = {
     let status: string | undefined;
     const stream = engine.watch(id);
     if (!(await engine.hasRunEvents(id))) io.err(`No events of run ${id} yet; waiting for it to start (Ctrl-C to stop).`);
-    for await (const event of stream) {
+    for await (const found of stream) {
+      const event = engine.secrets.scrub(found);
       io.out(flags.json ? JSON.stringify(event) : (formatEvent(event) ?? ""));
       if (event.type === "run_completed") status = event.status;
     }
@@ -171,6 +172,6 @@ async function decide(engine: WorkflowEngine, flags: Flags, id: string, io: Runs
   const by = flags.by ?? `${userInfo().username} (runs ${approve ? "approve" : "reject"})`;
   const decision = { approve, by, ...(flags.task ? { tasks: flags.task.map(String) } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
   const result = await engine.decide(id, decision, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
-  io.out(flags.json ? JSON.stringify(toJsonOutput(result)) : formatSummary(result));
+  io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
   return exitCodeForStatus(result.status);
 }

@@ -42,7 +42,10 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   /** Environment to read OPENAI_* and DATABASE_URL from (default: process.env). */
   env?: Record<string, string | undefined>;
   logger?: Logger;
-  /** A checkpointer of your own (run records then stay in memory); default: chosen by `persist`. */
+  /**
+   * A checkpointer of your own (run records then stay in memory); default: chosen by `persist`. Its `serde`
+   * is wrapped so that secrets are scrubbed from what it stores.
+   */
   checkpointer?: BaseCheckpointSaver;
   /** Called with every event of every run. */
   onEvent?: EventListener;

@@ -1,10 +1,11 @@
 import pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import type { SqlClient } from "../actions/types.js";
-import { openPersistence, type Persistence, type PersistenceKind } from "../persistence/open-persistence.js";
+import { openPersistence, type Persistence, type PersistenceKind, withoutSecrets } from "../persistence/open-persistence.js";
 import { createSqlClient } from "../resources/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { SecretScrubber } from "../safety/secrets.js";
 
 export interface ResourceSettings {
   stateDir: string;
@@ -14,6 +15,8 @@ export interface ResourceSettings {
   checkpointSchema: string;
   checkpointer?: BaseCheckpointSaver;
   logger: Logger;
+  /** Scrubs secrets out of what the persistence stores (a given checkpointer's serde is wrapped too). */
+  secrets?: SecretScrubber;
 }
 
 /**
@@ -42,11 +45,12 @@ export class EngineResources {
 
   openPersistence(): Promise<Persistence> {
     if (!this.persistence) {
-      const { checkpointer, stateDir, checkpointSchema, logger } = this.settings;
+      const { checkpointer, stateDir, checkpointSchema, logger, secrets } = this.settings;
       const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
-      this.persistence = checkpointer
-        ? Promise.resolve({ kind: "memory", checkpointer, runs: new MemoryRunStore(), location: "custom", close: async () => undefined })
-        : openPersistence({ kind: this.persistKind, stateDir, schema: checkpointSchema, logger, ...(url ? { pool: this.pool(url) } : {}) });
+      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), location: "custom", close: async () => undefined };
+      this.persistence = custom
+        ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom)
+        : openPersistence({ kind: this.persistKind, stateDir, schema: checkpointSchema, logger, ...(url ? { pool: this.pool(url) } : {}), ...(secrets ? { secrets } : {}) });
     }
     return this.persistence;
   }

@@ -6,6 +6,8 @@ import { runAction } from "../actions/registry.js";
 import type { SqlClient } from "../actions/types.js";
 import { ensureWorkflowError, type SerializedError } from "../errors.js";
 import type { GraphDeps } from "../graph/graph-deps.js";
+import { refuseRedactedSecrets } from "../safety/secret-access.js";
+import type { SecretScrubber } from "../safety/secrets.js";
 import type { TaskState } from "../state/task-state.js";
 import { RunRuntime } from "./run-runtime.js";
 
@@ -17,6 +19,10 @@ export interface DepsSources {
   workspace: string;
   logger: Logger;
   startEagerly: boolean;
+  /** What `{{env.NAME}}` reads. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Learns the secrets of each resolved config; scrubs what the failure advisor (an LLM) is shown. */
+  secrets?: SecretScrubber;
 }
 
 /** The engine's side of the graph: runtimes, planner, advisor and the context each action gets. */
@@ -31,8 +37,14 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
       return rt;
     },
     planGoal: async (goal, variables, signal) => (await src.planner()).plan({ goal, variables, signal }),
-    advise: (task, error, signal, budget) => adviseSafely(src, task, error, signal, budget),
-    runAction: (type, config, ctx) => runAction(type, config, ctx),
+    advise: (task, error, signal, budget) => adviseSafely(src, scrub(src, task), scrub(src, error), signal, budget),
+    runAction: async (type, config, ctx) => {
+      // A secret lost to a resume must not go out as "[redacted]"; a resolved one (from {{env.X}} or a
+      // result) is learned so that what the task returns or logs is scrubbed of it too.
+      refuseRedactedSecrets(config, ctx.taskId);
+      src.secrets?.learnFrom(config);
+      return runAction(type, config, ctx);
+    },
     actionContext: (runId, task, signal, safety) => ({
       signal,
       logger: src.logger.child({ runId, taskId: task.id, actionType: task.action_type, attempt: task.attempts }),
@@ -44,9 +56,14 @@ export function createGraphDeps(src: DepsSources): GraphDeps {
       safety,
     }),
     startEagerly: src.startEagerly,
+    ...(src.env ? { env: src.env } : {}),
     now: Date.now,
     random: Math.random,
   };
+}
+
+function scrub<T>(src: DepsSources, value: T): T {
+  return src.secrets ? src.secrets.scrub(value) : value;
 }
 
 /** Ask the advisor; its failures never fail the run (the rules decide then). */

@@ -4,7 +4,7 @@ import path from "node:path";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
 import type { Planner } from "../../agents/planner.js";
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
-import { type Logger, silentLogger } from "../../utils/logger.js";
+import { type Logger, scrubbingLogger, silentLogger } from "../../utils/logger.js";
 import { ErrorCode, ensureWorkflowError, WorkflowError } from "../errors.js";
 import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
@@ -20,6 +20,7 @@ import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval.js";
 import { armRunDeadline } from "../safety/run-deadline.js";
 import { buildRunSafety } from "../safety/run-safety.js";
+import { SecretScrubber } from "../safety/secrets.js";
 import type { RunContext } from "../state/task-state.js";
 import { checkDecision, pendingApproval } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
@@ -42,6 +43,8 @@ export class WorkflowEngine {
   readonly workspace: string;
   readonly stateDir: string;
   readonly logger: Logger;
+  /** The one secret scrubber: what checkpoints, run records, events, results and logs are cleaned with. */
+  readonly secrets: SecretScrubber;
   private readonly settings: Settings;
   private readonly env: Record<string, string | undefined>;
   private readonly runtimes = new Map<string, RunRuntime>();
@@ -55,7 +58,8 @@ export class WorkflowEngine {
   constructor(private readonly options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
     this.settings = parseSettings(options, this.env);
-    this.logger = options.logger ?? silentLogger();
+    this.secrets = SecretScrubber.fromEnv(this.env);
+    this.logger = scrubbingLogger(options.logger ?? silentLogger(), this.secrets);
     this.workspace = resolveWorkspace(options.workspace ?? process.cwd());
     this.stateDir = path.resolve(this.workspace, options.stateDir ?? ".workflow-state");
     const { databaseUrl = this.env.DATABASE_URL || undefined, checkpointUrl = this.env.CHECKPOINT_URL || undefined } = this.settings;
@@ -64,6 +68,7 @@ export class WorkflowEngine {
       persist: this.settings.persist,
       checkpointSchema: this.settings.checkpointSchema,
       logger: this.logger,
+      secrets: this.secrets,
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(checkpointUrl ? { checkpointUrl } : {}),
       ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
@@ -98,6 +103,8 @@ export class WorkflowEngine {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
     const planned = await this.planFor(goalOrPlan, given, options.signal);
+    // Secrets written in the plan or the variables are never stored, logged or published from here on.
+    this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
     const { persistence } = await this.open();
     await refuseExisting(persistence, workflowId);
@@ -261,7 +268,7 @@ export class WorkflowEngine {
     const rt = new RunRuntime(workflowId);
     this.runtimes.set(workflowId, rt);
     const publish = this.redis()?.publish;
-    const unsubscribe = [this.options.onEvent, options.onEvent, publish].filter((l) => l !== undefined).map((l) => rt.subscribe(l));
+    const unsubscribe = [this.options.onEvent, options.onEvent, publish].filter((l) => l !== undefined).map((l) => rt.subscribe((e) => l(this.secrets.scrub(e))));
     const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
     const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => rt.cancel(reason, error));
     if (options.signal?.aborted) onAbort();
@@ -277,7 +284,7 @@ export class WorkflowEngine {
       })) as WorkflowStateValue;
       rt.flush(); // the last step is committed once invoke returns
       const waiting = await pendingApproval(graph, workflowId);
-      const result: WorkflowResult = waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final);
+      const result: WorkflowResult = this.secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
       if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
       await recordResult(persistence, result);
       this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
@@ -285,7 +292,7 @@ export class WorkflowEngine {
     } catch (err) {
       rt.cancel("the run stopped on an error");
       await forgetUnplanned(persistence, workflowId, await this.getState(workflowId).catch(() => undefined));
-      throw ensureWorkflowError(err);
+      throw this.secrets.scrub(ensureWorkflowError(err));
     } finally {
       rt.flush();
       options.signal?.removeEventListener("abort", onAbort);
@@ -307,6 +314,8 @@ export class WorkflowEngine {
         workspace: this.workspace,
         logger: this.logger,
         startEagerly: persistence.kind === "memory",
+        env: this.env,
+        secrets: this.secrets,
       });
       if (this.settings.retentionDays !== undefined) {
         const cutoff = new Date(Date.now() - this.settings.retentionDays * 86_400_000);

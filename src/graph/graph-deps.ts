@@ -27,6 +27,8 @@ export interface GraphDeps {
    * checkpoint is written. Only when nothing is persisted (memory): durable runs record first.
    */
   startEagerly: boolean;
+  /** The process environment `{{env.NAME}}` references read (narrowed per run by `envScope`). */
+  env?: Readonly<Record<string, string | undefined>>;
   now(): number;
   random(): number;
 }

@@ -4,7 +4,9 @@ import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
+import type { SecretScrubber } from "../safety/secrets.js";
 import { MemoryRunStore, type RunStore } from "./run-store.js";
+import { ScrubbedRunStore, scrubCheckpoints } from "./scrubbed-storage.js";
 
 export const PersistenceKind = ["memory", "sqlite", "postgres"] as const;
 export type PersistenceKind = (typeof PersistenceKind)[number];
@@ -27,10 +29,23 @@ export interface PersistenceOptions {
   pool?: pg.Pool;
   schema?: string;
   logger: Logger;
+  /** Scrubs secrets out of every checkpoint, pending write and run record before it is stored. */
+  secrets?: SecretScrubber;
 }
 
 /** Open the checkpointer and run store of the chosen kind; the heavy modules load only when used. */
 export async function openPersistence(options: PersistenceOptions): Promise<Persistence> {
+  const persistence = await openKind(options);
+  return options.secrets ? withoutSecrets(persistence, options.secrets) : persistence;
+}
+
+/** The same persistence, storing nothing `secrets` knows or recognises as a secret. */
+export function withoutSecrets(persistence: Persistence, secrets: SecretScrubber): Persistence {
+  scrubCheckpoints(persistence.checkpointer, secrets);
+  return { ...persistence, runs: new ScrubbedRunStore(persistence.runs, secrets) };
+}
+
+async function openKind(options: PersistenceOptions): Promise<Persistence> {
   if (options.kind === "memory") {
     return { kind: "memory", checkpointer: new MemorySaver(), runs: new MemoryRunStore(), location: "memory", close: async () => undefined };
   }

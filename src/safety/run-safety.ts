@@ -1,6 +1,7 @@
 import type { Logger } from "../../utils/logger.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
 import type { Plan } from "../plan/schema.js";
+import { envNamesAllowed } from "./secret-access.js";
 import { authorOf, type RunSafety, type SafetySettings } from "./safety-policy.js";
 import { hostsWrittenIn, normaliseHostEntry } from "./trusted-hosts.js";
 
@@ -43,5 +44,7 @@ export function buildRunSafety(input: RunSafetyInput): RunSafety {
     allowWrites: settings.allowWrites || (planner === "provided" && plan.allow_writes === true),
     approve: settings.approve ?? (author === "user" ? "auto" : "ask"),
     limits: settings.limits,
+    // A model's plan that reads the environment is refused here (PLAN_INVALID), before anything runs.
+    envNames: envNamesAllowed(plan, author),
   };
 }

@@ -60,6 +60,8 @@ export interface RunSafety {
   allowWrites: boolean;
   approve: ApproveMode;
   limits: Limits;
+  /** Environment variables the plan may read with `{{env.NAME}}`: those the user's plan names (none for a model's). */
+  envNames?: string[];
 }
 
 /** The policy of a run whose state predates safety policies, or of actions run outside a run. */

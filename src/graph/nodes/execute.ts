@@ -7,6 +7,7 @@ import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
 import { needsApproval, refusedByPolicy } from "../../safety/approval.js";
 import { defaultRunSafety } from "../../safety/safety-policy.js";
+import { envScope } from "../../safety/secret-access.js";
 import { withTaskTimeout } from "../../safety/task-timeout.js";
 import type { GraphDeps } from "../graph-deps.js";
 
@@ -36,6 +37,7 @@ function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task
         results: referencedResults(task.action_config, tasks),
         variables: (state.memory.variables ?? {}) as Record<string, unknown>,
         taskIds: { has: (id: string) => id in tasks },
+        env: envScope(deps.env ?? {}, safety),
       });
       return deps.runAction(task.action_type, config, deps.actionContext(rt.runId, task, bounded, safety));
     }),
