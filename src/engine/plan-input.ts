@@ -17,6 +17,8 @@ export interface PlanSources {
   planner(): Promise<Planner>;
   cache?: PlanCache;
   env: Record<string, string | undefined>;
+  /** True when a value carries a secret: such a plan is never cached (the cache is not scrubbed). */
+  holdsSecrets?: (value: unknown) => boolean;
   /** The LLM allowance of the run being planned. */
   budget?: LlmBudget;
 }
@@ -47,6 +49,7 @@ export async function planInput(
   }
   const produced = await planner.plan({ goal: goalOrPlan, variables, ...(signal ? { signal } : {}), ...(src.budget ? { budget: src.budget } : {}) });
   const plan = validatePlan(produced.plan, { variables: names });
-  if (src.cache) await src.cache.set(key, { plan, planner: produced.planner, cached_at: new Date().toISOString() });
+  const cacheable = src.cache && !src.holdsSecrets?.([goalOrPlan, variables, plan]);
+  if (cacheable && src.cache) await src.cache.set(key, { plan, planner: produced.planner, cached_at: new Date().toISOString() });
   return { plan, planner: produced.planner, ...(produced.usage ? { usage: produced.usage } : {}), ...(src.cache ? { cache: "miss" as const } : {}) };
 }

@@ -1,36 +1,34 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
 import type { Planner } from "../../agents/planner.js";
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
 import { type Logger, scrubbingLogger, silentLogger } from "../../utils/logger.js";
-import { ErrorCode, ensureWorkflowError, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../errors.js";
 import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
 import type { Plan, PlanInput } from "../plan/schema.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
-import { type EngineOptions, EngineSettings, type RunOptions } from "./engine-options.js";
+import type { EngineOptions, RunOptions } from "./engine-options.js";
+import { parseSettings, resolveWorkspace, type Settings } from "./engine-settings.js";
+import { driveRun } from "./drive-run.js";
 import type { WorkflowEvent } from "./events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import { type PlannedInput, planInput } from "./plan-input.js";
 import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval.js";
-import { armRunDeadline } from "../safety/run-deadline.js";
 import { buildRunSafety } from "../safety/run-safety.js";
 import { SecretScrubber } from "../safety/secrets.js";
-import type { RunContext } from "../state/task-state.js";
 import { checkDecision, pendingApproval } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
-import { forgetUnplanned, initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
-import { RunRuntime } from "./run-runtime.js";
+import { initialState, notFound, refuseExisting } from "./run-records.js";
+import type { RunRuntime } from "./run-runtime.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 
-type Settings = ReturnType<typeof EngineSettings.parse>;
 
 
 interface Opened {
@@ -155,7 +153,7 @@ export class WorkflowEngine {
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
     const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
-    return planInput({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
+    return planInput({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, holdsSecrets: (v) => this.secrets.scrub(v) !== v, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
   }
 
   /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
@@ -264,44 +262,25 @@ export class WorkflowEngine {
 
   private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string): Promise<WorkflowResult> {
     const { graph, persistence } = await this.open();
-    const context = (input as { context?: RunContext } | null)?.context ?? (await this.getState(workflowId))?.context;
-    const rt = new RunRuntime(workflowId);
-    this.runtimes.set(workflowId, rt);
     const publish = this.redis()?.publish;
-    const unsubscribe = [this.options.onEvent, options.onEvent, publish].filter((l) => l !== undefined).map((l) => rt.subscribe((e) => l(this.secrets.scrub(e))));
-    const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
-    const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => rt.cancel(reason, error));
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      rt.emit({ type: "run_started", detail });
-      const final = (await graph.invoke(input as never, {
-        configurable: { thread_id: workflowId },
+    const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
+    return driveRun(
+      {
+        graph,
+        persistence,
+        runtimes: this.runtimes,
+        listeners,
+        ...(publish ? { flushEvents: () => publish.flush() } : {}),
+        secrets: this.secrets,
+        logger: this.logger,
         recursionLimit: this.settings.recursionLimit,
-        // Each step's checkpoint is written before the next step starts: needed for crash safety, and
-        // what makes the in-place task map safe (src/state/workflow-state.ts).
-        durability: "sync",
-      })) as WorkflowStateValue;
-      rt.flush(); // the last step is committed once invoke returns
-      const waiting = await pendingApproval(graph, workflowId);
-      const result: WorkflowResult = this.secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
-      if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
-      await recordResult(persistence, result);
-      this.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
-      return result;
-    } catch (err) {
-      rt.cancel("the run stopped on an error");
-      await forgetUnplanned(persistence, workflowId, await this.getState(workflowId).catch(() => undefined));
-      throw this.secrets.scrub(ensureWorkflowError(err));
-    } finally {
-      rt.flush();
-      options.signal?.removeEventListener("abort", onAbort);
-      disarm();
-      await rt.settle();
-      for (const u of unsubscribe) u();
-      this.runtimes.delete(workflowId);
-      await publish?.flush();
-    }
+        getState: (id) => this.getState(id),
+      },
+      workflowId,
+      input,
+      options,
+      detail,
+    );
   }
 
   private open(): Promise<Opened> {
@@ -338,26 +317,6 @@ export class WorkflowEngine {
   }
 }
 
-/** Settings from the options, with environment variables as defaults for the ones users set per machine. */
-function parseSettings(options: EngineOptions, env: Record<string, string | undefined>): Settings {
-  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, ...plain } = options;
-  const planner = typeof options.planner === "string" ? options.planner : undefined;
-  const fromEnv = {
-    ...(env.REDIS_PREFIX ? { redisPrefix: env.REDIS_PREFIX } : {}),
-    ...(env.RETENTION_DAYS ? { retentionDays: Number(env.RETENTION_DAYS) } : {}),
-    ...(env.PLAN_CACHE_TTL_SECONDS ? { planCacheTtlSeconds: Number(env.PLAN_CACHE_TTL_SECONDS) } : {}),
-    ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
-  };
-  // The allowlist adds up: ALLOW_HOSTS (comma-separated) and the hosts given in the options.
-  const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);
-  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) });
-  if (!parsed.success) {
-    const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
-  }
-  return parsed.data;
-}
-
 function chain<T>(a: ((x: T) => void) | undefined, b: (x: T) => void): (x: T) => void {
   return a
     ? (x) => {
@@ -365,17 +324,4 @@ function chain<T>(a: ((x: T) => void) | undefined, b: (x: T) => void): (x: T) =>
         b(x);
       }
     : b;
-}
-
-function resolveWorkspace(dir: string): string {
-  const absolute = path.resolve(dir);
-  try {
-    mkdirSync(absolute, { recursive: true });
-    return realpathSync(absolute);
-  } catch (err) {
-    throw new WorkflowError(
-      ErrorCode.ConfigInvalid,
-      `The workspace "${absolute}" cannot be used: ${(err as Error).message}. Pass --workspace with a folder you can write to.`,
-    );
-  }
 }

@@ -1,0 +1,81 @@
+import type { Logger } from "../../utils/logger.js";
+import { ensureWorkflowError } from "../errors.js";
+import type { WorkflowGraph } from "../graph/build-graph.js";
+import type { Persistence } from "../persistence/open-persistence.js";
+import { armRunDeadline } from "../safety/run-deadline.js";
+import type { SecretScrubber } from "../safety/secrets.js";
+import type { RunContext } from "../state/task-state.js";
+import type { WorkflowStateValue } from "../state/workflow-state.js";
+import { pendingApproval } from "./approval-gate.js";
+import type { RunOptions } from "./engine-options.js";
+import type { EventListener } from "./events.js";
+import { forgetUnplanned, recordResult } from "./run-records.js";
+import { RunRuntime } from "./run-runtime.js";
+import { toResult, type WorkflowResult } from "./result.js";
+
+/** What driving one run through the graph needs from the engine. */
+export interface DriveContext {
+  graph: WorkflowGraph;
+  persistence: Persistence;
+  runtimes: Map<string, RunRuntime>;
+  /** Listeners of every run (engine options, Redis); the run's own comes with its options. */
+  listeners: readonly EventListener[];
+  /** Flushes what the Redis publisher still holds. */
+  flushEvents?: () => Promise<void>;
+  secrets: SecretScrubber;
+  logger: Logger;
+  recursionLimit: number;
+  getState(workflowId: string): Promise<WorkflowStateValue | undefined>;
+}
+
+/**
+ * Invoke the graph for a run (a new input, `null` to resume, or a `Command` answering an approval), until it
+ * ends or pauses for approval; record the outcome. Events and the result are scrubbed of secrets.
+ */
+export async function driveRun(
+  ctx: DriveContext,
+  workflowId: string,
+  input: unknown,
+  options: Omit<RunOptions, "workflowId">,
+  detail: string,
+): Promise<WorkflowResult> {
+  const { graph, persistence, secrets } = ctx;
+  const context = (input as { context?: RunContext } | null)?.context ?? (await ctx.getState(workflowId))?.context;
+  const rt = new RunRuntime(workflowId);
+  ctx.runtimes.set(workflowId, rt);
+  const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];
+  const unsubscribe = listeners.map((l) => rt.subscribe((e) => l(secrets.scrub(e))));
+  const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
+  const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => rt.cancel(reason, error));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    rt.emit({ type: "run_started", detail });
+    const final = (await graph.invoke(input as never, {
+      configurable: { thread_id: workflowId },
+      recursionLimit: ctx.recursionLimit,
+      // Each step's checkpoint is written before the next step starts: needed for crash safety, and
+      // what makes the in-place task map safe (src/state/workflow-state.ts).
+      durability: "sync",
+    })) as WorkflowStateValue;
+    rt.flush(); // the last step is committed once invoke returns
+    const waiting = await pendingApproval(graph, workflowId);
+    const result: WorkflowResult = secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
+    if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
+    await recordResult(persistence, result);
+    ctx.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
+    return result;
+  } catch (err) {
+    rt.cancel("the run stopped on an error");
+    await forgetUnplanned(persistence, workflowId, await ctx.getState(workflowId).catch(() => undefined));
+    throw secrets.scrub(ensureWorkflowError(err));
+  } finally {
+    rt.flush();
+    options.signal?.removeEventListener("abort", onAbort);
+    disarm();
+    await rt.settle();
+    for (const u of unsubscribe) u();
+    ctx.runtimes.delete(workflowId);
+    await ctx.flushEvents?.();
+  }
+}
