@@ -165,7 +165,7 @@ describe.each([
     const err = await failure(run(`SELECT pg_sleep(${backend.sleep.seconds})`, ctx(false, limits)));
     expect(Date.now() - started).toBeLessThan(backend.sleep.endsWithinMs);
     expect(err).toMatchObject({ code: "DB_ERROR", retryable: false, details: { limit: "statementTimeoutSeconds", timeout_seconds: 0.5 } });
-    expect(err.message).toContain("statement timeout of 0.5 s (limits.statementTimeoutSeconds)");
+    expect(err.message).toContain("statement timeout of 0.5 s (--statement-timeout, limits.statementTimeoutSeconds)");
     started = Date.now();
     const write = await failure(run(`INSERT INTO ${items} (name) SELECT 'slow' FROM pg_sleep(${backend.sleep.seconds})`, ctx(true, limits)));
     expect(Date.now() - started).toBeLessThan(backend.sleep.endsWithinMs);
