@@ -38,7 +38,7 @@ export async function benchPlanning(redisUrl: string): Promise<{ rows: PlanningR
   try {
     // Warm-up (not recorded): the first LLM-planned run in a process loads the LLM modules and opens the
     // HTTP clients; without it the first measured engine pays that and the c=8 vs c=1 ratio is skewed.
-    const warm = new WorkflowEngine({ workspace: workspace(), concurrency: 8, persist: "memory", planner: "llm", advisor: null, env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.url } });
+    const warm = new WorkflowEngine({ workspace: workspace(), concurrency: 8, persist: "memory", planner: "llm", advisor: null, allowHosts: [new URL(api.url).host], env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.url } });
     try {
       await engineRun(warm, GOAL);
     } finally {
@@ -52,6 +52,8 @@ export async function benchPlanning(redisUrl: string): Promise<{ rows: PlanningR
         persist: "memory",
         planner: "llm",
         advisor: null,
+        // The fixture API is on loopback, which a model's plan may reach only when allowed.
+        allowHosts: [new URL(api.url).host],
         redisUrl,
         redisPrefix: `wf-bench-${process.pid}-${Date.now()}-c${concurrency}`,
         env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.url },

@@ -11,8 +11,12 @@ export async function withTaskTimeout<T>(
   signal: AbortSignal,
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  // One child controller instead of AbortSignal.any, which is costly per task on Node 20.
   const limit = new AbortController();
-  const bounded = AbortSignal.any([signal, limit.signal]);
+  const follow = () => limit.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener("abort", follow, { once: true });
+  const bounded = limit.signal;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -30,5 +34,6 @@ export async function withTaskTimeout<T>(
     return await Promise.race([work(bounded), expired]);
   } finally {
     clearTimeout(timer);
+    signal.removeEventListener("abort", follow);
   }
 }
