@@ -37,9 +37,9 @@ export function workspace(prefix = "wf-bench-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** An engine for the bench: rule planner, no advisor, no environment leaking in. */
+/** An engine for the bench: rule planner, no advisor, no environment leaking in, plans up to 10,000 tasks. */
 export function benchEngine(options: EngineOptions): WorkflowEngine {
-  return new WorkflowEngine({ workspace: workspace(), planner: "rules", advisor: null, env: {}, ...options });
+  return new WorkflowEngine({ workspace: workspace(), planner: "rules", advisor: null, env: {}, limits: { maxTasks: 10_000 }, ...options });
 }
 
 /** Run a plan and return its wall time (ms); throws unless it completed. */

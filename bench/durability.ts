@@ -67,7 +67,7 @@ export async function measureDurability(n: number, pgUrl: string | undefined): P
   const rows: DurabilityRow[] = [];
   try {
     for (const [backend, options] of backends) {
-      const engine = new WorkflowEngine({ workspace, planner: "rules", advisor: null, env: {}, ...options });
+      const engine = new WorkflowEngine({ workspace, planner: "rules", advisor: null, env: {}, limits: { maxTasks: 10_000 }, ...options });
       const runId = `bench-${backend}-${n}`;
       const start = performance.now();
       const result = await engine.run(kilobytePlan(n), { workflowId: runId });
