@@ -25,6 +25,15 @@ export function needsApproval(task: TaskState, safety: RunSafety): boolean {
   return safety.approve === "ask" && task.approval !== "approved" && isMutating(task);
 }
 
+/**
+ * The scheduler's hold for tasks waiting for approval, or undefined when nothing can wait (approve mode is
+ * not "ask"): without a hold, selecting ready tasks stops at the concurrency limit, as it always did.
+ */
+export function approvalHold(tasks: Readonly<Record<string, TaskState>>, safety: RunSafety): { test(id: string): boolean; held: string[] } | undefined {
+  if (safety.approve !== "ask") return undefined;
+  return { test: (id) => needsApproval(tasks[id] as TaskState, safety), held: [] };
+}
+
 /** Under approve mode "never", a mutating task is refused before it does anything. */
 export function refusedByPolicy(task: TaskState, safety: RunSafety): WorkflowError | undefined {
   if (safety.approve !== "never" || !isMutating(task)) return undefined;

@@ -76,6 +76,11 @@ export function defaultRunSafety(overrides: Partial<RunSafety> = {}): RunSafety 
   };
 }
 
+/** A run's policy from its context; runs from before policies get the defaults. */
+export function safetyOf(context: { safety?: RunSafety }): RunSafety {
+  return context.safety ?? defaultRunSafety();
+}
+
 /** Who wrote a plan, from the planner that produced it. */
 export function authorOf(planner: "llm" | "rules" | "provided"): PlanAuthor {
   return planner === "llm" ? "model" : "user";

@@ -1,6 +1,6 @@
 import { interrupt } from "@langchain/langgraph";
-import { type ApprovalDecision, approvalRequest, needsApproval } from "../../safety/approval.js";
-import { defaultRunSafety } from "../../safety/safety-policy.js";
+import { type ApprovalDecision, approvalHold, approvalRequest } from "../../safety/approval.js";
+import { safetyOf } from "../../safety/safety-policy.js";
 import { selectBlocked, selectReady, transitiveDependents } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
@@ -29,10 +29,9 @@ export function decideNode(deps: GraphDeps) {
     }
     const rt = deps.runtime(state.context.workflow_id);
     if (rt.signal.aborted) return { tasks, history };
-    const safety = state.context.safety ?? defaultRunSafety();
-    const hold = { test: (id: string) => needsApproval(state.tasks[id] as TaskState, safety), held: [] as string[] };
+    const hold = approvalHold(state.tasks, safetyOf(state.context));
     const ready = selectReady(state.tasks, state.context.concurrency, now, tasks, hold);
-    if (hold.held.length > 0 && ready.length === 0 && indexOf(state.tasks).running.size === 0) {
+    if (hold && hold.held.length > 0 && ready.length === 0 && indexOf(state.tasks).running.size === 0) {
       const held = hold.held.map((id) => state.tasks[id] as TaskState);
       const decision = interrupt<ReturnType<typeof approvalRequest>, ApprovalDecision>(approvalRequest(held));
       applyDecision(decision, held, state.tasks, { tasks, history }, at);

@@ -5,8 +5,8 @@ import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
 import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
-import { needsApproval, refusedByPolicy } from "../../safety/approval.js";
-import { defaultRunSafety } from "../../safety/safety-policy.js";
+import { approvalHold, refusedByPolicy } from "../../safety/approval.js";
+import { safetyOf } from "../../safety/safety-policy.js";
 import { envScope } from "../../safety/secret-access.js";
 import { withTaskTimeout } from "../../safety/task-timeout.js";
 import type { GraphDeps } from "../graph-deps.js";
@@ -28,7 +28,7 @@ function launch(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateValue, task
   const started = { type: "task_started" as const, task_id: task.id, action_type: task.action_type, attempt: task.attempts };
   if (afterCommit) rt.emitAfterCommit(started);
   else rt.emit(started);
-  const safety = state.context.safety ?? defaultRunSafety();
+  const safety = safetyOf(state.context);
   rt.launch(task.id, task.attempts, (signal) =>
     withTaskTimeout(task, safety.limits.taskTimeoutSeconds, signal, async (bounded) => {
       const refused = refusedByPolicy(task, safety);
@@ -111,8 +111,7 @@ function markDependents(deps: GraphDeps, rt: RunRuntime, state: WorkflowStateVal
   const now = deps.now();
   const at = new Date(now).toISOString();
   // Tasks waiting for approval stay pending: decide asks for them once nothing else runs.
-  const safety = state.context.safety ?? defaultRunSafety();
-  const hold = { test: (id: string) => needsApproval(state.tasks[id] as TaskState, safety), held: [] as string[] };
+  const hold = approvalHold(state.tasks, safetyOf(state.context));
   for (const id of selectReady(state.tasks, state.context.concurrency, now, patches, hold)) {
     const task = state.tasks[id] as TaskState;
     patches[id] = { status: "running", attempts: task.attempts + 1, started_at: at, retry_at: undefined };

@@ -1,7 +1,7 @@
 import type { LlmBudget } from "../../../agents/llm-budget.js";
 import type { LlmUsage } from "../../../agents/planner.js";
 import { CancelledError } from "../../errors.js";
-import { defaultRunSafety } from "../../safety/safety-policy.js";
+import { safetyOf } from "../../safety/safety-policy.js";
 import { decideFailure, type FailureDecision, mergePatch, needsAdvice } from "../../policy/failure-policy.js";
 import { transitiveDependents } from "../../scheduler/ready.js";
 import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../../state/task-state.js";
@@ -87,7 +87,7 @@ export function handleFailureNode(deps: GraphDeps) {
 
 /** The run's LLM allowance, with what it spent before this node and in it so far. */
 function budgetOf(state: WorkflowStateValue, inNode: LlmUsage): LlmBudget {
-  const { limits } = state.context.safety ?? defaultRunSafety();
+  const { limits } = safetyOf(state.context);
   const c = state.context;
   return {
     maxCalls: limits.maxLlmCalls,
