@@ -3,7 +3,19 @@ import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
 import { ErrorCode, WorkflowError } from "../errors.js";
 import { LogLevel } from "../../utils/logger.js";
-import { ApproveMode, type SafetySettingsInput } from "../safety/safety-policy.js";
+import { ApproveMode, type Limits, type SafetySettingsInput } from "../safety/safety-policy.js";
+
+/** Each limit flag: the `limits` setting it gives (src/safety/safety-policy.ts) and its help text. */
+const LIMIT_FLAGS = {
+  "max-tasks": { limit: "maxTasks", describe: "Most tasks a plan may have (default 1000)" },
+  "task-timeout": { limit: "taskTimeoutSeconds", describe: "Seconds one task attempt may take (default 600)" },
+  "run-deadline": { limit: "runDeadlineSeconds", describe: "Seconds the whole run may take (default: none)" },
+  "max-response-bytes": { limit: "maxResponseBytes", describe: "Largest HTTP response body (default 10 MiB)" },
+  "max-llm-calls": { limit: "maxLlmCalls", describe: "LLM calls per run, planner and advisor together (default 20)" },
+  "max-llm-tokens": { limit: "maxLlmTokens", describe: "LLM tokens per run (default 200000)" },
+  "max-rows": { limit: "maxRows", describe: "Rows one SQL query may return (default 10000)" },
+  "statement-timeout": { limit: "statementTimeoutSeconds", describe: "Seconds one SQL statement may run (default 30)" },
+} as const satisfies Record<string, { limit: keyof Limits; describe: string }>;
 
 /** The CLI's options after parsing, validated by zod. */
 export const CliOptions = z
@@ -82,15 +94,8 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("allow-host", { type: "string", array: true, describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)" })
     .option("allow-writes", { type: "boolean", describe: "Let db_query write (otherwise queries run in a READ ONLY transaction)" })
     .option("approve", { choices: [...ApproveMode], describe: "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)" })
-    .option("max-tasks", { type: "number", describe: "Most tasks a plan may have (default 1000)" })
-    .option("task-timeout", { type: "number", describe: "Seconds one task attempt may take (default 600)" })
-    .option("run-deadline", { type: "number", describe: "Seconds the whole run may take (default: none)" })
-    .option("max-response-bytes", { type: "number", describe: "Largest HTTP response body (default 10 MiB)" })
-    .option("max-llm-calls", { type: "number", describe: "LLM calls per run, planner and advisor together (default 20)" })
-    .option("max-llm-tokens", { type: "number", describe: "LLM tokens per run (default 200000)" })
-    .option("max-rows", { type: "number", describe: "Rows one SQL query may return (default 10000)" })
-    .option("statement-timeout", { type: "number", describe: "Seconds one SQL statement may run (default 30)" })
-    .group(["allow-host", "allow-writes", "approve", "max-tasks", "task-timeout", "run-deadline", "max-response-bytes", "max-llm-calls", "max-llm-tokens", "max-rows", "statement-timeout"], "Safety (see README, Safety):")
+    .options(limitOptions())
+    .group(["allow-host", "allow-writes", "approve", ...Object.keys(LIMIT_FLAGS)], "Safety (see README, Safety):")
     .example(EXAMPLES)
     .strictOptions()
     .version(false)
@@ -133,15 +138,21 @@ export function parseVariables(pairs: readonly string[]): Record<string, unknown
 
 /** The safety settings the CLI flags give (README, Safety); unset limits keep their defaults. */
 export function safetyFromOptions(o: CliOptions): SafetySettingsInput {
-  const limits = {
-    ...(o.maxTasks === undefined ? {} : { maxTasks: o.maxTasks }),
-    ...(o.taskTimeout === undefined ? {} : { taskTimeoutSeconds: o.taskTimeout }),
-    ...(o.runDeadline === undefined ? {} : { runDeadlineSeconds: o.runDeadline }),
-    ...(o.maxResponseBytes === undefined ? {} : { maxResponseBytes: o.maxResponseBytes }),
-    ...(o.maxLlmCalls === undefined ? {} : { maxLlmCalls: o.maxLlmCalls }),
-    ...(o.maxLlmTokens === undefined ? {} : { maxLlmTokens: o.maxLlmTokens }),
-    ...(o.maxRows === undefined ? {} : { maxRows: o.maxRows }),
-    ...(o.statementTimeout === undefined ? {} : { statementTimeoutSeconds: o.statementTimeout }),
-  };
+  const limits: Partial<Record<keyof Limits, number>> = {};
+  for (const [flag, { limit }] of Object.entries(LIMIT_FLAGS)) {
+    const value = o[camelCase(flag) as keyof CliOptions];
+    if (typeof value === "number") limits[limit] = value;
+  }
   return { allowHosts: o.allowHost, allowWrites: o.allowWrites, limits, ...(o.approve ? { approve: o.approve } : {}) };
+}
+
+/** The limit flags as yargs options. */
+function limitOptions(): { [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string } } {
+  return Object.fromEntries(Object.entries(LIMIT_FLAGS).map(([flag, { describe }]) => [flag, { type: "number" as const, describe }])) as {
+    [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string };
+  };
+}
+
+function camelCase(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
