@@ -1,17 +1,23 @@
 import { ErrorCode, WorkflowError } from "../errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
 import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval.js";
+import type { RunContext } from "../state/task-state.js";
 
-/** The approval a paused run waits for (its pending LangGraph interrupt), or undefined. */
-export async function pendingApproval(graph: WorkflowGraph, workflowId: string): Promise<ApprovalRequest | undefined> {
-  const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
-  for (const task of snapshot.tasks) {
-    for (const pending of task.interrupts ?? []) {
-      const value = pending.value as Partial<ApprovalRequest> | undefined;
-      if (value?.kind === "approval" && Array.isArray(value.tasks)) return value as ApprovalRequest;
-    }
+/** The approval request among LangGraph interrupts (`__interrupt__` of invoke's result, or a snapshot's). */
+export function approvalIn(interrupts: readonly { value?: unknown }[] | undefined): ApprovalRequest | undefined {
+  for (const pending of interrupts ?? []) {
+    const value = pending.value as Partial<ApprovalRequest> | undefined;
+    if (value?.kind === "approval" && Array.isArray(value.tasks)) return value as ApprovalRequest;
   }
   return undefined;
+}
+
+/** A stored run's pending approval, if it is paused, and its context, from one read of its state. */
+export async function readPause(graph: WorkflowGraph, workflowId: string): Promise<{ waiting?: ApprovalRequest; context?: RunContext }> {
+  const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
+  const waiting = approvalIn(snapshot.tasks.flatMap((t) => t.interrupts ?? []));
+  const context = (snapshot.values as { context?: RunContext } | undefined)?.context;
+  return { ...(waiting ? { waiting } : {}), ...(context?.workflow_id ? { context } : {}) };
 }
 
 /** Check a decision against what the run waits for; throws NOT_AWAITING_APPROVAL or CONFIG_INVALID. */

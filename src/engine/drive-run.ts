@@ -6,7 +6,7 @@ import { armRunDeadline } from "../safety/run-deadline.js";
 import type { SecretScrubber } from "../safety/secrets.js";
 import type { RunContext } from "../state/task-state.js";
 import type { WorkflowStateValue } from "../state/workflow-state.js";
-import { pendingApproval } from "./approval-gate.js";
+import { approvalIn } from "./approval-gate.js";
 import type { RunOptions } from "./engine-options.js";
 import type { EventListener } from "./events.js";
 import { forgetUnplanned, recordResult } from "./run-records.js";
@@ -30,7 +30,8 @@ export interface DriveContext {
 
 /**
  * Invoke the graph for a run (a new input, `null` to resume, or a `Command` answering an approval), until it
- * ends or pauses for approval; record the outcome. Events and the result are scrubbed of secrets.
+ * ends or pauses for approval; record the outcome. Events and the result are scrubbed of secrets. `known` is
+ * the run's context when the caller has already read it (resume, approval), to spare another read.
  */
 export async function driveRun(
   ctx: DriveContext,
@@ -38,9 +39,10 @@ export async function driveRun(
   input: unknown,
   options: Omit<RunOptions, "workflowId">,
   detail: string,
+  known?: RunContext,
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
-  const context = (input as { context?: RunContext } | null)?.context ?? (await ctx.getState(workflowId))?.context;
+  const context = (input as { context?: RunContext } | null)?.context ?? known ?? (await ctx.getState(workflowId))?.context;
   const rt = new RunRuntime(workflowId);
   ctx.runtimes.set(workflowId, rt);
   const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];
@@ -57,9 +59,9 @@ export async function driveRun(
       // Each step's checkpoint is written before the next step starts: needed for crash safety, and
       // what makes the in-place task map safe (src/state/workflow-state.ts).
       durability: "sync",
-    })) as WorkflowStateValue;
+    })) as WorkflowStateValue & { __interrupt__?: { value?: unknown }[] };
     rt.flush(); // the last step is committed once invoke returns
-    const waiting = await pendingApproval(graph, workflowId);
+    const waiting = approvalIn(final.__interrupt__);
     const result: WorkflowResult = secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
     if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
     await recordResult(persistence, result);

@@ -20,8 +20,9 @@ import { type PlannedInput, planInput } from "./plan-input.js";
 import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval.js";
 import { buildRunSafety } from "../safety/run-safety.js";
+import type { RunContext } from "../state/task-state.js";
 import { SecretScrubber } from "../safety/secrets.js";
-import { checkDecision, pendingApproval } from "./approval-gate.js";
+import { checkDecision, readPause } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { initialState, notFound, refuseExisting } from "./run-records.js";
@@ -127,7 +128,7 @@ export class WorkflowEngine {
     }
     const release = this.claim(workflowId);
     try {
-      return await this.drive(workflowId, null, options, "resumed");
+      return await this.drive(workflowId, null, options, "resumed", state.context);
     } finally {
       release();
     }
@@ -136,10 +137,11 @@ export class WorkflowEngine {
   /** Approve (or reject) the mutating tasks a paused run waits for, and continue it; from any process. */
   async decide(workflowId: string, decision: ApprovalDecision, options: Omit<RunOptions, "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
     const { graph } = await this.open();
-    const checked = checkDecision(workflowId, await pendingApproval(graph, workflowId), decision);
+    const { waiting, context } = await readPause(graph, workflowId);
+    const checked = checkDecision(workflowId, waiting, decision);
     const release = this.claim(workflowId);
     try {
-      return await this.drive(workflowId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected");
+      return await this.drive(workflowId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected", context);
     } finally {
       release();
     }
@@ -147,7 +149,7 @@ export class WorkflowEngine {
 
   /** The approval a paused run waits for, or undefined. */
   async pendingApproval(workflowId: string): Promise<ApprovalRequest | undefined> {
-    return pendingApproval((await this.open()).graph, workflowId);
+    return (await readPause((await this.open()).graph, workflowId)).waiting;
   }
 
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
@@ -260,7 +262,7 @@ export class WorkflowEngine {
     await this.resources.close();
   }
 
-  private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string): Promise<WorkflowResult> {
+  private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string, known?: RunContext): Promise<WorkflowResult> {
     const { graph, persistence } = await this.open();
     const publish = this.redis()?.publish;
     const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
@@ -280,6 +282,7 @@ export class WorkflowEngine {
       input,
       options,
       detail,
+      known,
     );
   }
 
