@@ -7,8 +7,8 @@ import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run
 import { createProgress } from "./src/cli/progress.js";
 import { runsCommand } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
-import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/errors.js";
-import type { Plan } from "./src/plan/schema.js";
+import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/model/errors.js";
+import type { Plan } from "./src/model/plan-schema.js";
 import { validatePlan } from "./src/plan/validate.js";
 import { createLogger, LogLevel } from "./utils/logger.js";
 

@@ -1,8 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
-import { CancelledError, ErrorCode, ensureWorkflowError, type SerializedError, WorkflowError } from "../src/errors.js";
-import { ActionConfigSchemas, type TaskSpec } from "../src/plan/schema.js";
+import { CancelledError, ErrorCode, ensureWorkflowError, type SerializedError, WorkflowError } from "../src/model/errors.js";
+import { ActionConfigSchemas, type TaskSpec } from "../src/model/plan-schema.js";
 import { type Logger, silentLogger } from "../utils/logger.js";
 import {
   callStructured,
@@ -14,7 +14,7 @@ import {
 } from "./llm-call.js";
 import type { LlmBudget } from "./llm-budget.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
-import type { LlmUsage } from "./planner.js";
+import type { LlmUsage } from "../src/model/planner.js";
 import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./prompts.js";
 
 export const AdviceDecision = ["retry", "skip", "modify", "fail"] as const;

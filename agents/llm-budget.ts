@@ -1,5 +1,5 @@
-import { ErrorCode, WorkflowError } from "../src/errors.js";
-import type { LlmBudget, LlmUsage } from "./planner.js";
+import { ErrorCode, WorkflowError } from "../src/model/errors.js";
+import type { LlmBudget, LlmUsage } from "../src/model/planner.js";
 
 export type { LlmBudget };
 

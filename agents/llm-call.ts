@@ -2,11 +2,11 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type BaseMessage, isAIMessage } from "@langchain/core/messages";
 import pRetry from "p-retry";
 import type { z } from "zod";
-import { CancelledError, ErrorCode, WorkflowError } from "../src/errors.js";
+import { CancelledError, ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { Logger } from "../utils/logger.js";
 import { checkBudget, type LlmBudget } from "./llm-budget.js";
 import type { LlmConfig } from "./llm-config.js";
-import type { LlmUsage } from "./planner.js";
+import type { LlmUsage } from "../src/model/planner.js";
 
 /** How often and how fast to retry a transient transport error (no connection, timeout, 5xx, 429). */
 export interface LlmRetryOptions {

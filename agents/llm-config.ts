@@ -1,7 +1,7 @@
 import type { MessageContent } from "@langchain/core/messages";
 import { ChatOpenAI, ChatOpenAICompletions, type ChatOpenAIFields } from "@langchain/openai";
 import { z } from "zod";
-import { ErrorCode, WorkflowError } from "../src/errors.js";
+import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import { blankAsUnset } from "./llm-env.js";
 
 export { isLlmConfigured } from "./llm-env.js";

@@ -1,8 +1,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
-import { ErrorCode, PlanValidationError } from "../src/errors.js";
-import { ActionType, type Plan } from "../src/plan/schema.js";
+import { ErrorCode, PlanValidationError } from "../src/model/errors.js";
+import { ActionType, type Plan } from "../src/model/plan-schema.js";
 import { validatePlan } from "../src/plan/validate.js";
 import { type Logger, silentLogger } from "../utils/logger.js";
 import {
@@ -15,7 +15,7 @@ import {
   withoutNulls,
 } from "./llm-call.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
-import type { LlmUsage, Planner, PlanRequest, PlanResult } from "./planner.js";
+import type { LlmUsage, Planner, PlanRequest, PlanResult } from "../src/model/planner.js";
 import { PLAN_FUNCTION, PLANNER_SYSTEM_PROMPT, planRepairPrompt, plannerUserPrompt } from "./prompts.js";
 
 const FreeObject = z.record(z.string(), z.unknown());

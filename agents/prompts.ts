@@ -1,4 +1,4 @@
-import type { PlanIssue } from "../src/errors.js";
+import type { PlanIssue } from "../src/model/errors.js";
 
 /**
  * The prompts of the LLM agents. Anything that comes from tasks or outside systems (results,

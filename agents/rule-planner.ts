@@ -1,5 +1,5 @@
-import { GoalNotUnderstoodError } from "../src/errors.js";
-import type { Planner, PlanRequest, PlanResult } from "./planner.js";
+import { GoalNotUnderstoodError } from "../src/model/errors.js";
+import type { Planner, PlanRequest, PlanResult } from "../src/model/planner.js";
 import { buildTasks } from "./rules/build-plan.js";
 import { maskLiterals } from "./rules/mask.js";
 import { readClauses } from "./rules/parse-clause.js";

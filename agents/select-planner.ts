@@ -1,8 +1,8 @@
-import { ErrorCode, WorkflowError } from "../src/errors.js";
+import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { Logger } from "../utils/logger.js";
 import type { FailureAdvisor } from "./failure-advisor.js";
 import { isLlmConfigured } from "./llm-env.js";
-import type { Planner } from "./planner.js";
+import type { Planner } from "../src/model/planner.js";
 import { RulePlanner } from "./rule-planner.js";
 
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
 import type { EngineOptions } from "../src/engine/engine-options.js";
-import type { PlanInput } from "../src/plan/schema.js";
+import type { PlanInput } from "../src/model/plan-schema.js";
 
 /** One line of the summary table: a measured figure, its target and whether the target is met. */
 export interface SummaryRow {

@@ -1,4 +1,4 @@
-import type { PlanInput } from "../src/plan/schema.js";
+import type { PlanInput } from "../src/model/plan-schema.js";
 
 export interface BenchTask {
   id: string;

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import type { PlanInput } from "../src/plan/schema.js";
+import type { PlanInput } from "../src/model/plan-schema.js";
 
 export interface DurabilityRow {
   backend: string;

@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { REDACTED, SecretScrubber } from "../src/safety/secrets.js";
+import { REDACTED, SecretScrubber } from "../src/safety/secrets/scrubber.js";
 
 type LogFn = (objOrMsg: object | string, msg?: string) => void;
 

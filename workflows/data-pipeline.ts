@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { TransformOperation } from "../src/actions/transform-data.schema.js";
+import { TransformOperation } from "../src/model/action-config/transform-data.js";
 import type { RunOptions } from "../src/engine/engine-options.js";
 import type { WorkflowResult } from "../src/engine/result.js";
 import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/errors.js";
-import type { PlanInput, TaskSpecInput } from "../src/plan/schema.js";
+import { ErrorCode, WorkflowError } from "../src/model/errors.js";
+import type { PlanInput, TaskSpecInput } from "../src/model/plan-schema.js";
 
 /**
  * Turns rows (an array of objects, or one object) into CSV text: a header with every key in first-seen order,

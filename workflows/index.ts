@@ -1,8 +1,8 @@
 import type { RunOptions } from "../src/engine/engine-options.js";
 import type { WorkflowResult } from "../src/engine/result.js";
 import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/errors.js";
-import type { PlanInput } from "../src/plan/schema.js";
+import { ErrorCode, WorkflowError } from "../src/model/errors.js";
+import type { PlanInput } from "../src/model/plan-schema.js";
 import { DEMO_CREDENTIALS } from "../src/demo/demo-api.js";
 import { type ApiOrchestrationInput, apiOrchestrationPlan } from "./api-orchestration.js";
 import { type DataPipelineInput, dataPipelinePlan } from "./data-pipeline.js";

@@ -1,4 +1,4 @@
-import type { TaskSpecInput } from "../../src/plan/schema.js";
+import type { TaskSpecInput } from "../../src/model/plan-schema.js";
 import { describeStep, isSource, type PlannedStep } from "./steps.js";
 import { actionFor, inputValue, type Output, resultField } from "./task-config.js";
 import { idFor, outputKey } from "./task-ids.js";

@@ -1,4 +1,4 @@
-import type { FilterOperator, TransformOperation } from "../../src/actions/transform-data.schema.js";
+import type { FilterOperator, TransformOperation } from "../../src/model/action-config/transform-data.js";
 import type { Masked } from "./mask.js";
 import { IDENT, NUM, parseField, parseNumber, parseValue } from "./values.js";
 

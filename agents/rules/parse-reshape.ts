@@ -1,4 +1,4 @@
-import type { TransformOperation } from "../../src/actions/transform-data.schema.js";
+import type { TransformOperation } from "../../src/model/action-config/transform-data.js";
 import { isDataPhrase } from "./data-phrase.js";
 import { PH, restore, tokenOf } from "./mask.js";
 import type { ClauseContext, ParseOutcome } from "./steps.js";

@@ -1,5 +1,5 @@
-import type { HttpMethod } from "../../src/actions/api-call.schema.js";
-import type { TransformOperation } from "../../src/actions/transform-data.schema.js";
+import type { HttpMethod } from "../../src/model/action-config/api-call.js";
+import type { TransformOperation } from "../../src/model/action-config/transform-data.js";
 import type { Masked } from "./mask.js";
 import type { Joiner } from "./split.js";
 

@@ -1,4 +1,4 @@
-import type { ActionType } from "../../src/plan/schema.js";
+import type { ActionType } from "../../src/model/plan-schema.js";
 import type { Step } from "./steps.js";
 
 /** A result a later task reads: `{{taskId.field}}`, filed under `key` when several are combined. */

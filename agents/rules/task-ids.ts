@@ -1,4 +1,4 @@
-import { TASK_ID } from "../../src/plan/schema.js";
+import { TASK_ID } from "../../src/model/plan-schema.js";
 import { nameFromPath, nameFromUrl, slug } from "./paths.js";
 import type { Step } from "./steps.js";
 

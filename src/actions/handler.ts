@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { ActionType } from "../plan/schema.js";
+import type { ActionType } from "../model/plan-schema.js";
 import type { ActionContext } from "./types.js";
 
 /** One action type: its config schema and the function that runs it. */

@@ -1,13 +1,13 @@
 import type { z } from "zod";
-import { ErrorCode, WorkflowError } from "../errors.js";
-import type { ActionType } from "../plan/schema.js";
-import { apiCall } from "./api-call.js";
-import { dbQuery } from "./db-query.js";
-import { fileOperation } from "./file-operation.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
+import type { ActionType } from "../model/plan-schema.js";
+import { apiCall } from "./api-call/run.js";
+import { dbQuery } from "./db-query/run.js";
+import { fileOperation } from "./file-operation/run.js";
 import type { ActionHandler } from "./handler.js";
-import { transformData } from "./transform-data.js";
+import { transformData } from "./transform-data/run.js";
 import type { ActionContext } from "./types.js";
-import { wait } from "./wait.js";
+import { wait } from "./wait/run.js";
 
 /** Every action type's handler; a type without one is a compile error. */
 export const actions = {

@@ -1,6 +1,6 @@
 import type { Logger } from "../../utils/logger.js";
-import type { HostResolver } from "../safety/network-guard.js";
-import type { RunSafety } from "../safety/safety-policy.js";
+import type { HostResolver } from "../safety/network/guard.js";
+import type { RunSafety } from "../model/safety-policy.js";
 
 /** How one query runs: every query runs alone in its own transaction, with these bounds. */
 export interface SqlQueryOptions {

@@ -1,9 +1,9 @@
 import yargs from "yargs";
 import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { LogLevel } from "../../utils/logger.js";
-import { ApproveMode, type Limits, type SafetySettingsInput } from "../safety/safety-policy.js";
+import { ApproveMode, type Limits, type SafetySettingsInput } from "../model/safety-policy.js";
 
 /** Each limit flag: the `limits` setting it gives (src/safety/safety-policy.ts) and its help text. */
 const LIMIT_FLAGS = {

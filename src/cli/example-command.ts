@@ -2,9 +2,9 @@ import { EXAMPLES, type Example, ExampleName, getExample } from "../../workflows
 import { type DemoApi, startDemoApi } from "../demo/demo-api.js";
 import type { WorkflowResult } from "../engine/result.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
-import { ErrorCode, ensureWorkflowError } from "../errors.js";
+import { ErrorCode, ensureWorkflowError } from "../model/errors.js";
 import { validatePlan } from "../plan/validate.js";
-import { hostOf } from "../safety/trusted-hosts.js";
+import { hostOf } from "../safety/network/trusted-hosts.js";
 import { type CliOptions, parseVariables } from "./args.js";
 import { exitCodeForStatus } from "./output.js";
 import { engineFromOptions, printDryRun, printResult } from "./print-run.js";

@@ -1,6 +1,6 @@
 import { styleText } from "node:util";
 import { createLogUpdate } from "log-update";
-import type { WorkflowEvent } from "../engine/events.js";
+import type { WorkflowEvent } from "../model/events.js";
 import type { TaskReport, WorkflowResult } from "../engine/result.js";
 
 /** What a row of the live view can say about a task. */

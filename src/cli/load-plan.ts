@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 
 /** Read a plan file (JSON, or YAML for .yaml/.yml); unreadable or malformed files are CONFIG_INVALID. */
 export function loadPlanFile(file: string): unknown {

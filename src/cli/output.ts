@@ -1,7 +1,7 @@
-import type { WorkflowEvent } from "../engine/events.js";
+import type { WorkflowEvent } from "../model/events.js";
 import { describeApproval } from "../engine/approval-gate.js";
 import type { WorkflowResult } from "../engine/result.js";
-import { SecretScrubber } from "../safety/secrets.js";
+import { SecretScrubber } from "../safety/secrets/scrubber.js";
 
 /**
  * What the CLI prints, scrubbed (again) of secrets: the engine's results already are, this also covers

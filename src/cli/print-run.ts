@@ -1,12 +1,12 @@
 import type { WorkflowResult } from "../engine/result.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
 import { renderGraph, toLevels, toMermaid } from "../plan/plan-graph.js";
-import type { Plan } from "../plan/schema.js";
+import type { Plan } from "../model/plan-schema.js";
 import { createLogger } from "../../utils/logger.js";
 import { type CliOptions, safetyFromOptions } from "./args.js";
-import type { EventListener } from "../engine/events.js";
+import type { EventListener } from "../model/events.js";
 import { formatSummary, printable, toJsonOutput } from "./output.js";
-import { SecretScrubber } from "../safety/secrets.js";
+import { SecretScrubber } from "../safety/secrets/scrubber.js";
 
 export interface CliIo {
   out(text: string): void;

@@ -1,4 +1,4 @@
-import type { EventListener } from "../engine/events.js";
+import type { EventListener } from "../model/events.js";
 import type { WorkflowResult } from "../engine/result.js";
 import type { LogLevel } from "../../utils/logger.js";
 import { LiveView, type LiveViewStream } from "./live-view.js";

@@ -3,9 +3,9 @@ import { userInfo } from "node:os";
 import yargs, { type Argv } from "yargs";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { parseAge } from "../engine/run-admin.js";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { GraphFormat, renderGraph } from "../plan/plan-graph.js";
-import { RunStatus } from "../state/task-state.js";
+import { RunStatus } from "../model/task-state.js";
 import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./output.js";
 
 export interface RunsIo {

@@ -1,7 +1,7 @@
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
-import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval.js";
-import type { RunContext } from "../state/task-state.js";
+import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval/approval.js";
+import type { RunContext } from "../model/task-state.js";
 
 /** The approval request among LangGraph interrupts (`__interrupt__` of invoke's result, or a snapshot's). */
 export function approvalIn(interrupts: readonly { value?: unknown }[] | undefined): ApprovalRequest | undefined {

@@ -1,16 +1,16 @@
 import type { Logger } from "../../utils/logger.js";
-import { ensureWorkflowError } from "../errors.js";
+import { ensureWorkflowError } from "../model/errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
-import { armRunDeadline } from "../safety/run-deadline.js";
-import type { SecretScrubber } from "../safety/secrets.js";
-import type { RunContext } from "../state/task-state.js";
-import type { WorkflowStateValue } from "../state/workflow-state.js";
+import { armRunDeadline } from "../safety/limits/run-deadline.js";
+import type { SecretScrubber } from "../safety/secrets/scrubber.js";
+import type { RunContext } from "../model/task-state.js";
+import type { WorkflowStateValue } from "../graph/workflow-state.js";
 import { approvalIn } from "./approval-gate.js";
 import type { RunOptions } from "./engine-options.js";
-import type { EventListener } from "./events.js";
+import type { EventListener } from "../model/events.js";
 import { forgetUnplanned, recordResult } from "./run-records.js";
-import { RunRuntime } from "./run-runtime.js";
+import { RunRuntime } from "../scheduler/run-loop.js";
 import { toResult, type WorkflowResult } from "./result.js";
 
 /** What driving one run through the graph needs from the engine. */
@@ -57,7 +57,7 @@ export async function driveRun(
       configurable: { thread_id: workflowId },
       recursionLimit: ctx.recursionLimit,
       // Each step's checkpoint is written before the next step starts: needed for crash safety, and
-      // what makes the in-place task map safe (src/state/workflow-state.ts).
+      // what makes the in-place task map safe (src/graph/workflow-state.ts).
       durability: "sync",
     })) as WorkflowStateValue & { __interrupt__?: { value?: unknown }[] };
     rt.flush(); // the last step is committed once invoke returns

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { Planner } from "../../agents/planner.js";
+import type { Planner } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
-import { SafetySettings } from "../safety/safety-policy.js";
-import type { EventListener } from "./events.js";
+import { SafetySettings } from "../model/safety-policy.js";
+import type { EventListener } from "../model/events.js";
 
 export const PlannerKind = ["auto", "llm", "rules"] as const;
 export type PlannerKind = (typeof PlannerKind)[number];

@@ -2,10 +2,10 @@ import pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import type { SqlClient } from "../actions/types.js";
 import { openPersistence, type Persistence, type PersistenceKind, withoutSecrets } from "../persistence/open-persistence.js";
-import { createSqlClient } from "../resources/sql-client.js";
+import { createSqlClient } from "../actions/db-query/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import type { SecretScrubber } from "../safety/secrets.js";
+import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 
 export interface ResourceSettings {
   stateDir: string;

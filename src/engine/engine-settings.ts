@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { type EngineOptions, EngineSettings } from "./engine-options.js";
 
 export type Settings = ReturnType<typeof EngineSettings.parse>;

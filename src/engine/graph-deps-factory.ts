@@ -1,15 +1,15 @@
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
 import type { LlmBudget } from "../../agents/llm-budget.js";
-import type { Planner } from "../../agents/planner.js";
+import type { Planner } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { runAction } from "../actions/registry.js";
 import type { SqlClient } from "../actions/types.js";
-import { ensureWorkflowError, type SerializedError } from "../errors.js";
+import { ensureWorkflowError, type SerializedError } from "../model/errors.js";
 import type { GraphDeps } from "../graph/graph-deps.js";
-import { refuseRedactedSecrets } from "../safety/secret-access.js";
-import type { SecretScrubber } from "../safety/secrets.js";
-import type { TaskState } from "../state/task-state.js";
-import { RunRuntime } from "./run-runtime.js";
+import { refuseRedactedSecrets } from "../safety/secrets/access.js";
+import type { SecretScrubber } from "../safety/secrets/scrubber.js";
+import type { TaskState } from "../model/task-state.js";
+import { RunRuntime } from "../scheduler/run-loop.js";
 
 export interface DepsSources {
   runtimes: Map<string, RunRuntime>;

@@ -1,9 +1,9 @@
-import type { SerializedError } from "../errors.js";
-import type { ApprovalRequest } from "../safety/approval.js";
-import type { ActionType } from "../plan/schema.js";
+import type { SerializedError } from "../model/errors.js";
+import type { ApprovalRequest } from "../safety/approval/approval.js";
+import type { ActionType } from "../model/plan-schema.js";
 import { criticalPath } from "../scheduler/ready.js";
-import type { RunStatus, TaskState, TaskStatus } from "../state/task-state.js";
-import type { WorkflowStateValue } from "../state/workflow-state.js";
+import type { RunStatus, TaskState, TaskStatus } from "../model/task-state.js";
+import type { WorkflowStateValue } from "../graph/workflow-state.js";
 
 export interface TaskReport {
   id: string;

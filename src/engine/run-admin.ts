@@ -1,8 +1,8 @@
 import type { WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { RunRecord } from "../persistence/run-store.js";
-import type { TaskStatus } from "../state/task-state.js";
-import type { WorkflowStateValue } from "../state/workflow-state.js";
+import type { TaskStatus } from "../model/task-state.js";
+import type { WorkflowStateValue } from "../graph/workflow-state.js";
 import type { WorkflowResult } from "./result.js";
 
 /** One checkpoint of a run, as `runs history` lists it. */

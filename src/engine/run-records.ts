@@ -1,8 +1,8 @@
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Persistence } from "../persistence/open-persistence.js";
-import type { WorkflowStateValue } from "../state/workflow-state.js";
-import type { RunSafety } from "../safety/safety-policy.js";
-import type { PlannedInput } from "./plan-input.js";
+import type { WorkflowStateValue } from "../graph/workflow-state.js";
+import type { RunSafety } from "../model/safety-policy.js";
+import type { PlannedInput } from "../plan/plan-entry.js";
 import type { WorkflowResult } from "./result.js";
 
 /** The graph input that starts a run. */

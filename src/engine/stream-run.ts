@@ -1,4 +1,4 @@
-import type { EventListener, WorkflowEvent } from "./events.js";
+import type { EventListener, WorkflowEvent } from "../model/events.js";
 import type { WorkflowResult } from "./result.js";
 
 /** Turn a run that reports events through a listener into an async generator of those events. */

@@ -1,5 +1,5 @@
 import { type BaseCheckpointSaver, END, START, StateGraph } from "@langchain/langgraph";
-import { WorkflowState, type WorkflowStateValue } from "../state/workflow-state.js";
+import { WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
 import type { GraphDeps } from "./graph-deps.js";
 import { completeNode } from "./nodes/complete.js";
 import { decideNode } from "./nodes/decide.js";

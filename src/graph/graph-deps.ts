@@ -1,12 +1,12 @@
-import type { FailureDecision, Advice } from "../policy/failure-policy.js";
+import type { FailureDecision, Advice } from "../failure-policy/decide.js";
 import type { ActionContext } from "../actions/types.js";
 import type { LlmBudget } from "../../agents/llm-budget.js";
-import type { LlmUsage, PlanResult } from "../../agents/planner.js";
-import type { SerializedError } from "../errors.js";
-import type { ActionType } from "../plan/schema.js";
-import type { RunRuntime } from "../engine/run-runtime.js";
-import type { RunSafety } from "../safety/safety-policy.js";
-import type { TaskState } from "../state/task-state.js";
+import type { LlmUsage, PlanResult } from "../model/planner.js";
+import type { SerializedError } from "../model/errors.js";
+import type { ActionType } from "../model/plan-schema.js";
+import type { RunRuntime } from "../scheduler/run-loop.js";
+import type { RunSafety } from "../model/safety-policy.js";
+import type { TaskState } from "../model/task-state.js";
 
 export type { FailureDecision };
 

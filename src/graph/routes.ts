@@ -1,5 +1,5 @@
 import { indexOf } from "../scheduler/task-index.js";
-import type { WorkflowStateValue } from "../state/workflow-state.js";
+import type { WorkflowStateValue } from "./workflow-state.js";
 
 export const Node = {
   plan: "plan",

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { type WorkflowEvent, WorkflowEventType } from "../engine/events.js";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { type WorkflowEvent, WorkflowEventType } from "../model/events.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
 import { isRedisUp, logRedisErrors } from "./redis-connection.js";
 

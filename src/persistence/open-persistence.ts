@@ -3,8 +3,8 @@ import path from "node:path";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
 import type pg from "pg";
 import type { Logger } from "../../utils/logger.js";
-import { ErrorCode, WorkflowError } from "../errors.js";
-import type { SecretScrubber } from "../safety/secrets.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
+import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { MemoryRunStore, type RunStore } from "./run-store.js";
 import { ScrubbedRunStore, scrubCheckpoints } from "./scrubbed-storage.js";
 

@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Logger } from "../../utils/logger.js";
 
 /** Every key the engine writes starts with this unless configured otherwise. */

@@ -1,4 +1,4 @@
-import type { RunStatus } from "../state/task-state.js";
+import type { RunStatus } from "../model/task-state.js";
 
 /** The index entry of one run (the checkpoints hold everything else). */
 export interface RunRecord {

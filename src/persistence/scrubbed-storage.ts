@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import type { SecretScrubber } from "../safety/secrets.js";
+import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import type { ListRunsOptions, RunRecord, RunStore } from "./run-store.js";
 
 /** LangGraph's `SerializerProtocol` (dumpsTyped / loadsTyped), as the savers hold it. */

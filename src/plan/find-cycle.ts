@@ -1,4 +1,4 @@
-import type { TaskSpec } from "./schema.js";
+import type { TaskSpec } from "../model/plan-schema.js";
 
 /**
  * Find one cycle in the dependency graph, returned as ids with the first repeated at the end,

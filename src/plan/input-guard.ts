@@ -1,4 +1,4 @@
-import type { PlanIssue } from "../errors.js";
+import type { PlanIssue } from "../model/errors.js";
 
 /** Deeper than this, plan input is refused before anything walks it recursively. */
 export const MAX_PLAN_DEPTH = 64;

@@ -1,5 +1,5 @@
-import type { TaskStatus } from "../state/task-state.js";
-import type { Plan } from "./schema.js";
+import type { TaskStatus } from "../model/task-state.js";
+import type { Plan } from "../model/plan-schema.js";
 
 const STATUS_CLASS: Record<TaskStatus, string> = {
   pending: "fill:#eeeeee,stroke:#999999",

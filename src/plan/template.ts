@@ -1,6 +1,6 @@
-import { ErrorCode, WorkflowError } from "../errors.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { ENV_ROOT, envNameOf } from "./env-reference.js";
-import { PURE_REFERENCE } from "./template-schema.js";
+import { PURE_REFERENCE } from "../model/template-schema.js";
 
 // One greedy class, no \s* around it: linear even on a megabyte of spaces after "{{". parseReference trims.
 const REFERENCE = /\{\{([^{}]+)\}\}/g;

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { ErrorCode, type PlanIssue, PlanValidationError } from "../errors.js";
-import { ActionConfigSchemas, type Plan, PlanSchema, type TaskSpec } from "./schema.js";
+import { ErrorCode, type PlanIssue, PlanValidationError } from "../model/errors.js";
+import { ActionConfigSchemas, type Plan, PlanSchema, type TaskSpec } from "../model/plan-schema.js";
 import { ENV_ROOT, envReferenceIssue } from "./env-reference.js";
 import { findCycle } from "./find-cycle.js";
 import { inputGuardIssues } from "./input-guard.js";

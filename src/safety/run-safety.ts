@@ -1,9 +1,9 @@
 import type { Logger } from "../../utils/logger.js";
-import { ErrorCode, WorkflowError } from "../errors.js";
-import type { Plan } from "../plan/schema.js";
-import { envNamesAllowed } from "./secret-access.js";
-import { authorOf, type RunSafety, type SafetySettings } from "./safety-policy.js";
-import { hostsWrittenIn, normaliseHostEntry } from "./trusted-hosts.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
+import type { Plan } from "../model/plan-schema.js";
+import { envNamesAllowed } from "./secrets/access.js";
+import { authorOf, type RunSafety, type SafetySettings } from "../model/safety-policy.js";
+import { hostsWrittenIn, normaliseHostEntry } from "./network/trusted-hosts.js";
 
 export interface RunSafetyInput {
   settings: SafetySettings;

@@ -1,5 +1,5 @@
 import { indexOf } from "./task-index.js";
-import type { TaskState } from "../state/task-state.js";
+import type { TaskState } from "../model/task-state.js";
 
 /**
  * Tasks that may start now: pending, every dependency completed, retry time reached. At most

@@ -1,4 +1,4 @@
-import type { TaskPatch, TaskState, TaskStatus } from "../state/task-state.js";
+import type { TaskPatch, TaskState, TaskStatus } from "../model/task-state.js";
 
 /**
  * Derived, incrementally maintained views of a run's task map, so a scheduling step costs what changed,

@@ -1,5 +1,5 @@
-import type { RunStatus, TaskState } from "../../state/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { RunStatus, TaskState } from "../../model/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** The final status: failed if anything failed (or the run was failed), with errors if anything was skipped. */

@@ -1,10 +1,10 @@
 import { interrupt } from "@langchain/langgraph";
-import { type ApprovalDecision, approvalHold, approvalRequest } from "../../safety/approval.js";
-import { safetyOf } from "../../safety/safety-policy.js";
+import { type ApprovalDecision, approvalHold, approvalRequest } from "../../safety/approval/approval.js";
+import { safetyOf } from "../../model/safety-policy.js";
 import { selectBlocked, selectReady, transitiveDependents } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
-import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { HistoryEntry, TaskPatch, TaskState } from "../../model/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /**

@@ -1,14 +1,14 @@
-import { CancelledError, ensureWorkflowError } from "../../errors.js";
+import { CancelledError, ensureWorkflowError } from "../../model/errors.js";
 import { findReferences, resolveTemplates } from "../../plan/template.js";
-import type { TaskOutcome, RunRuntime } from "../../engine/run-runtime.js";
+import type { TaskOutcome, RunRuntime } from "../../scheduler/run-loop.js";
 import { nextRetryAt, selectReady } from "../../scheduler/ready.js";
 import { indexOf } from "../../scheduler/task-index.js";
-import type { HistoryEntry, TaskPatch, TaskState } from "../../state/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
-import { approvalHold, refusedByPolicy } from "../../safety/approval.js";
-import { safetyOf } from "../../safety/safety-policy.js";
-import { envScope } from "../../safety/secret-access.js";
-import { withTaskTimeout } from "../../safety/task-timeout.js";
+import type { HistoryEntry, TaskPatch, TaskState } from "../../model/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
+import { approvalHold, refusedByPolicy } from "../../safety/approval/approval.js";
+import { safetyOf } from "../../model/safety-policy.js";
+import { envScope } from "../../safety/secrets/access.js";
+import { withTaskTimeout } from "../../safety/limits/task-timeout.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** Results of the finished tasks that `config` refers to (not of every task: plans can be large). */

@@ -1,11 +1,11 @@
 import type { LlmBudget } from "../../../agents/llm-budget.js";
-import type { LlmUsage } from "../../../agents/planner.js";
-import { CancelledError } from "../../errors.js";
-import { safetyOf } from "../../safety/safety-policy.js";
-import { decideFailure, type FailureDecision, mergePatch, needsAdvice } from "../../policy/failure-policy.js";
+import type { LlmUsage } from "../../model/planner.js";
+import { CancelledError } from "../../model/errors.js";
+import { safetyOf } from "../../model/safety-policy.js";
+import { decideFailure, type FailureDecision, mergePatch, needsAdvice } from "../../failure-policy/decide.js";
 import { transitiveDependents } from "../../scheduler/ready.js";
-import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../../state/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../../model/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 interface Outcome {
@@ -60,7 +60,7 @@ function failRun(deps: GraphDeps, state: WorkflowStateValue, failedBy: string, o
   return { status: "failed", error: state.tasks[failedBy]?.error };
 }
 
-/** `handle_failure`: for each failed attempt choose retry, modify, skip or fail (src/policy/failure-policy.ts). */
+/** `handle_failure`: for each failed attempt choose retry, modify, skip or fail (src/failure-policy/decide.ts). */
 export function handleFailureNode(deps: GraphDeps) {
   return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
     const out: Outcome = { tasks: {}, history: [] };

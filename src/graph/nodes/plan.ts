@@ -1,6 +1,6 @@
 import { validatePlan } from "../../plan/validate.js";
-import type { TaskState } from "../../state/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../../state/workflow-state.js";
+import type { TaskState } from "../../model/task-state.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
 
 /** `plan`: turn the goal into a validated plan (unless one was given) and lay out the tasks. */

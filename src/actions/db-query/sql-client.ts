@@ -1,0 +1,29 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type pg from "pg";
+import type { Logger } from "../../../utils/logger.js";
+import type { SqlClient } from "../types.js";
+import { pgliteClient } from "./pglite-client.js";
+import { postgresClient } from "./postgres-client.js";
+
+export interface SqlClientOptions {
+  /** A PostgreSQL URL; without one the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** The engine's state folder; PGlite keeps its files in `<stateDir>/pglite`. */
+  stateDir: string;
+  logger: Logger;
+  /** A pool owned by the caller (shared with the checkpointer); closing the client then leaves it open. */
+  pool?: pg.Pool;
+}
+
+/**
+ * Open the engine's SQL client: a `pg` pool for `databaseUrl`, else PGlite under the state folder. Every
+ * query runs alone in its own transaction, READ ONLY unless the caller allows writes, with a statement
+ * timeout and a row cap (see SqlQueryOptions).
+ */
+export async function createSqlClient(options: SqlClientOptions): Promise<SqlClient> {
+  if (options.databaseUrl) return postgresClient(options.databaseUrl, options.logger, options.pool);
+  const dataDir = path.join(options.stateDir, "pglite");
+  await mkdir(dataDir, { recursive: true });
+  return pgliteClient(dataDir, options.logger);
+}

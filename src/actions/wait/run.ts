@@ -1,0 +1,48 @@
+import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
+import type { ActionHandler } from "../handler.js";
+import { WaitConfig, type WaitResult } from "../../model/action-config/wait.js";
+
+/** `wait`: sleep for `seconds` or `ms`, cancellable through the context's signal. */
+export const wait = {
+  type: "wait",
+  schema: WaitConfig,
+  async run(config, ctx): Promise<WaitResult> {
+    const ms = config.ms !== undefined ? toNumber("ms", config.ms) : toNumber("seconds", config.seconds) * 1000;
+    const started = performance.now();
+    await sleep(ms, ctx.signal);
+    return { waited_ms: Math.round(performance.now() - started) };
+  },
+} satisfies ActionHandler<typeof WaitConfig, WaitResult>;
+
+/** Resolve after `ms`, or reject with CancelledError as soon as `signal` aborts (the timer is cleared). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new CancelledError("wait was cancelled"));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError("wait was cancelled"));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The schema allows a `{{reference}}` here; by run time it must have become a number. */
+function toNumber(field: "seconds" | "ms", value: number | string | undefined): number {
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+    throw new WorkflowError(
+      ErrorCode.ActionConfigInvalid,
+      `wait: ${field} must be a non-negative number, got ${JSON.stringify(value)}. ` +
+        "Give a number, or a reference that resolves to one.",
+      { retryable: false, details: { field } },
+    );
+  }
+  return n;
+}

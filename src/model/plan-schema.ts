@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { ApiCallConfig } from "./action-config/api-call.js";
+import { DbQueryConfig } from "./action-config/db-query.js";
+import { FileOperationConfig } from "./action-config/file-operation.js";
+import { TransformDataConfig } from "./action-config/transform-data.js";
+import { WaitConfig } from "./action-config/wait.js";
+
+export const ActionType = ["api_call", "db_query", "file_operation", "transform_data", "wait"] as const;
+export type ActionType = (typeof ActionType)[number];
+
+/** The config schema of each action type; a missing type is a compile error. */
+export const ActionConfigSchemas = {
+  api_call: ApiCallConfig,
+  db_query: DbQueryConfig,
+  file_operation: FileOperationConfig,
+  transform_data: TransformDataConfig,
+  wait: WaitConfig,
+} as const satisfies Record<ActionType, z.ZodType>;
+
+export type ActionConfigOf<T extends ActionType> = z.infer<(typeof ActionConfigSchemas)[T]>;
+
+export const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+
+/** Names every JavaScript object has (`__proto__`, `constructor`, `toString`...): as task ids they would clash with state lookups. */
+export function isReservedTaskId(id: string): boolean {
+  return Object.hasOwn(Object.prototype, id);
+}
+
+export const RetryPolicy = z.strictObject({
+  max_attempts: z.number().int().min(1).max(100).default(3),
+  backoff_ms: z.number().int().min(0).max(600_000).default(500),
+  max_backoff_ms: z.number().int().min(0).max(3_600_000).default(30_000),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+/** What to do once a task has finally failed; `{modify: patch}` merges the patch into action_config and retries once. */
+export const OnFailure = z.union([
+  z.enum(["retry", "skip", "fail"]),
+  z.strictObject({ modify: z.record(z.string(), z.unknown()) }),
+]);
+export type OnFailure = z.infer<typeof OnFailure>;
+
+/** The loose task shape: action_config is checked per type in validate.ts, so errors point at the right field. */
+export const TaskSpec = z.strictObject({
+  id: z
+    .string()
+    .regex(TASK_ID, "ids are letters, digits, _ and -, starting with a letter or _ (max 64)")
+    .refine((id) => !isReservedTaskId(id), {
+      error: (issue) => `"${String(issue.input)}" is a name every JavaScript object has and cannot be a task id; rename the task`,
+    }),
+  name: z.string().min(1).max(200).optional(),
+  description: z.string().max(2000).optional(),
+  action_type: z.enum(ActionType),
+  action_config: z.record(z.string(), z.unknown()),
+  dependencies: z.array(z.string()).default([]),
+  retry: RetryPolicy.optional(),
+  on_failure: OnFailure.optional(),
+});
+export type TaskSpec = z.infer<typeof TaskSpec>;
+export type TaskSpecInput = z.input<typeof TaskSpec>;
+
+/** The plan contract shared by both planners, `--plan` files and `--dry-run` output. */
+export const PlanSchema = z.strictObject({
+  goal: z.string().optional(),
+  variables: z.record(z.string(), z.unknown()).optional(),
+  tasks: z.array(TaskSpec).min(1, "a plan needs at least one task").max(10_000),
+  /** A plan file may let its db_query tasks write; ignored (with a warning) in a plan a planner produced. */
+  allow_writes: z.boolean().optional(),
+});
+export type PlanInput = z.input<typeof PlanSchema>;
+
+/** A validated plan: ids unique, dependencies (declared and implied by references) exist, acyclic. */
+export interface Plan {
+  goal?: string;
+  allow_writes?: boolean;
+  variables?: Record<string, unknown>;
+  tasks: TaskSpec[];
+}

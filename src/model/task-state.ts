@@ -1,0 +1,76 @@
+import type { SerializedError } from "./errors.js";
+import type { TaskSpec } from "./plan-schema.js";
+import type { RunSafety } from "./safety-policy.js";
+
+export const TaskStatus = ["pending", "running", "completed", "failed", "skipped"] as const;
+export type TaskStatus = (typeof TaskStatus)[number];
+
+export const RunStatus = ["planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"] as const;
+export type RunStatus = (typeof RunStatus)[number];
+
+/** A task as the graph state holds it: its spec (action_config may be patched by `modify`) and its progress. */
+export interface TaskState extends TaskSpec {
+  status: TaskStatus;
+  attempts: number;
+  result?: unknown;
+  error?: SerializedError;
+  /** Earliest time (epoch ms) a retry may start. */
+  retry_at?: number;
+  started_at?: string;
+  finished_at?: string;
+  duration_ms?: number;
+  /** Summed duration of every attempt, for metrics. */
+  total_ms?: number;
+  skip_reason?: string;
+  /** Set once a `modify` patch has been applied, so a task is modified at most once. */
+  modified?: boolean;
+  /** A person's decision on a mutating task (approve mode "ask"). */
+  approval?: "approved" | "rejected";
+}
+
+export type TaskPatch = Partial<TaskState>;
+
+export type HistoryEvent =
+  | "planned"
+  | "task_started"
+  | "task_completed"
+  | "task_failed"
+  | "task_retry"
+  | "task_modified"
+  | "task_skipped"
+  | "task_cancelled"
+  | "approval_requested"
+  | "task_approved"
+  | "task_rejected"
+  | "run_completed";
+
+/** One line of the execution history kept in state. */
+export interface HistoryEntry {
+  at: string;
+  event: HistoryEvent;
+  task_id?: string;
+  attempt?: number;
+  detail?: string;
+}
+
+export interface RunContext {
+  workflow_id: string;
+  goal?: string;
+  status: RunStatus;
+  started_at: string;
+  finished_at?: string;
+  planner?: "llm" | "rules" | "provided";
+  concurrency: number;
+  error?: SerializedError;
+  llm_calls?: number;
+  llm_prompt_tokens?: number;
+  llm_completion_tokens?: number;
+  /** "hit" when the plan came from the Redis plan cache. */
+  plan_cache?: "hit" | "miss";
+  /** The run's safety policy, fixed at its start (absent in runs from before policies). */
+  safety?: RunSafety;
+}
+
+export function isTerminal(status: TaskStatus): boolean {
+  return status === "completed" || status === "failed" || status === "skipped";
+}
