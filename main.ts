@@ -8,8 +8,8 @@ import { createProgress } from "./src/cli/progress.js";
 import { runsCommand } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/model/errors.js";
-import type { Plan } from "./src/model/plan-schema.js";
-import { validatePlan } from "./src/plan/validate.js";
+import type { PlanInput } from "./src/model/plan-schema.js";
+import { SecretScrubber } from "./src/safety/secrets/scrubber.js";
 import { createLogger, LogLevel } from "./utils/logger.js";
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     return runsCommand(argv.slice(1), {
       out,
       err,
-      engine: (flags) => new WorkflowEngine({ workspace: flags.workspace, logger: createLogger(logLevel(flags.logLevel)) }),
+      engine: (flags) => new WorkflowEngine({ workspace: flags.workspace, logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)) }),
     });
   }
   const options = await parseArgs(argv);
@@ -34,13 +34,13 @@ async function main(argv: string[]): Promise<number> {
   const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
   const engine = engineFromOptions(options, progress.onEvent);
   try {
-    const plan = options.plan === undefined ? undefined : validatePlan(loadPlanFile(options.plan), { variables: Object.keys(variables) });
+    // A plan file is checked by the engine's one plan entry (src/plan/plan-entry.ts), like any plan.
+    const input = options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput);
     if (options.dryRun) {
-      const planned: Plan = plan ?? (await engine.plan(options.goal ?? "", variables));
-      printDryRun(planned, options, { out, err });
+      printDryRun(await engine.plan(input, variables), options, { out, err });
       return 0;
     }
-    const first = await engine.run(plan ?? options.goal ?? "", { variables, ...(options.runId ? { workflowId: options.runId } : {}) });
+    const first = await engine.run(input, { variables, ...(options.runId ? { runId: options.runId } : {}) });
     const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });

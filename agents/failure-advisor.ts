@@ -12,7 +12,7 @@ import {
   type StructuredReply,
   withoutNulls,
 } from "./llm-call.js";
-import type { LlmBudget } from "./llm-budget.js";
+import type { LlmBudget } from "../src/model/planner.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
 import type { LlmUsage } from "../src/model/planner.js";
 import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./prompts.js";

@@ -1,7 +1,7 @@
 import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { LlmBudget, LlmUsage } from "../src/model/planner.js";
 
-export type { LlmBudget };
+
 
 /** Refuse the next LLM call when the run has used its calls or tokens: LLM_BUDGET_EXCEEDED, before anything is sent. */
 export function checkBudget(budget: LlmBudget | undefined, usage: LlmUsage): void {

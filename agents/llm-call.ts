@@ -4,7 +4,8 @@ import pRetry from "p-retry";
 import type { z } from "zod";
 import { CancelledError, ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { Logger } from "../utils/logger.js";
-import { checkBudget, type LlmBudget } from "./llm-budget.js";
+import type { LlmBudget } from "../src/model/planner.js";
+import { checkBudget } from "./llm-budget.js";
 import type { LlmConfig } from "./llm-config.js";
 import type { LlmUsage } from "../src/model/planner.js";
 

@@ -2,7 +2,7 @@ import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { Logger } from "../utils/logger.js";
 import type { FailureAdvisor } from "./failure-advisor.js";
 import { isLlmConfigured } from "./llm-env.js";
-import type { Planner } from "../src/model/planner.js";
+import type { Planner, PlannerSetting } from "../src/model/planner.js";
 import { RulePlanner } from "./rule-planner.js";
 
 
@@ -10,7 +10,7 @@ import { RulePlanner } from "./rule-planner.js";
  * The planner for a `--planner` choice: "auto" is the LLM when OPENAI_API_KEY is set, the rules
  * otherwise. The LLM modules are imported only when used: offline runs start faster without them.
  */
-export async function createPlanner(kind: "auto" | "llm" | "rules", env: Record<string, string | undefined>, logger: Logger): Promise<Planner> {
+export async function createPlanner(kind: PlannerSetting, env: Record<string, string | undefined>, logger: Logger): Promise<Planner> {
   if (kind === "rules" || (kind === "auto" && !isLlmConfigured(env))) return new RulePlanner();
   if (!isLlmConfigured(env)) {
     throw new WorkflowError(

@@ -70,7 +70,7 @@ export async function measureDurability(n: number, pgUrl: string | undefined): P
       const engine = new WorkflowEngine({ workspace, planner: "rules", advisor: null, env: {}, limits: { maxTasks: 10_000 }, ...options });
       const runId = `bench-${backend}-${n}`;
       const start = performance.now();
-      const result = await engine.run(kilobytePlan(n), { workflowId: runId });
+      const result = await engine.run(kilobytePlan(n), { runId: runId });
       const wall = performance.now() - start;
       await engine.close();
       if (result.status !== "completed") throw new Error(`durability bench ended ${result.status}`);

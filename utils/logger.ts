@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { REDACTED, SecretScrubber } from "../src/safety/secrets/scrubber.js";
+import { REDACTED } from "./redacted.js";
 
 type LogFn = (objOrMsg: object | string, msg?: string) => void;
 
@@ -54,17 +54,18 @@ export interface LogScrubber {
   scrubText(text: string): string;
 }
 
+
 /**
  * A pino logger writing JSON lines to stderr (stdout is reserved for results). Credential fields are
- * redacted by path, and every line is scrubbed of the secrets `secrets` knows (by default the values
- * of the environment's secret-named variables) whatever field holds them.
+ * redacted by path, and, given `secrets` (the engine's scrubber), every line is scrubbed of the secrets it
+ * knows whatever field holds them.
  */
-export function createLogger(level: LogLevel = "info", secrets: LogScrubber = SecretScrubber.fromEnv(process.env)): Logger {
+export function createLogger(level: LogLevel = "info", secrets?: LogScrubber): Logger {
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      hooks: { streamWrite: (line) => secrets.scrubText(line) },
+      ...(secrets ? { hooks: { streamWrite: (line: string) => secrets.scrubText(line) } } : {}),
     },
     pino.destination(2),
   );

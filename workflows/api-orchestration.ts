@@ -1,10 +1,5 @@
 import { z } from "zod";
-import { HttpMethodField } from "../src/model/action-config/api-call.js";
-import type { RunOptions } from "../src/engine/engine-options.js";
-import type { WorkflowResult } from "../src/engine/result.js";
-import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/model/errors.js";
-import { type PlanInput, TASK_ID, type TaskSpecInput } from "../src/model/plan-schema.js";
+import { ErrorCode, HttpMethodField, TASK_ID, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
 
 /** The task that stores every call's answer; no call may take its name. */
 export const SAVE_TASK_ID = "save_results";

@@ -1,10 +1,5 @@
 import { z } from "zod";
-import { TransformOperation } from "../src/model/action-config/transform-data.js";
-import type { RunOptions } from "../src/engine/engine-options.js";
-import type { WorkflowResult } from "../src/engine/result.js";
-import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/model/errors.js";
-import type { PlanInput, TaskSpecInput } from "../src/model/plan-schema.js";
+import { ErrorCode, TransformOperation, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
 
 /**
  * Turns rows (an array of objects, or one object) into CSV text: a header with every key in first-seen order,

@@ -1,9 +1,5 @@
-import type { RunOptions } from "../src/engine/engine-options.js";
-import type { WorkflowResult } from "../src/engine/result.js";
-import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/model/errors.js";
-import type { PlanInput } from "../src/model/plan-schema.js";
-import { DEMO_CREDENTIALS } from "../src/demo/demo-api.js";
+import { ErrorCode, WorkflowError, type PlanInput, type RunOptions, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
+import { DEMO_CREDENTIALS } from "./demo-credentials.js";
 import { type ApiOrchestrationInput, apiOrchestrationPlan } from "./api-orchestration.js";
 import { type DataPipelineInput, dataPipelinePlan } from "./data-pipeline.js";
 import { type JobExecutionInput, jobExecutionPlan } from "./job-execution.js";

@@ -1,9 +1,5 @@
 import { z } from "zod";
-import type { RunOptions } from "../src/engine/engine-options.js";
-import type { WorkflowResult } from "../src/engine/result.js";
-import type { WorkflowEngine } from "../src/engine/workflow-engine.js";
-import { ErrorCode, WorkflowError } from "../src/model/errors.js";
-import type { PlanInput, TaskSpecInput } from "../src/model/plan-schema.js";
+import { ErrorCode, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
 
 /** Statuses after which a job no longer changes. */
 export const FINAL_JOB_STATUSES = ["done", "failed"] as const;

@@ -39,7 +39,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
     // The user chose this API (the demo on loopback, or --source): trust its host, which may be local or private.
     const host = hostOf(baseUrl);
     engine = engineFromOptions({ ...options, allowHost: host ? [...options.allowHost, host] : options.allowHost }, progress.onEvent);
-    const runOptions = { variables, ...(options.runId ? { workflowId: options.runId } : {}) };
+    const runOptions = { variables, ...(options.runId ? { runId: options.runId } : {}) };
     const running = engine;
     const result = await example.run(running, baseUrl, runOptions).catch((error: unknown) => shownAgain(running, options, io, error));
     progress.finish(result);

@@ -19,7 +19,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
     workspace: options.workspace,
     concurrency: options.concurrency,
     planner: options.planner,
-    logger: createLogger(options.logLevel),
+    logger: createLogger(options.logLevel, SecretScrubber.fromEnv(process.env)),
     planCache: options.cache,
     ...safetyFromOptions(options),
     ...(options.persist ? {} : { persist: "memory" as const }),

@@ -1,3 +1,4 @@
+import { DEMO_CREDENTIALS } from "../../workflows/demo-credentials.js";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,7 +23,7 @@ export interface DemoApiOptions {
 }
 
 /** The credentials `POST /auth/login` accepts. */
-export const DEMO_CREDENTIALS = { username: "demo", password: "demo" } as const;
+export { DEMO_CREDENTIALS };
 
 /** Polls of `GET /jobs/:id` that answer "queued", then "running"; the next one answers "done" (or "failed"). */
 export const JOB_QUEUED_POLLS = 1;

@@ -13,19 +13,19 @@ export function approvalIn(interrupts: readonly { value?: unknown }[] | undefine
 }
 
 /** A stored run's pending approval, if it is paused, and its context, from one read of its state. */
-export async function readPause(graph: WorkflowGraph, workflowId: string): Promise<{ waiting?: ApprovalRequest; context?: RunContext }> {
-  const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
+export async function readPause(graph: WorkflowGraph, runId: string): Promise<{ waiting?: ApprovalRequest; context?: RunContext }> {
+  const snapshot = await graph.getState({ configurable: { thread_id: runId } });
   const waiting = approvalIn(snapshot.tasks.flatMap((t) => t.interrupts ?? []));
   const context = (snapshot.values as { context?: RunContext } | undefined)?.context;
   return { ...(waiting ? { waiting } : {}), ...(context?.workflow_id ? { context } : {}) };
 }
 
 /** Check a decision against what the run waits for; throws NOT_AWAITING_APPROVAL or CONFIG_INVALID. */
-export function checkDecision(workflowId: string, waiting: ApprovalRequest | undefined, decision: ApprovalDecision): ApprovalDecision {
+export function checkDecision(runId: string, waiting: ApprovalRequest | undefined, decision: ApprovalDecision): ApprovalDecision {
   if (!waiting) {
     throw new WorkflowError(
       ErrorCode.NotAwaitingApproval,
-      `Run "${workflowId}" is not waiting for an approval. See its state with: node main.js runs show ${workflowId}`,
+      `Run "${runId}" is not waiting for an approval. See its state with: node main.js runs show ${runId}`,
     );
   }
   const parsed = DecisionSchema.safeParse(decision);
@@ -37,7 +37,7 @@ export function checkDecision(workflowId: string, waiting: ApprovalRequest | und
   if (unknown.length > 0) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
-      `Run "${workflowId}" is not waiting for approval of ${unknown.map((id) => `"${id}"`).join(", ")}; ` +
+      `Run "${runId}" is not waiting for approval of ${unknown.map((id) => `"${id}"`).join(", ")}; ` +
         `it waits for: ${[...known].join(", ")}.`,
     );
   }
@@ -45,11 +45,11 @@ export function checkDecision(workflowId: string, waiting: ApprovalRequest | und
 }
 
 /** Lines telling a person what a paused run waits for and how to continue it. */
-export function describeApproval(workflowId: string, waiting: ApprovalRequest): string {
+export function describeApproval(runId: string, waiting: ApprovalRequest): string {
   const tasks = waiting.tasks.map((t) => `  - ${t.id}: ${t.action}`).join("\n");
   return (
-    `Run ${workflowId} is paused: these tasks change things and wait for approval:\n${tasks}\n` +
-    `Approve them: node main.js runs approve ${workflowId}\n` +
-    `Reject them:  node main.js runs reject ${workflowId} [--reason "..."]`
+    `Run ${runId} is paused: these tasks change things and wait for approval:\n${tasks}\n` +
+    `Approve them: node main.js runs approve ${runId}\n` +
+    `Reject them:  node main.js runs reject ${runId} [--reason "..."]`
   );
 }

@@ -25,7 +25,7 @@ export interface DriveContext {
   secrets: SecretScrubber;
   logger: Logger;
   recursionLimit: number;
-  getState(workflowId: string): Promise<WorkflowStateValue | undefined>;
+  getState(runId: string): Promise<WorkflowStateValue | undefined>;
 }
 
 /**
@@ -35,16 +35,16 @@ export interface DriveContext {
  */
 export async function driveRun(
   ctx: DriveContext,
-  workflowId: string,
+  runId: string,
   input: unknown,
-  options: Omit<RunOptions, "workflowId">,
+  options: Omit<RunOptions, "runId">,
   detail: string,
   known?: RunContext,
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
-  const context = (input as { context?: RunContext } | null)?.context ?? known ?? (await ctx.getState(workflowId))?.context;
-  const rt = new RunRuntime(workflowId);
-  ctx.runtimes.set(workflowId, rt);
+  const context = (input as { context?: RunContext } | null)?.context ?? known ?? (await ctx.getState(runId))?.context;
+  const rt = new RunRuntime(runId);
+  ctx.runtimes.set(runId, rt);
   const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];
   const unsubscribe = listeners.map((l) => rt.subscribe((e) => l(secrets.scrub(e))));
   const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
@@ -54,7 +54,7 @@ export async function driveRun(
   try {
     rt.emit({ type: "run_started", detail });
     const final = (await graph.invoke(input as never, {
-      configurable: { thread_id: workflowId },
+      configurable: { thread_id: runId },
       recursionLimit: ctx.recursionLimit,
       // Each step's checkpoint is written before the next step starts: needed for crash safety, and
       // what makes the in-place task map safe (src/graph/workflow-state.ts).
@@ -65,11 +65,11 @@ export async function driveRun(
     const result: WorkflowResult = secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
     if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
     await recordResult(persistence, result);
-    ctx.logger.info({ runId: workflowId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
+    ctx.logger.info({ runId: runId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
     return result;
   } catch (err) {
     rt.cancel("the run stopped on an error");
-    await forgetUnplanned(persistence, workflowId, await ctx.getState(workflowId).catch(() => undefined));
+    await forgetUnplanned(persistence, runId, await ctx.getState(runId).catch(() => undefined));
     throw secrets.scrub(ensureWorkflowError(err));
   } finally {
     rt.flush();
@@ -77,7 +77,7 @@ export async function driveRun(
     disarm();
     await rt.settle();
     for (const u of unsubscribe) u();
-    ctx.runtimes.delete(workflowId);
+    ctx.runtimes.delete(runId);
     await ctx.flushEvents?.();
   }
 }

@@ -1,20 +1,18 @@
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { Planner } from "../model/planner.js";
+import { type Planner, PlannerSetting } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { SafetySettings } from "../model/safety-policy.js";
 import type { EventListener } from "../model/events.js";
 
-export const PlannerKind = ["auto", "llm", "rules"] as const;
-export type PlannerKind = (typeof PlannerKind)[number];
 
 /** The plain, validated part of the engine's options. */
 export const EngineSettings = z.strictObject({
   workspace: z.string().min(1).optional(),
   stateDir: z.string().min(1).optional(),
   concurrency: z.number().int().min(1, "concurrency must be at least 1").max(1024).default(8),
-  planner: z.enum(PlannerKind).default("auto"),
+  planner: z.enum(PlannerSetting).default("auto"),
   databaseUrl: z.string().min(1).optional(),
   recursionLimit: z.number().int().min(25).default(1_000_000),
   /** auto: PostgreSQL when checkpointUrl / CHECKPOINT_URL / DATABASE_URL is set, else SQLite. */
@@ -36,7 +34,7 @@ export type EngineSettings = z.input<typeof EngineSettings>;
 
 export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   /** "auto" (LLM when OPENAI_API_KEY is set, else rules), "llm", "rules", or your own Planner. */
-  planner?: PlannerKind | Planner;
+  planner?: PlannerSetting | Planner;
   /** The failure advisor; by default the LLM one when an LLM is configured, none otherwise. Pass null for none. */
   advisor?: FailureAdvisor | null;
   /** Environment to read OPENAI_* and DATABASE_URL from (default: process.env). */
@@ -52,6 +50,9 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
 }
 
 export interface RunOptions {
+  /** The run's id (default: `wf-<uuid>`). */
+  runId?: string;
+  /** @deprecated the old name of `runId`, still accepted. */
   workflowId?: string;
   variables?: Record<string, unknown>;
   signal?: AbortSignal;

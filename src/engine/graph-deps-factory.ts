@@ -1,5 +1,5 @@
 import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { LlmBudget } from "../../agents/llm-budget.js";
+import type { LlmBudget } from "../model/planner.js";
 import type { Planner } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { runAction } from "../actions/registry.js";

@@ -7,7 +7,7 @@ import type { WorkflowResult } from "./result.js";
 
 /** The graph input that starts a run. */
 export function initialState(a: {
-  workflowId: string;
+  runId: string;
   planned: PlannedInput;
   variables: Record<string, unknown>;
   now: string;
@@ -18,7 +18,7 @@ export function initialState(a: {
   const { planned } = a;
   return {
     context: {
-      workflow_id: a.workflowId,
+      workflow_id: a.runId,
       status: "planning" as const,
       started_at: a.now,
       concurrency: a.concurrency,
@@ -49,30 +49,30 @@ export async function recordResult(persistence: Persistence, r: WorkflowResult):
 }
 
 /** A run that failed before it had a plan (goal not understood, invalid plan) leaves no trace. */
-export async function forgetUnplanned(persistence: Persistence, workflowId: string, state: WorkflowStateValue | undefined): Promise<void> {
+export async function forgetUnplanned(persistence: Persistence, runId: string, state: WorkflowStateValue | undefined): Promise<void> {
   if (state && Object.keys(state.tasks).length > 0) return;
-  await persistence.checkpointer.deleteThread(workflowId).catch(() => undefined);
-  await persistence.runs.delete(workflowId).catch(() => undefined);
+  await persistence.checkpointer.deleteThread(runId).catch(() => undefined);
+  await persistence.runs.delete(runId).catch(() => undefined);
 }
 
 /** A run id that exists is never run again: a finished one is reported, an unfinished one is resumed instead. */
-export async function refuseExisting(persistence: Persistence, workflowId: string): Promise<void> {
-  const existing = await persistence.runs.get(workflowId);
+export async function refuseExisting(persistence: Persistence, runId: string): Promise<void> {
+  const existing = await persistence.runs.get(runId);
   if (!existing) return;
   if (existing.finished_at) {
     throw new WorkflowError(
       ErrorCode.RunFinished,
-      `Run "${workflowId}" already finished (${existing.status}) at ${existing.finished_at}; it was not run again. ` +
-        `See it with: runs show ${workflowId}`,
+      `Run "${runId}" already finished (${existing.status}) at ${existing.finished_at}; it was not run again. ` +
+        `See it with: runs show ${runId}`,
       { details: { status: existing.status } },
     );
   }
-  throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" exists and has not finished. Continue it with: runs resume ${workflowId}`);
+  throw new WorkflowError(ErrorCode.RunExists, `Run "${runId}" exists and has not finished. Continue it with: runs resume ${runId}`);
 }
 
-export function notFound(workflowId: string, persistence: Persistence): WorkflowError {
+export function notFound(runId: string, persistence: Persistence): WorkflowError {
   return new WorkflowError(
     ErrorCode.RunNotFound,
-    `No run "${workflowId}" in the run history (${persistence.kind}: ${persistence.location}). List the runs with: runs list`,
+    `No run "${runId}" in the run history (${persistence.kind}: ${persistence.location}). List the runs with: runs list`,
   );
 }

@@ -1,5 +1,6 @@
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
 import { createLogger } from "../../utils/logger.js";
+import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { EngineResources } from "./engine-resources.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import type { RunRuntime } from "../scheduler/run-loop.js";
@@ -13,7 +14,7 @@ import { buildGraph } from "../graph/build-graph.js";
  */
 export function createStudioGraph() {
   const env = process.env;
-  const logger = createLogger("warn");
+  const logger = createLogger("warn", SecretScrubber.fromEnv(env));
   const resources = new EngineResources({
     stateDir: ".workflow-state",
     persist: "memory",

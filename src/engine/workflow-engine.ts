@@ -16,7 +16,7 @@ import { parseSettings, resolveWorkspace, type Settings } from "./engine-setting
 import { driveRun } from "./drive-run.js";
 import type { WorkflowEvent } from "../model/events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
-import { type PlannedInput, planInput } from "../plan/plan-entry.js";
+import { enterPlan, type PlannedInput } from "../plan/plan-entry.js";
 import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval/approval.js";
 import { buildRunSafety } from "../safety/run-safety.js";
@@ -81,24 +81,27 @@ export class WorkflowEngine {
     return (await this.open()).graph;
   }
 
-  /** Plan a goal without running it (what `--dry-run` prints). */
-  async plan(goal: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
-    return (await this.planFor(goal, variables, signal)).plan;
+  /**
+   * Plan a goal, or validate a plan, without running it (what `--dry-run` prints). The plan returned can be
+   * given to `run` with the same variables and is not checked again.
+   */
+  async plan(goalOrPlan: string | PlanInput, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
+    return (await this.planFor(goalOrPlan, variables, signal)).plan;
   }
 
 
   /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
   async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
-    const workflowId = options.workflowId ?? `wf-${randomUUID()}`;
-    const release = this.claim(workflowId);
+    const runId = options.runId ?? options.workflowId ?? `wf-${randomUUID()}`;
+    const release = this.claim(runId);
     try {
-      return await this.start(workflowId, goalOrPlan, options);
+      return await this.start(runId, goalOrPlan, options);
     } finally {
       release();
     }
   }
 
-  private async start(workflowId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
+  private async start(runId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
     const planned = await this.planFor(goalOrPlan, given, options.signal);
@@ -106,56 +109,56 @@ export class WorkflowEngine {
     this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
     const { persistence } = await this.open();
-    await refuseExisting(persistence, workflowId);
+    await refuseExisting(persistence, runId);
     // Variables the plan declares are defaults; --var / options.variables override them.
     const variables = { ...(planned.plan.variables ?? {}), ...given };
     const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
     const now = new Date().toISOString();
-    await persistence.runs.upsert({ run_id: workflowId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
-    const input = initialState({ workflowId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
-    return this.drive(workflowId, input, options, goal ?? "plan");
+    await persistence.runs.upsert({ run_id: runId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
+    const input = initialState({ runId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
+    return this.drive(runId, input, options, goal ?? "plan");
   }
 
   /** Continue an unfinished run from its last checkpoint; tasks that completed do not run again. */
-  async resume(workflowId: string, options: Omit<RunOptions, "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+  async resume(runId: string, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
     const { persistence } = await this.open();
-    const state = await this.getState(workflowId);
-    if (!state) throw notFound(workflowId, persistence);
+    const state = await this.getState(runId);
+    if (!state) throw notFound(runId, persistence);
     if (state.context.finished_at) {
-      throw new WorkflowError(ErrorCode.RunFinished, `Run "${workflowId}" already finished (${state.context.status}); there is nothing to resume.`, {
+      throw new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`, {
         details: { status: state.context.status },
       });
     }
-    const release = this.claim(workflowId);
+    const release = this.claim(runId);
     try {
-      return await this.drive(workflowId, null, options, "resumed", state.context);
+      return await this.drive(runId, null, options, "resumed", state.context);
     } finally {
       release();
     }
   }
 
   /** Approve (or reject) the mutating tasks a paused run waits for, and continue it; from any process. */
-  async decide(workflowId: string, decision: ApprovalDecision, options: Omit<RunOptions, "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+  async decide(runId: string, decision: ApprovalDecision, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
     const { graph } = await this.open();
-    const { waiting, context } = await readPause(graph, workflowId);
-    const checked = checkDecision(workflowId, waiting, decision);
-    const release = this.claim(workflowId);
+    const { waiting, context } = await readPause(graph, runId);
+    const checked = checkDecision(runId, waiting, decision);
+    const release = this.claim(runId);
     try {
-      return await this.drive(workflowId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected", context);
+      return await this.drive(runId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected", context);
     } finally {
       release();
     }
   }
 
   /** The approval a paused run waits for, or undefined. */
-  async pendingApproval(workflowId: string): Promise<ApprovalRequest | undefined> {
-    return (await readPause((await this.open()).graph, workflowId)).waiting;
+  async pendingApproval(runId: string): Promise<ApprovalRequest | undefined> {
+    return (await readPause((await this.open()).graph, runId)).waiting;
   }
 
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
     const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
-    return planInput({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, holdsSecrets: (v) => this.secrets.scrub(v) !== v, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
+    return enterPlan({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, holdsSecrets: (v) => this.secrets.scrub(v) !== v, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
   }
 
   /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
@@ -169,24 +172,24 @@ export class WorkflowEngine {
   }
 
   /** Follow a run's live events from Redis (another process may be running it); ends with the run. */
-  watch(workflowId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
+  watch(runId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
     const redis = this.redis();
     if (!redis) throw new WorkflowError(ErrorCode.ConfigInvalid, "Watching a run needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
-    return redis.events.watch(workflowId, signal ? { signal } : {});
+    return redis.events.watch(runId, signal ? { signal } : {});
   }
 
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
-  async hasRunEvents(workflowId: string): Promise<boolean> {
-    return (await this.redis()?.events.hasEvents(workflowId)) ?? false;
+  async hasRunEvents(runId: string): Promise<boolean> {
+    return (await this.redis()?.events.hasEvents(runId)) ?? false;
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
-  private claim(workflowId: string): () => void {
-    if (this.active.has(workflowId)) {
-      throw new WorkflowError(ErrorCode.RunExists, `Run "${workflowId}" is already in progress in this process.`);
+  private claim(runId: string): () => void {
+    if (this.active.has(runId)) {
+      throw new WorkflowError(ErrorCode.RunExists, `Run "${runId}" is already in progress in this process.`);
     }
-    this.active.add(workflowId);
-    return () => this.active.delete(workflowId);
+    this.active.add(runId);
+    return () => this.active.delete(runId);
   }
 
   /** Run and yield every event as it happens; the generator's return value is the result. */
@@ -195,24 +198,24 @@ export class WorkflowEngine {
   }
 
   /** The checkpointed state of a run (latest checkpoint), or undefined when there is none. */
-  async getState(workflowId: string): Promise<WorkflowStateValue | undefined> {
+  async getState(runId: string): Promise<WorkflowStateValue | undefined> {
     const { graph } = await this.open();
-    const snapshot = await graph.getState({ configurable: { thread_id: workflowId } });
+    const snapshot = await graph.getState({ configurable: { thread_id: runId } });
     const values = snapshot.values as WorkflowStateValue | undefined;
     return values?.context?.workflow_id ? values : undefined;
   }
 
   /** A run's record and result (tasks, statuses, results, errors, timings). */
-  async getRun(workflowId: string): Promise<{ record: RunRecord; result: WorkflowResult }> {
-    const { record, state } = await this.loadRun(workflowId);
+  async getRun(runId: string): Promise<{ record: RunRecord; result: WorkflowResult }> {
+    const { record, state } = await this.loadRun(runId);
     return { record, result: toResult(state) };
   }
 
   /** A run's record and state, read once (rebuilding a long run's state replays its checkpoints). */
-  private async loadRun(workflowId: string): Promise<{ record: RunRecord; state: WorkflowStateValue; graph: WorkflowGraph }> {
+  private async loadRun(runId: string): Promise<{ record: RunRecord; state: WorkflowStateValue; graph: WorkflowGraph }> {
     const { persistence, graph } = await this.open();
-    const [record, state] = await Promise.all([persistence.runs.get(workflowId), this.getState(workflowId)]);
-    if (!record || !state) throw notFound(workflowId, persistence);
+    const [record, state] = await Promise.all([persistence.runs.get(runId), this.getState(runId)]);
+    if (!record || !state) throw notFound(runId, persistence);
     return { record, state, graph };
   }
 
@@ -222,11 +225,11 @@ export class WorkflowEngine {
   }
 
   /** Delete a run's checkpoints, writes and record. */
-  async deleteRun(workflowId: string): Promise<void> {
+  async deleteRun(runId: string): Promise<void> {
     const { persistence } = await this.open();
-    if (!(await persistence.runs.get(workflowId))) throw notFound(workflowId, persistence);
-    await persistence.checkpointer.deleteThread(workflowId);
-    await persistence.runs.delete(workflowId);
+    if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    await persistence.checkpointer.deleteThread(runId);
+    await persistence.runs.delete(runId);
   }
 
   /** Delete every run last updated before `cutoff`; returns their ids. */
@@ -235,16 +238,16 @@ export class WorkflowEngine {
   }
 
   /** The run's checkpoints, newest first (LangGraph time travel). */
-  async runHistory(workflowId: string, limit = 100): Promise<CheckpointSummary[]> {
+  async runHistory(runId: string, limit = 100): Promise<CheckpointSummary[]> {
     const { graph, persistence } = await this.open();
-    if (!(await persistence.runs.get(workflowId))) throw notFound(workflowId, persistence);
-    return runHistory(graph, workflowId, limit);
+    if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    return runHistory(graph, runId, limit);
   }
 
   /** Everything about a run as one JSON-ready object. */
-  async exportRun(workflowId: string): Promise<Record<string, unknown>> {
-    const { record, state, graph } = await this.loadRun(workflowId);
-    return exportRun(record, toResult(state), state, await runHistory(graph, workflowId, 10_000));
+  async exportRun(runId: string): Promise<Record<string, unknown>> {
+    const { record, state, graph } = await this.loadRun(runId);
+    return exportRun(record, toResult(state), state, await runHistory(graph, runId, 10_000));
   }
 
   /** Where runs are kept ("sqlite", "postgres" or "memory") and the file or schema. */
@@ -262,7 +265,7 @@ export class WorkflowEngine {
     await this.resources.close();
   }
 
-  private async drive(workflowId: string, input: unknown, options: Omit<RunOptions, "workflowId">, detail: string, known?: RunContext): Promise<WorkflowResult> {
+  private async drive(runId: string, input: unknown, options: Omit<RunOptions, "runId">, detail: string, known?: RunContext): Promise<WorkflowResult> {
     const { graph, persistence } = await this.open();
     const publish = this.redis()?.publish;
     const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
@@ -278,7 +281,7 @@ export class WorkflowEngine {
         recursionLimit: this.settings.recursionLimit,
         getState: (id) => this.getState(id),
       },
-      workflowId,
+      runId,
       input,
       options,
       detail,

@@ -1,6 +1,6 @@
 import type { FailureDecision, Advice } from "../failure-policy/decide.js";
 import type { ActionContext } from "../actions/types.js";
-import type { LlmBudget } from "../../agents/llm-budget.js";
+import type { LlmBudget } from "../model/planner.js";
 import type { LlmUsage, PlanResult } from "../model/planner.js";
 import type { SerializedError } from "../model/errors.js";
 import type { ActionType } from "../model/plan-schema.js";

@@ -1,5 +1,17 @@
 import type { PlanInput } from "./plan-schema.js";
 
+/** The planners there are: the LLM one and the offline rule planner. */
+export const PlannerKind = ["llm", "rules"] as const;
+export type PlannerKind = (typeof PlannerKind)[number];
+
+/** Where a run's plan came from: one of the planners, or given as a plan ("provided"). */
+export const PlanOrigin = [...PlannerKind, "provided"] as const;
+export type PlanOrigin = (typeof PlanOrigin)[number];
+
+/** The planner a user asks for: a kind, or "auto" (the LLM when one is configured, else the rules). */
+export const PlannerSetting = ["auto", ...PlannerKind] as const;
+export type PlannerSetting = (typeof PlannerSetting)[number];
+
 /** LLM usage, counted per run and reported in metrics. */
 export interface LlmUsage {
   calls: number;
@@ -17,7 +29,7 @@ export interface LlmBudget {
 export interface PlanResult {
   /** The plan as produced; the engine validates it (validatePlan) before anything runs. */
   plan: PlanInput;
-  planner: "llm" | "rules";
+  planner: PlannerKind;
   usage?: LlmUsage;
 }
 
@@ -32,6 +44,6 @@ export interface PlanRequest {
 
 /** Turns a goal in plain words into a plan. Throws GoalNotUnderstoodError when it cannot. */
 export interface Planner {
-  readonly kind: "llm" | "rules";
+  readonly kind: PlannerKind;
   plan(request: PlanRequest): Promise<PlanResult>;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { PlanOrigin } from "./planner.js";
 
 /**
  * How mutating tasks (non-GET api_call, SQL writes, file write/append/delete) are let through:
@@ -82,6 +83,6 @@ export function safetyOf(context: { safety?: RunSafety }): RunSafety {
 }
 
 /** Who wrote a plan, from the planner that produced it. */
-export function authorOf(planner: "llm" | "rules" | "provided"): PlanAuthor {
+export function authorOf(planner: PlanOrigin): PlanAuthor {
   return planner === "llm" ? "model" : "user";
 }

@@ -1,6 +1,7 @@
 import type { SerializedError } from "./errors.js";
 import type { TaskSpec } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
+import type { PlanOrigin } from "./planner.js";
 
 export const TaskStatus = ["pending", "running", "completed", "failed", "skipped"] as const;
 export type TaskStatus = (typeof TaskStatus)[number];
@@ -59,7 +60,7 @@ export interface RunContext {
   status: RunStatus;
   started_at: string;
   finished_at?: string;
-  planner?: "llm" | "rules" | "provided";
+  planner?: PlanOrigin;
   concurrency: number;
   error?: SerializedError;
   llm_calls?: number;

@@ -4,28 +4,16 @@ import { z } from "zod";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
 import { isRedisUp } from "./redis-connection.js";
+import { PlannerKind } from "../model/planner.js";
+import type { CachedPlan, PlanCacheKey, PlanStore } from "../plan/plan-entry.js";
 
-/** What decides which plan a goal gets: the same input must give the same cached plan. */
-export interface PlanCacheKeyInput {
-  goal: string;
-  planner: "llm" | "rules";
-  model?: string;
-  baseURL?: string;
-  /** Names of the workflow variables (their values do not change the plan, only its inputs). */
-  variableNames: string[];
-}
 
 /** A stored plan; `plan` is re-validated by the engine before anything runs. */
 export const CachedPlanSchema = z.object({
   plan: z.unknown().refine((p) => p !== undefined && p !== null, "a cached plan must not be empty"),
-  planner: z.enum(["llm", "rules"]),
+  planner: z.enum(PlannerKind),
   cached_at: z.string(),
 });
-export interface CachedPlan {
-  plan: unknown;
-  planner: "llm" | "rules";
-  cached_at: string;
-}
 
 export interface PlanCacheOptions {
   /** Key prefix, e.g. "wfe:" (see resolveKeyPrefix). */
@@ -42,7 +30,7 @@ const KEY_VERSION = 1;
  * Caches plans in Redis by goal, planner and variable names. It never fails a run: a Redis error
  * or a corrupt value is logged and treated as a miss.
  */
-export class PlanCache {
+export class PlanCache implements PlanStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
@@ -63,13 +51,13 @@ export class PlanCache {
   }
 
   /** `<prefix>plan:<sha256 of the canonical input>`. */
-  key(input: PlanCacheKeyInput): string {
+  key(input: PlanCacheKey): string {
     const digest = createHash("sha256").update(canonicalKeyJson(input)).digest("hex");
     return `${this.#prefix}plan:${digest}`;
   }
 
   /** The cached plan for this input, or undefined on a miss, a corrupt value or a Redis error. */
-  async get(input: PlanCacheKeyInput): Promise<CachedPlan | undefined> {
+  async get(input: PlanCacheKey): Promise<CachedPlan | undefined> {
     const key = this.key(input);
     if (!isRedisUp(this.#redis)) return this.#miss(key, "Redis is unreachable");
     let raw: string | null;
@@ -90,7 +78,7 @@ export class PlanCache {
   }
 
   /** Stores a plan with the TTL; errors are logged and ignored. */
-  async set(input: PlanCacheKeyInput, plan: CachedPlan): Promise<void> {
+  async set(input: PlanCacheKey, plan: CachedPlan): Promise<void> {
     const key = this.key(input);
     if (!isRedisUp(this.#redis)) {
       this.#logger.debug({ key }, "Redis is unreachable; plan not cached");
@@ -110,7 +98,7 @@ export class PlanCache {
 }
 
 /** The key material with a fixed field order: goal trimmed and whitespace-collapsed, names sorted. */
-export function canonicalKeyJson(input: PlanCacheKeyInput): string {
+export function canonicalKeyJson(input: PlanCacheKey): string {
   return JSON.stringify({
     v: KEY_VERSION,
     goal: input.goal.trim().replace(/\s+/g, " "),

@@ -4,11 +4,12 @@ import type { Plan } from "../model/plan-schema.js";
 import { envNamesAllowed } from "./secrets/access.js";
 import { authorOf, type RunSafety, type SafetySettings } from "../model/safety-policy.js";
 import { hostsWrittenIn, normaliseHostEntry } from "./network/trusted-hosts.js";
+import type { PlanOrigin } from "../model/planner.js";
 
 export interface RunSafetyInput {
   settings: SafetySettings;
   plan: Plan;
-  planner: "llm" | "rules" | "provided";
+  planner: PlanOrigin;
   goal?: string;
   variables: Record<string, unknown>;
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { LlmBudget } from "../../../agents/llm-budget.js";
+import type { LlmBudget } from "../../model/planner.js";
 import type { LlmUsage } from "../../model/planner.js";
 import { CancelledError } from "../../model/errors.js";
 import { safetyOf } from "../../model/safety-policy.js";

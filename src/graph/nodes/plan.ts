@@ -2,6 +2,7 @@ import { validatePlan } from "../../plan/validate.js";
 import type { TaskState } from "../../model/task-state.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 import type { GraphDeps } from "../graph-deps.js";
+import type { PlanOrigin } from "../../model/planner.js";
 
 /** `plan`: turn the goal into a validated plan (unless one was given) and lay out the tasks. */
 export function planNode(deps: GraphDeps) {
@@ -13,7 +14,7 @@ export function planNode(deps: GraphDeps) {
     const variables = (state.memory.variables ?? {}) as Record<string, unknown>;
     let plan = state.workflow_plan;
     // The engine plans goals before the graph starts (so bad input writes nothing) and says who planned.
-    let planner: "llm" | "rules" | "provided" = context.planner ?? "provided";
+    let planner: PlanOrigin = context.planner ?? "provided";
     const usage: Partial<typeof context> = {};
     if (plan === null) {
       const produced = await deps.planGoal(context.goal ?? "", variables, rt.signal);

@@ -1,3 +1,4 @@
+import { REDACTED } from "../../../utils/redacted.js";
 /**
  * What counts as a secret: the names of secret environment variables and fields, and the shapes of
  * secrets inside text (passwords in URLs, secret query parameters, `Bearer`/`Basic` credentials).
@@ -5,7 +6,7 @@
  */
 
 /** The text that replaces a secret everywhere it would be stored, printed, logged or published. */
-export const REDACTED = "[redacted]";
+export { REDACTED };
 
 /**
  * Shorter values are never treated as secrets: a 3-character `*_KEY` value would redact every

@@ -424,7 +424,7 @@ describe.each([
     const [gone, kept] = [`${ID}-gone`, `${ID}-kept`];
     await exits(cli(["--plan", await planFile(twoSteps()), "--run-id", gone, "--quiet"]), 0);
     const api = engine();
-    expect((await api.run(twoSteps(), { workflowId: kept })).status).toBe("completed");
+    expect((await api.run(twoSteps(), { runId: kept })).status).toBe("completed");
     const before = await store.rows(gone);
     for (const [table, n] of Object.entries(before)) expect(n, table).toBeGreaterThan(0);
     const keptRows = await store.rows(kept);
@@ -451,7 +451,7 @@ describe.each([
     async () => {
       const id = `${ID}-old`;
       const api = engine();
-      expect((await api.run(twoSteps(), { workflowId: id })).status).toBe("completed");
+      expect((await api.run(twoSteps(), { runId: id })).status).toBe("completed");
       const rows = await store.rows(id);
       expect(rows.checkpoints).toBeGreaterThan(0);
 
@@ -473,8 +473,8 @@ describe.each([
   it("pruneRuns(cutoff) deletes exactly the runs last updated before the cutoff", async () => {
     const api = engine();
     const [older, newer] = [`${ID}-older`, `${ID}-newer`];
-    await api.run(twoSteps(), { workflowId: older });
-    await api.run(twoSteps(), { workflowId: newer });
+    await api.run(twoSteps(), { runId: older });
+    await api.run(twoSteps(), { runId: newer });
     const [a, b] = [(await api.getRun(older)).record, (await api.getRun(newer)).record];
     expect(Date.parse(b.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
 
@@ -507,7 +507,7 @@ describe.each([
             waitTask("w3", 1, ["hold"]),
           ],
         },
-        { workflowId: id },
+        { runId: id },
       );
       await until(() => held.waiting() === 1, 10_000);
       const other = engine();
@@ -533,7 +533,7 @@ describe.each([
   it("retentionDays deletes older runs when the engine opens its history", async () => {
     const id = `${ID}-retained`;
     const first = engine();
-    await first.run(twoSteps(), { workflowId: id });
+    await first.run(twoSteps(), { runId: id });
     await first.close();
 
     const lenient = engine({ retentionDays: 30 });
@@ -545,7 +545,7 @@ describe.each([
     expect(await strict.listRuns()).toEqual([]);
     await expectNoRows(id);
     const fresh = `${ID}-after-retention`;
-    expect((await strict.run(twoSteps(), { workflowId: fresh })).status).toBe("completed");
+    expect((await strict.run(twoSteps(), { runId: fresh })).status).toBe("completed");
     expect((await strict.listRuns()).map((r) => r.run_id)).toEqual([fresh]);
   });
 
@@ -576,7 +576,7 @@ describe.each([
       const measured: Record<number, number> = {};
       for (const n of [100, 400]) {
         const id = `${ID}-size-${n}`;
-        const result = await api.run(kilobytePlan(n), { workflowId: id });
+        const result = await api.run(kilobytePlan(n), { runId: id });
         expect(result.status).toBe("completed");
         expect(result.tasks[n - 1]?.result).toEqual({ data: "x".repeat(1000) });
         measured[n] = await store.bytes(id);

@@ -67,7 +67,7 @@ function chainPlan(): PlanInput {
 
 describe("engine.run", () => {
   it("runs a plan and returns the documented result", async () => {
-    const result = await engine().run(chainPlan(), { workflowId: "api-plan-1" });
+    const result = await engine().run(chainPlan(), { runId: "api-plan-1" });
 
     expect(result.workflow_id).toBe("api-plan-1");
     expect(result.status).toBe("completed");
@@ -173,7 +173,7 @@ describe("engine.run", () => {
 describe("engine.stream", () => {
   it("yields the events in order and returns the result", async () => {
     const input = plan(waitTask("a", 5), waitTask("b", 5, ["a"]), waitTask("c", 1, ["a"]), waitTask("d", 1, ["b", "c"]));
-    const gen = engine().stream(input, { workflowId: "stream-1" });
+    const gen = engine().stream(input, { runId: "stream-1" });
     const events: WorkflowEvent[] = [];
     let step = await gen.next();
     while (!step.done) {
@@ -227,7 +227,7 @@ describe("cancellation", () => {
     const events: WorkflowEvent[] = [];
     const input = plan(waitTask("long", 20_000), waitTask("after", 0, ["long"]));
     const result = await engine().run(input, {
-      workflowId: "cancel-1",
+      runId: "cancel-1",
       signal: controller.signal,
       onEvent: (e) => {
         events.push(e);
@@ -282,7 +282,7 @@ describe("engine.getState", () => {
   it("returns the checkpointed state of a run with every task", async () => {
     const e = engine();
     const input = plan(waitTask("one", 1), waitTask("two", 1, ["one"]), waitTask("three", 1));
-    const result = await e.run(input, { workflowId: "state-1", variables: { k: "v" } });
+    const result = await e.run(input, { runId: "state-1", variables: { k: "v" } });
     const state = await e.getState("state-1");
 
     expect(state).toBeDefined();
@@ -339,8 +339,8 @@ describe("concurrent runs", () => {
     const e = engine();
     const events: WorkflowEvent[] = [];
     const [a, b] = await Promise.all([
-      e.run(plan(waitTask("a1", 150), waitTask("a2", 1, ["a1"])), { workflowId: "run-a", onEvent: (ev) => events.push(ev) }),
-      e.run(plan(waitTask("b1", 150), waitTask("b2", 1, ["b1"])), { workflowId: "run-b", onEvent: (ev) => events.push(ev) }),
+      e.run(plan(waitTask("a1", 150), waitTask("a2", 1, ["a1"])), { runId: "run-a", onEvent: (ev) => events.push(ev) }),
+      e.run(plan(waitTask("b1", 150), waitTask("b2", 1, ["b1"])), { runId: "run-b", onEvent: (ev) => events.push(ev) }),
     ]);
 
     expect([a.workflow_id, a.status]).toEqual(["run-a", "completed"]);
@@ -358,8 +358,8 @@ describe("concurrent runs", () => {
 
   it("a second run with the id of a run in progress is refused with RUN_EXISTS", async () => {
     const e = engine();
-    const first = e.run(plan(waitTask("slow", 200)), { workflowId: "same-id" });
-    const err = await rejection(e.run(plan(waitTask("fast", 1)), { workflowId: "same-id" }));
+    const first = e.run(plan(waitTask("slow", 200)), { runId: "same-id" });
+    const err = await rejection(e.run(plan(waitTask("fast", 1)), { runId: "same-id" }));
     expect(err.code).toBe(ErrorCode.RunExists);
     expect(err.message).toBe('Run "same-id" is already in progress in this process.');
     expect((await first).status).toBe("completed");

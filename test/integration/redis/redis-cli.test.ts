@@ -128,7 +128,7 @@ describe("the plan cache", () => {
     const key = new PlanCache(redis, { prefix: PREFIX }).key({ goal, planner: "rules", variableNames: [] });
     const options = { planner: "rules" as const, redisPrefix: PREFIX };
 
-    const first = await engine(options).run(goal, { workflowId: `${ID}-api-1` });
+    const first = await engine(options).run(goal, { runId: `${ID}-api-1` });
     expect(first).toMatchObject({ status: "completed", planner: "rules" });
     expect(first.metrics.plan_cache_hit).toBe(false);
     expect(JSON.parse((await redis.get(key)) ?? "null")).toMatchObject({
@@ -140,13 +140,13 @@ describe("the plan cache", () => {
     expect(ttl).toBeLessThanOrEqual(86_400);
 
     // Another engine (another connection, nothing shared in memory) finds the plan in Redis.
-    const second = await engine(options).run(goal, { workflowId: `${ID}-api-2` });
+    const second = await engine(options).run(goal, { runId: `${ID}-api-2` });
     expect(second).toMatchObject({ status: "completed", planner: "rules" });
     expect(second.metrics.plan_cache_hit).toBe(true);
     const shape = (r: typeof first) => r.tasks.map((t) => [t.id, t.action_type, t.action_config, t.dependencies]);
     expect(shape(second)).toEqual(shape(first));
 
-    const bypass = await engine({ ...options, planCache: false }).run(goal, { workflowId: `${ID}-api-3` });
+    const bypass = await engine({ ...options, planCache: false }).run(goal, { runId: `${ID}-api-3` });
     expect(bypass.status).toBe("completed");
     expect(bypass.metrics.plan_cache_hit).toBe(false);
 
@@ -195,7 +195,7 @@ describe("live events", () => {
       const emitted: WorkflowEvent[] = [];
       let settled = false;
       // The default prefix, since the CLI watcher has no prefix option.
-      const running = engine().run(heldChain(held.url), { workflowId: id, onEvent: (e) => emitted.push(e) });
+      const running = engine().run(heldChain(held.url), { runId: id, onEvent: (e) => emitted.push(e) });
       void running.finally(() => {
         settled = true;
       });
@@ -241,7 +241,7 @@ describe("live events", () => {
     const failing: PlanInput = {
       tasks: [waitTask("w1", 1), { id: "bad", action_type: "file_operation", action_config: { operation: "read", path: "missing.txt" }, dependencies: ["w1"] }],
     };
-    expect((await engine().run(failing, { workflowId: id, onEvent: (e) => emitted.push(e) })).status).toBe("failed");
+    expect((await engine().run(failing, { runId: id, onEvent: (e) => emitted.push(e) })).status).toBe("failed");
 
     const watcher = watchCli(id);
     expect(await within(watcher.exited, 15_000, "the watcher's exit")).toBe(1);
@@ -260,7 +260,7 @@ describe("live events", () => {
     })();
     const emitted: WorkflowEvent[] = [];
     const chain: PlanInput = { tasks: [waitTask("w1", 10), waitTask("w2", 10, ["w1"]), waitTask("w3", 10, ["w2"])] };
-    expect((await runner.run(chain, { workflowId: id, onEvent: (e) => emitted.push(e) })).status).toBe("completed");
+    expect((await runner.run(chain, { runId: id, onEvent: (e) => emitted.push(e) })).status).toBe("completed");
     await within(watching, 10_000, "the end of the watch");
 
     expect(got).toEqual(JSON.parse(JSON.stringify(emitted)));

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WorkflowEvent, WorkflowEventType } from "../../../src/model/events.js";
 import { WorkflowError } from "../../../src/model/errors.js";
 import { ABANDONED_TTL_FACTOR, createPublisher, RedisEventStream } from "../../../src/persistence/event-stream.js";
-import { type CachedPlan, PlanCache, type PlanCacheKeyInput } from "../../../src/persistence/plan-cache.js";
+import { PlanCache } from "../../../src/persistence/plan-cache.js";
+import type { CachedPlan, PlanCacheKey } from "../../../src/plan/plan-entry.js";
 import { closeRedis, deleteKeysWithPrefix, openRedis, resolveKeyPrefix, scanKeys } from "../../../src/persistence/redis-connection.js";
 import { type Logger, silentLogger } from "../../../utils/logger.js";
 import { until } from "../../fixtures/graph-harness.js";
@@ -38,7 +39,7 @@ function recordingLogger(): { logger: Logger; warnings: string[] } {
   return { logger, warnings };
 }
 
-function keyInput(overrides: Partial<PlanCacheKeyInput> = {}): PlanCacheKeyInput {
+function keyInput(overrides: Partial<PlanCacheKey> = {}): PlanCacheKey {
   return {
     goal: "  fetch   the users\tand save\n them ",
     planner: "llm",
@@ -124,7 +125,7 @@ describe("PlanCache", () => {
     const respaced = keyInput({ goal: "fetch the users and save them", variableNames: ["api_base", "user_id"] });
     expect(await cache.get(respaced)).toEqual(stored);
 
-    const others: Partial<PlanCacheKeyInput>[] = [
+    const others: Partial<PlanCacheKey>[] = [
       { planner: "rules" },
       { model: "gpt-4o" },
       { model: undefined },

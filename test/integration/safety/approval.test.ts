@@ -82,7 +82,7 @@ describe("approval of mutating tasks (--approve ask)", () => {
     const ws = await workspace();
     const engine = new WorkflowEngine({ workspace: ws, approve: "ask" });
     try {
-      const paused = await engine.run(plan(server.url, "b"), { workflowId: "appr-2" });
+      const paused = await engine.run(plan(server.url, "b"), { runId: "appr-2" });
       expect(paused.status).toBe("awaiting_approval");
       const result = await engine.decide("appr-2", { approve: false, reason: "not today" });
       expect(result.status).toBe("completed_with_errors");

@@ -1,0 +1,78 @@
+/**
+ * The layer rule: imports point down this list, never up. `npm run lint` fails on a back-arrow.
+ * A folder may import its own layer and any layer below it.
+ */
+const LAYERS = [
+  ["model", "^src/model/"],
+  ["plan", "^src/plan/"],
+  ["safety", "^src/safety/"],
+  ["actions", "^src/actions/"],
+  ["failure-policy", "^src/failure-policy/"],
+  ["executor", "^src/executor/"],
+  ["scheduler", "^src/scheduler/"],
+  ["graph", "^src/graph/"],
+  ["persistence", "^src/persistence/"],
+  ["engine", "^src/engine/"],
+  ["cli", "^(src/cli/|src/demo/|src/index\\.ts$|main\\.ts$)"],
+];
+
+const upward = LAYERS.flatMap(([name, path], i) => {
+  const above = LAYERS.slice(i + 1).map(([, p]) => p);
+  if (above.length === 0) return [];
+  return [
+    {
+      name: `layer-${name}`,
+      comment: `${name} may import only its own layer and the layers below it (see ARCHITECTURE.md)`,
+      severity: "error",
+      from: { path },
+      to: { path: above.join("|") },
+    },
+  ];
+});
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: "utils-imports-no-src",
+      comment: "utils/ is shared plumbing: it imports nothing from src/ or agents/",
+      severity: "error",
+      from: { path: "^utils/" },
+      to: { path: "^(src|agents|workflows)/" },
+    },
+    {
+      name: "agents-implement-ports",
+      comment: "agents/ implements the Planner and FailureAdvisor ports: it sees the model and the plan layer only",
+      severity: "error",
+      from: { path: "^agents/" },
+      to: { path: "^src/(?!model/|plan/)|^workflows/" },
+    },
+    {
+      name: "only-engine-wires-agents",
+      comment: "only the engine (composition) wires the planners and the advisor in",
+      severity: "error",
+      from: { path: "^src/(?!engine/)" },
+      to: { path: "^agents/" },
+    },
+    {
+      name: "workflows-use-public-api",
+      comment: "workflows/ uses only the public API (src/index.ts)",
+      severity: "error",
+      from: { path: "^workflows/" },
+      to: { path: "^src/(?!index\\.ts$)|^agents/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(node_modules|dist|test|bench)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
