@@ -1,7 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
-import { CancelledError, ErrorCode, ensureWorkflowError, type SerializedError, WorkflowError } from "../src/model/errors.js";
+import { CancelledError, ErrorCode, ensureWorkflowError, WorkflowError } from "../src/model/errors.js";
 import { ActionConfigSchemas, type TaskSpec } from "../src/model/plan-schema.js";
 import { type Logger, silentLogger } from "../utils/logger.js";
 import {
@@ -12,13 +12,10 @@ import {
   type StructuredReply,
   withoutNulls,
 } from "./llm-call.js";
-import type { LlmBudget } from "../src/model/planner.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
-import type { LlmUsage } from "../src/model/planner.js";
+import { type Advice, AdviceDecision, type AdviceInput, type FailureAdvisor } from "../src/model/advisor.js";
 import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./prompts.js";
 
-export const AdviceDecision = ["retry", "skip", "modify", "fail"] as const;
-export type AdviceDecision = (typeof AdviceDecision)[number];
 
 /** The reply the model is asked for (the advice function's parameters). */
 export const WireAdviceSchema = z.object({
@@ -31,27 +28,6 @@ export const WireAdviceSchema = z.object({
 });
 export type WireAdvice = z.infer<typeof WireAdviceSchema>;
 
-export interface AdviceInput {
-  task: TaskSpec;
-  error: SerializedError;
-  /** How many times the task has run so far. */
-  attempts: number;
-  /** The run's LLM allowance and what it has spent. */
-  budget?: LlmBudget;
-}
-
-export interface Advice {
-  decision: AdviceDecision;
-  /** Only with "modify": merged into the task's action_config (top-level keys replace). */
-  patch?: Record<string, unknown>;
-  reason: string;
-  usage: LlmUsage;
-}
-
-/** Decides what to do with a task that has finally failed. Never throws for a bad or missing reply; throws CancelledError when aborted. */
-export interface FailureAdvisor {
-  advise(input: AdviceInput, signal?: AbortSignal): Promise<Advice>;
-}
 
 export interface LlmFailureAdvisorOptions {
   config: LlmConfig;

@@ -1,6 +1,6 @@
 import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import type { Logger } from "../utils/logger.js";
-import type { FailureAdvisor } from "./failure-advisor.js";
+import type { FailureAdvisor } from "../src/model/advisor.js";
 import { isLlmConfigured } from "./llm-env.js";
 import type { Planner, PlannerSetting } from "../src/model/planner.js";
 import { RulePlanner } from "./rule-planner.js";

@@ -23,3 +23,4 @@ export type { TaskState, TaskStatus, RunStatus } from "./model/task-state.js";
 export { PlannerKind, PlannerSetting, PlanOrigin, type Planner, type PlanResult, type PlanRequest, type LlmUsage } from "./model/planner.js";
 export { renderGraph, toDot, type GraphFormat } from "./plan/plan-graph.js";
 export type { RunRecord, ListRunsOptions } from "./persistence/run-store.js";
+export type { FailureAdvisor, Advice, AdviceInput, AdviceDecision } from "./model/advisor.js";

@@ -10,14 +10,16 @@ import { approvalIn } from "./approval-gate.js";
 import type { RunOptions } from "./engine-options.js";
 import type { EventListener } from "../model/events.js";
 import { forgetUnplanned, recordResult } from "./run-records.js";
-import { RunRuntime } from "../scheduler/run-loop.js";
+import type { Executor } from "../model/executor.js";
+import { RunLoop } from "../scheduler/run-loop.js";
 import { toResult, type WorkflowResult } from "./result.js";
 
 /** What driving one run through the graph needs from the engine. */
 export interface DriveContext {
   graph: WorkflowGraph;
   persistence: Persistence;
-  runtimes: Map<string, RunRuntime>;
+  loops: Map<string, RunLoop>;
+  executor: Executor;
   /** Listeners of every run (engine options, Redis); the run's own comes with its options. */
   listeners: readonly EventListener[];
   /** Flushes what the Redis publisher still holds. */
@@ -43,16 +45,16 @@ export async function driveRun(
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
   const context = (input as { context?: RunContext } | null)?.context ?? known ?? (await ctx.getState(runId))?.context;
-  const rt = new RunRuntime(runId);
-  ctx.runtimes.set(runId, rt);
+  const loop = new RunLoop(runId, ctx.executor);
+  ctx.loops.set(runId, loop);
   const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];
-  const unsubscribe = listeners.map((l) => rt.subscribe((e) => l(secrets.scrub(e))));
-  const onAbort = () => rt.cancel(String(options.signal?.reason ?? "the run was cancelled"));
-  const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => rt.cancel(reason, error));
+  const unsubscribe = listeners.map((l) => loop.events.subscribe((e) => l(secrets.scrub(e))));
+  const onAbort = () => loop.cancel(String(options.signal?.reason ?? "the run was cancelled"));
+  const disarm = armRunDeadline(context?.safety, context?.started_at, (reason, error) => loop.cancel(reason, error));
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    rt.emit({ type: "run_started", detail });
+    loop.events.emit({ type: "run_started", detail });
     const final = (await graph.invoke(input as never, {
       configurable: { thread_id: runId },
       recursionLimit: ctx.recursionLimit,
@@ -60,24 +62,24 @@ export async function driveRun(
       // what makes the in-place task map safe (src/graph/workflow-state.ts).
       durability: "sync",
     })) as WorkflowStateValue & { __interrupt__?: { value?: unknown }[] };
-    rt.flush(); // the last step is committed once invoke returns
+    loop.events.flush(); // the last step is committed once invoke returns
     const waiting = approvalIn(final.__interrupt__);
     const result: WorkflowResult = secrets.scrub(waiting ? { ...toResult(final), status: "awaiting_approval", approval: waiting } : toResult(final));
-    if (waiting) rt.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
+    if (waiting) loop.events.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
     await recordResult(persistence, result);
     ctx.logger.info({ runId: runId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
     return result;
   } catch (err) {
-    rt.cancel("the run stopped on an error");
+    loop.cancel("the run stopped on an error");
     await forgetUnplanned(persistence, runId, await ctx.getState(runId).catch(() => undefined));
     throw secrets.scrub(ensureWorkflowError(err));
   } finally {
-    rt.flush();
+    loop.events.flush();
     options.signal?.removeEventListener("abort", onAbort);
     disarm();
-    await rt.settle();
+    await loop.settle();
     for (const u of unsubscribe) u();
-    ctx.runtimes.delete(runId);
+    ctx.loops.delete(runId);
     await ctx.flushEvents?.();
   }
 }

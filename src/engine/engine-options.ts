@@ -1,6 +1,7 @@
+import type { Executor } from "../model/executor.js";
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import type { FailureAdvisor } from "../../agents/failure-advisor.js";
+import type { FailureAdvisor } from "../model/advisor.js";
 import { type Planner, PlannerSetting } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { SafetySettings } from "../model/safety-policy.js";
@@ -47,6 +48,8 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   checkpointer?: BaseCheckpointSaver;
   /** Called with every event of every run. */
   onEvent?: EventListener;
+  /** Where task attempts run (the executor port, src/model/executor.ts); default: in this process. */
+  executor?: Executor;
 }
 
 export interface RunOptions {

@@ -1,80 +1,59 @@
-import type { FailureAdvisor } from "../../agents/failure-advisor.js";
-import type { LlmBudget } from "../model/planner.js";
-import type { Planner } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
-import { runAction } from "../actions/registry.js";
-import type { SqlClient } from "../actions/types.js";
-import { ensureWorkflowError, type SerializedError } from "../model/errors.js";
+import type { FailureAdvisor } from "../model/advisor.js";
+import { ensureWorkflowError } from "../model/errors.js";
+import type { Executor } from "../model/executor.js";
+import type { Planner } from "../model/planner.js";
 import type { GraphDeps } from "../graph/graph-deps.js";
-import { refuseRedactedSecrets } from "../safety/secrets/access.js";
+import { enterPlan, type PlanSources } from "../plan/plan-entry.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
-import type { TaskState } from "../model/task-state.js";
-import { RunRuntime } from "../scheduler/run-loop.js";
+import type { AdviseFn } from "../scheduler/handle-failures.js";
+import { RunLoop } from "../scheduler/run-loop.js";
 
 export interface DepsSources {
-  runtimes: Map<string, RunRuntime>;
+  /** The run loops of the runs this process drives, by run id. */
+  loops: Map<string, RunLoop>;
+  executor: Executor;
   planner(): Promise<Planner>;
   advisor(): Promise<FailureAdvisor | undefined>;
-  sql(): Promise<SqlClient>;
-  workspace: string;
+  /** The rest of the plan entry's sources (cache, environment, budget); the planner comes from `planner`. */
+  plans?: Omit<PlanSources, "planner">;
   logger: Logger;
   startEagerly: boolean;
-  /** What `{{env.NAME}}` reads. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** Learns the secrets of each resolved config; scrubs what the failure advisor (an LLM) is shown. */
+  /** Scrubs what the failure advisor (an LLM) is shown. */
   secrets?: SecretScrubber;
 }
 
-/** The engine's side of the graph: runtimes, planner, advisor and the context each action gets. */
+/** The engine's side of the graph: run loops over one executor, the plan entry, the advisor. */
 export function createGraphDeps(src: DepsSources): GraphDeps {
   return {
-    runtime: (runId) => {
-      let rt = src.runtimes.get(runId);
-      if (!rt) {
-        rt = new RunRuntime(runId);
-        src.runtimes.set(runId, rt);
+    loop: (runId) => {
+      let loop = src.loops.get(runId);
+      if (!loop) {
+        loop = new RunLoop(runId, src.executor);
+        src.loops.set(runId, loop);
       }
-      return rt;
+      return loop;
     },
-    planGoal: async (goal, variables, signal) => (await src.planner()).plan({ goal, variables, signal }),
-    advise: (task, error, signal, budget) => adviseSafely(src, scrub(src, task), scrub(src, error), signal, budget),
-    runAction: async (type, config, ctx) => {
-      // A secret lost to a resume must not go out as "[redacted]"; a resolved one (from {{env.X}} or a
-      // result) is learned so that what the task returns or logs is scrubbed of it too.
-      refuseRedactedSecrets(config, ctx.taskId);
-      src.secrets?.learnFrom(config);
-      return runAction(type, config, ctx);
-    },
-    actionContext: (runId, task, signal, safety) => ({
-      signal,
-      logger: src.logger.child({ runId, taskId: task.id, actionType: task.action_type, attempt: task.attempts }),
-      attempt: task.attempts,
-      runId,
-      taskId: task.id,
-      workspace: src.workspace,
-      resources: { sql: () => src.sql() },
-      safety,
-    }),
+    enterPlan: (goalOrPlan, variables, signal) => enterPlan({ env: {}, ...src.plans, planner: src.planner }, goalOrPlan, variables, signal),
+    advise: adviser(src),
     startEagerly: src.startEagerly,
-    ...(src.env ? { env: src.env } : {}),
     now: Date.now,
     random: Math.random,
   };
 }
 
-function scrub<T>(src: DepsSources, value: T): T {
-  return src.secrets ? src.secrets.scrub(value) : value;
-}
-
 /** Ask the advisor; its failures never fail the run (the rules decide then). */
-async function adviseSafely(src: DepsSources, task: TaskState, error: SerializedError, signal: AbortSignal, budget?: LlmBudget) {
-  try {
-    const advisor = await src.advisor();
-    if (!advisor) return undefined;
-    return await advisor.advise({ task, error, attempts: task.attempts, ...(budget ? { budget } : {}) }, signal);
-  } catch (err) {
-    const e = ensureWorkflowError(err);
-    src.logger.warn({ taskId: task.id, code: e.code, err: e.message }, "failure advisor unavailable; using the rules");
-    return undefined;
-  }
+function adviser(src: DepsSources): AdviseFn {
+  const scrub = <T>(value: T): T => (src.secrets ? src.secrets.scrub(value) : value);
+  return async (task, error, signal, budget) => {
+    try {
+      const advisor = await src.advisor();
+      if (!advisor) return undefined;
+      return await advisor.advise({ task: scrub(task), error: scrub(error), attempts: task.attempts, budget }, signal);
+    } catch (err) {
+      const e = ensureWorkflowError(err);
+      src.logger.warn({ taskId: task.id, code: e.code, err: e.message }, "failure advisor unavailable; using the rules");
+      return undefined;
+    }
+  };
 }

@@ -3,7 +3,8 @@ import { createLogger } from "../../utils/logger.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { EngineResources } from "./engine-resources.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
-import type { RunRuntime } from "../scheduler/run-loop.js";
+import { InProcessExecutor } from "../executor/in-process-executor.js";
+import { createAttemptRunner } from "../executor/run-attempt.js";
 import { buildGraph } from "../graph/build-graph.js";
 
 /**
@@ -22,13 +23,13 @@ export function createStudioGraph() {
     logger,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   });
-  const runtimes = new Map<string, RunRuntime>();
+  const executor = new InProcessExecutor(createAttemptRunner({ workspace: process.cwd(), logger, sql: () => resources.sqlClient(), env }));
   const deps = createGraphDeps({
-    runtimes,
+    loops: new Map(),
+    executor,
     planner: () => createPlanner("auto", env, logger),
     advisor: () => createAdvisor(env, logger),
-    sql: () => resources.sqlClient(),
-    workspace: process.cwd(),
+    plans: { env },
     logger,
     startEagerly: false,
   });

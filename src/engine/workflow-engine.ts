@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { FailureAdvisor } from "../../agents/failure-advisor.js";
+import type { FailureAdvisor } from "../model/advisor.js";
 import type { Planner } from "../model/planner.js";
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
 import { type Logger, scrubbingLogger, silentLogger } from "../../utils/logger.js";
@@ -26,7 +26,10 @@ import { checkDecision, readPause } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { initialState, notFound, refuseExisting } from "./run-records.js";
-import type { RunRuntime } from "../scheduler/run-loop.js";
+import type { RunLoop } from "../scheduler/run-loop.js";
+import type { Executor } from "../model/executor.js";
+import { InProcessExecutor } from "../executor/in-process-executor.js";
+import { createAttemptRunner } from "../executor/run-attempt.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 
@@ -46,7 +49,8 @@ export class WorkflowEngine {
   readonly secrets: SecretScrubber;
   private readonly settings: Settings;
   private readonly env: Record<string, string | undefined>;
-  private readonly runtimes = new Map<string, RunRuntime>();
+  private readonly loops = new Map<string, RunLoop>();
+  private readonly executor: Executor;
   private readonly active = new Set<string>();
   private readonly resources: EngineResources;
   private opened: Promise<Opened> | undefined;
@@ -72,6 +76,11 @@ export class WorkflowEngine {
       ...(checkpointUrl ? { checkpointUrl } : {}),
       ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
     });
+    this.executor =
+      options.executor ??
+      new InProcessExecutor(
+        createAttemptRunner({ workspace: this.workspace, logger: this.logger, sql: () => this.resources.sqlClient(), env: this.env, secrets: this.secrets }),
+      );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
   }
@@ -273,7 +282,8 @@ export class WorkflowEngine {
       {
         graph,
         persistence,
-        runtimes: this.runtimes,
+        loops: this.loops,
+        executor: this.executor,
         listeners,
         ...(publish ? { flushEvents: () => publish.flush() } : {}),
         secrets: this.secrets,
@@ -292,14 +302,13 @@ export class WorkflowEngine {
   private open(): Promise<Opened> {
     this.opened ??= this.resources.openPersistence().then(async (persistence) => {
       const deps = createGraphDeps({
-        runtimes: this.runtimes,
+        loops: this.loops,
+        executor: this.executor,
         planner: () => this.getPlanner(),
         advisor: () => this.getAdvisor(),
-        sql: () => this.resources.sqlClient(),
-        workspace: this.workspace,
+        plans: { env: this.env },
         logger: this.logger,
         startEagerly: persistence.kind === "memory",
-        env: this.env,
         secrets: this.secrets,
       });
       if (this.settings.retentionDays !== undefined) {

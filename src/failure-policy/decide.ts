@@ -1,3 +1,4 @@
+import type { Advice as AdvisorAdvice } from "../model/advisor.js";
 import type { SerializedError } from "../model/errors.js";
 import { RetryPolicy } from "../model/plan-schema.js";
 import type { TaskState } from "../model/task-state.js";
@@ -13,11 +14,8 @@ export type FailureDecision =
   | { kind: "fail"; reason: string };
 
 /** A suggestion from outside the rules (the LLM failure advisor). */
-export interface Advice {
-  decision: "retry" | "skip" | "modify" | "fail";
-  patch?: Record<string, unknown>;
-  reason: string;
-}
+/** Advice as the policy reads it (how much it cost is the caller's business). */
+export type Advice = Omit<AdvisorAdvice, "usage">;
 
 function retryPolicyOf(task: TaskState): RetryPolicy {
   return task.retry ?? DEFAULT_RETRY;

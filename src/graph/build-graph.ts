@@ -14,7 +14,7 @@ import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
  */
 function afterCommit<R>(deps: GraphDeps, node: (state: WorkflowStateValue) => R): (state: WorkflowStateValue) => R {
   return (state) => {
-    deps.runtime(state.context.workflow_id).flush();
+    deps.loop(state.context.workflow_id).events.flush();
     return node(state);
   };
 }

@@ -45,12 +45,15 @@ export interface PlanSources {
 }
 
 /** Plans this entry validated, with the variable names they were validated against. */
-const entered = new WeakMap<object, string>();
-const namesKey = (names: readonly string[]) => JSON.stringify([...names].sort());
+const entered = new WeakMap<object, readonly string[]>();
 
-/** True when `plan` came out of `enterPlan` for these variable names (nothing to check again). */
+/**
+ * True when `plan` came out of `enterPlan` with variable names that `variableNames` includes (more known
+ * names cannot make a valid plan invalid), so there is nothing to check again.
+ */
 export function isEntered(plan: unknown, variableNames: readonly string[]): plan is Plan {
-  return typeof plan === "object" && plan !== null && entered.get(plan) === namesKey(variableNames);
+  const known = typeof plan === "object" && plan !== null ? entered.get(plan) : undefined;
+  return known !== undefined && known.every((name) => variableNames.includes(name));
 }
 
 /**
@@ -77,7 +80,7 @@ export async function enterPlan(
       if (found.cache === "hit") continue;
       throw error;
     }
-    entered.set(plan, namesKey(names));
+    entered.set(plan, names);
     if (found.store) await found.store(plan);
     const { store: _store, plan: _raw, ...rest } = found;
     return { ...rest, plan };

@@ -1,93 +1,86 @@
-import { CancelledError, ensureWorkflowError, type SerializedError, type WorkflowError } from "../model/errors.js";
-import type { EventListener, WorkflowEvent } from "../model/events.js";
-
-/** How one attempt of a task ended. */
-export interface TaskOutcome {
-  id: string;
-  attempt: number;
-  ok: boolean;
-  result?: unknown;
-  error?: SerializedError;
-  startedAt: number;
-  endedAt: number;
-}
+import { CancelledError, type WorkflowError } from "../model/errors.js";
+import { type AttemptOutcome, attemptId, type Executor, type TaskAttempt } from "../model/executor.js";
+import type { TaskState } from "../model/task-state.js";
+import { findReferences } from "../plan/template.js";
+import { safetyOf } from "../model/safety-policy.js";
+import type { RunView } from "./run-view.js";
+import { EventOutbox } from "./event-outbox.js";
 
 interface InFlight {
+  attemptId: string;
   attempt: number;
-  controller: AbortController;
+  settled: () => void;
   done: Promise<void>;
 }
 
 /**
- * The live, in-process side of one run: tasks in flight and the outcomes not yet written to state.
- * Tasks keep running across graph steps, so a ready task never waits for a sibling (no superstep
- * barrier); the execute node only waits for the next outcome.
+ * The live side of one run: the attempts in flight (handed to the executor), the outcomes not yet written
+ * to the state, the run's cancellation and its events. Attempts keep running across graph steps, so a ready
+ * task never waits for a sibling (no superstep barrier); the execute step only waits for the next outcome.
  */
-export class RunRuntime {
+export class RunLoop {
+  readonly events: EventOutbox;
   private readonly inflight = new Map<string, InFlight>();
-  private outcomes: TaskOutcome[] = [];
+  private outcomes: AttemptOutcome[] = [];
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
   #cancelError: WorkflowError | undefined;
-  private readonly listeners = new Set<EventListener>();
-  private deferred: WorkflowEvent[] = [];
 
   constructor(
     readonly runId: string,
+    private readonly executor: Executor,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.events = new EventOutbox(runId, now);
+  }
 
   /** Why the run was cancelled, when it was for a reason with its own code (a deadline). */
   get cancelError(): WorkflowError | undefined {
     return this.#cancelError;
   }
 
-  /** Aborted when the run is cancelled or fails: every task's signal follows it. */
+  /** Aborted when the run is cancelled or fails. */
   get signal(): AbortSignal {
     return this.controller.signal;
-  }
-
-  /** True when this attempt is in flight or has ended with its outcome not yet handed over. */
-  hasStarted(id: string, attempt: number): boolean {
-    return this.inflight.get(id)?.attempt === attempt || this.outcomes.some((o) => o.id === id && o.attempt === attempt);
   }
 
   get inFlightCount(): number {
     return this.inflight.size;
   }
 
-  /** Start one attempt; its outcome is queued for the execute node when it ends. */
-  launch(id: string, attempt: number, work: (signal: AbortSignal) => Promise<unknown>): void {
-    const controller = new AbortController();
-    if (this.signal.aborted) controller.abort(this.signal.reason);
-    const startedAt = this.now();
-    const finish = (outcome: Omit<TaskOutcome, "id" | "attempt" | "startedAt" | "endedAt">) => {
-      this.inflight.delete(id);
-      this.outcomes.push({ id, attempt, startedAt, endedAt: this.now(), ...outcome });
-      this.notify();
-    };
-    const done = Promise.resolve()
-      .then(() => {
-        if (controller.signal.aborted) throw new CancelledError(String(controller.signal.reason ?? "cancelled"));
-        return work(controller.signal);
-      })
-      .then(
-        (result) => finish({ ok: true, result }),
-        (err: unknown) => {
-          const error = controller.signal.aborted
-            ? (this.#cancelError ?? new CancelledError(String(controller.signal.reason ?? "cancelled")))
-            : ensureWorkflowError(err);
-          finish({ ok: false, error: error.toJSON() });
-        },
-      );
-    this.inflight.set(id, { attempt, controller, done });
+  /** True when this attempt is in flight or has ended with its outcome not yet handed over. */
+  hasStarted(id: string, attempt: number): boolean {
+    return this.inflight.get(id)?.attempt === attempt || this.outcomes.some((o) => o.taskId === id && o.attempt === attempt);
+  }
+
+  /**
+   * Launch the attempt the state records for `task` (its `attempts`), with the results of the tasks its config
+   * refers to. `afterCommit`: announce it once the step that marks it running is committed.
+   */
+  start(view: RunView, task: TaskState, afterCommit = false): void {
+    const started = { type: "task_started" as const, task_id: task.id, action_type: task.action_type, attempt: task.attempts };
+    if (afterCommit) this.events.emitAfterCommit(started);
+    else this.events.emit(started);
+    const attempt = this.attemptOf(view, task);
+    let settled: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      settled = resolve;
+    });
+    this.inflight.set(task.id, { attemptId: attempt.id, attempt: attempt.attempt, settled, done });
+    const deliver = (outcome: AttemptOutcome) => this.receive(outcome);
+    if (!this.signal.aborted) this.executor.launch(attempt, deliver);
+    else {
+      const at = this.now();
+      const error = (this.#cancelError ?? new CancelledError(String(this.signal.reason ?? "cancelled"))).toJSON();
+      queueMicrotask(() => deliver({ attemptId: attempt.id, runId: this.runId, taskId: task.id, attempt: attempt.attempt, ok: false, error, startedAt: at, endedAt: at }));
+    }
   }
 
   /**
    * Wait until at least one outcome is queued, the time `until` (epoch ms) passes, or the run is
    * aborted; then hand over every queued outcome.
    */
-  async next(until?: number): Promise<TaskOutcome[]> {
+  async next(until?: number): Promise<AttemptOutcome[]> {
     if (this.outcomes.length === 0 && !this.signal.aborted) {
       if (this.inflight.size === 0 && until === undefined) return [];
       await new Promise<void>((resolve) => {
@@ -107,47 +100,53 @@ export class RunRuntime {
     return ready;
   }
 
-  private notify(): void {
-    this.wake?.();
-  }
-
-  /** Abort every task in flight (and any later launch) with `reason`; `error` (e.g. RUN_DEADLINE) is what they fail with. */
+  /** Abort every attempt in flight (and any later start) with `reason`; `error` (e.g. RUN_DEADLINE) is what they fail with. */
   cancel(reason: string, error?: WorkflowError): void {
     if (this.controller.signal.aborted) return;
     this.#cancelError = error;
     this.controller.abort(reason);
-    for (const task of this.inflight.values()) task.controller.abort(reason);
+    for (const f of this.inflight.values()) this.executor.abort(f.attemptId, reason);
   }
 
-  /** Wait for every task in flight to settle (after cancel), dropping their outcomes. */
+  /** Wait for every attempt in flight to settle (after cancel), dropping their outcomes. */
   async settle(): Promise<void> {
     await Promise.all([...this.inflight.values()].map((f) => f.done));
     this.outcomes = [];
   }
 
-  subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** An outcome from the executor: kept only for the attempt in flight (a repeat or a stale one changes nothing). */
+  private receive(outcome: AttemptOutcome): void {
+    const f = this.inflight.get(outcome.taskId);
+    if (!f || f.attemptId !== outcome.attemptId) return;
+    this.inflight.delete(outcome.taskId);
+    f.settled();
+    const cancelled = !outcome.ok && this.signal.aborted && outcome.error?.code === "CANCELLED";
+    this.outcomes.push(cancelled && this.#cancelError ? { ...outcome, error: this.#cancelError.toJSON() } : outcome);
+    this.wake?.();
   }
 
-  /**
-   * Emit an event about an outcome once the step that records it is committed: the graph calls
-   * `flush()` when the next step starts, which (with durability "sync") is after the checkpoint is
-   * written. So whoever sees "completed" can rely on it surviving a crash.
-   */
-  emitAfterCommit(event: Omit<WorkflowEvent, "run_id" | "at">): void {
-    this.deferred.push({ run_id: this.runId, at: new Date(this.now()).toISOString(), ...event });
+  private attemptOf(view: RunView, task: TaskState): TaskAttempt {
+    return {
+      id: attemptId(this.runId, task.id, task.attempts),
+      runId: this.runId,
+      taskId: task.id,
+      attempt: task.attempts,
+      actionType: task.action_type,
+      config: task.action_config,
+      results: referencedResults(task.action_config, view.tasks),
+      variables: (view.memory.variables ?? {}) as Record<string, unknown>,
+      dependencies: task.dependencies,
+      safety: safetyOf(view.context),
+    };
   }
+}
 
-  /** Emit the events held by emitAfterCommit. */
-  flush(): void {
-    const events = this.deferred;
-    this.deferred = [];
-    for (const event of events) for (const listener of this.listeners) listener(event);
+/** Results of the finished tasks that `config` refers to (not of every task: plans can be large). */
+function referencedResults(config: unknown, tasks: Readonly<Record<string, TaskState>>): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const { root } of findReferences(config).refs) {
+    const t = tasks[root];
+    if (t?.status === "completed") results[root] = t.result;
   }
-
-  emit(event: Omit<WorkflowEvent, "run_id" | "at">): void {
-    const full: WorkflowEvent = { run_id: this.runId, at: new Date(this.now()).toISOString(), ...event };
-    for (const listener of this.listeners) listener(full);
-  }
+  return results;
 }

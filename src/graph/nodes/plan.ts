@@ -1,38 +1,38 @@
-import { validatePlan } from "../../plan/validate.js";
-import type { TaskState } from "../../model/task-state.js";
-import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
-import type { GraphDeps } from "../graph-deps.js";
 import type { PlanOrigin } from "../../model/planner.js";
+import { initialTasks } from "../../scheduler/transitions.js";
+import type { GraphDeps } from "../graph-deps.js";
+import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 
-/** `plan`: turn the goal into a validated plan (unless one was given) and lay out the tasks. */
+/**
+ * `plan`: lay out the tasks of the plan given with the input, or of the goal's plan, both through the one
+ * plan entry (a plan the engine already entered is not checked again).
+ */
 export function planNode(deps: GraphDeps) {
   return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
     // A resumed run already has its tasks: planning again could change the plan under it.
     if (Object.keys(state.tasks).length > 0) return {};
     const { context } = state;
-    const rt = deps.runtime(context.workflow_id);
+    const loop = deps.loop(context.workflow_id);
     const variables = (state.memory.variables ?? {}) as Record<string, unknown>;
-    let plan = state.workflow_plan;
+    const entered = await deps.enterPlan(state.workflow_plan ?? context.goal ?? "", variables, loop.signal);
     // The engine plans goals before the graph starts (so bad input writes nothing) and says who planned.
-    let planner: PlanOrigin = context.planner ?? "provided";
-    const usage: Partial<typeof context> = {};
-    if (plan === null) {
-      const produced = await deps.planGoal(context.goal ?? "", variables, rt.signal);
-      plan = validatePlan(produced.plan, { variables: Object.keys(variables) });
-      planner = produced.planner;
-      if (produced.usage) {
-        usage.llm_calls = (context.llm_calls ?? 0) + produced.usage.calls;
-        usage.llm_prompt_tokens = (context.llm_prompt_tokens ?? 0) + produced.usage.prompt_tokens;
-        usage.llm_completion_tokens = (context.llm_completion_tokens ?? 0) + produced.usage.completion_tokens;
-      }
-    }
-    const tasks: Record<string, TaskState> = {};
-    for (const spec of plan.tasks) tasks[spec.id] = { ...spec, status: "pending", attempts: 0 };
-    rt.emitAfterCommit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
+    const planner: PlanOrigin = state.workflow_plan ? (context.planner ?? entered.planner) : entered.planner;
+    const { plan, usage } = entered;
+    loop.events.emitAfterCommit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
     return {
       workflow_plan: plan,
-      tasks,
-      context: { status: "running", planner, ...usage },
+      tasks: initialTasks(plan),
+      context: {
+        status: "running",
+        planner,
+        ...(usage
+          ? {
+              llm_calls: (context.llm_calls ?? 0) + usage.calls,
+              llm_prompt_tokens: (context.llm_prompt_tokens ?? 0) + usage.prompt_tokens,
+              llm_completion_tokens: (context.llm_completion_tokens ?? 0) + usage.completion_tokens,
+            }
+          : {}),
+      },
       history: [{ at: new Date(deps.now()).toISOString(), event: "planned", detail: `${plan.tasks.length} tasks by ${planner}` }],
     };
   };

@@ -35,7 +35,7 @@ export function approvalHold(tasks: Readonly<Record<string, TaskState>>, safety:
 }
 
 /** Under approve mode "never", a mutating task is refused before it does anything. */
-export function refusedByPolicy(task: TaskState, safety: RunSafety): WorkflowError | undefined {
+export function refusedByPolicy(task: Pick<TaskState, "id" | "action_type" | "action_config">, safety: RunSafety): WorkflowError | undefined {
   if (safety.approve !== "never" || !isMutating(task)) return undefined;
   return new WorkflowError(
     ErrorCode.ApprovalRefused,

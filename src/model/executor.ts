@@ -1,0 +1,62 @@
+import type { SerializedError } from "./errors.js";
+import type { ActionType } from "./plan-schema.js";
+import type { RunSafety } from "./safety-policy.js";
+
+/**
+ * The executor port: where the run loop hands a ready task attempt to something that runs it (this process
+ * today, queue workers next), and how it learns the outcome. The contract (ARCHITECTURE.md, "Executors"):
+ * - An attempt is identified by `attemptId(runId, taskId, attempt)`; the attempt number is written to the
+ *   run's state (task `running`, `attempts = n`) before the attempt is launched.
+ * - Delivery is at least once: an executor may run an attempt again after a crash, and deliver an outcome
+ *   twice. The run loop keeps an outcome only if the task is still `running` with that attempt number, so a
+ *   repeated or late outcome changes nothing. Actions that reach the outside world make repeats harmless
+ *   (api_call sends `Idempotency-Key: <runId>:<taskId>`, the same for every attempt of a task).
+ * - `abort` is best effort: the attempt's signal is aborted; its outcome (usually CANCELLED) still comes.
+ */
+export interface TaskAttempt {
+  /** `attemptId(runId, taskId, attempt)`. */
+  id: string;
+  runId: string;
+  taskId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  actionType: ActionType;
+  /** The task's action_config as planned (or patched by `modify`), `{{references}}` not yet resolved. */
+  config: Record<string, unknown>;
+  /** Results of the completed tasks the config refers to (its dependencies). */
+  results: Record<string, unknown>;
+  /** The run's workflow variables. */
+  variables: Record<string, unknown>;
+  /** Ids of the tasks the config may refer to (a reference to any other id is text, not a reference). */
+  dependencies: readonly string[];
+  /** The run's safety policy, fixed when it started; an executor never widens it. */
+  safety: RunSafety;
+}
+
+/** How one attempt ended. */
+export interface AttemptOutcome {
+  attemptId: string;
+  runId: string;
+  taskId: string;
+  attempt: number;
+  ok: boolean;
+  result?: unknown;
+  error?: SerializedError;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+}
+
+export interface Executor {
+  /** Start an attempt; `deliver` receives its outcome (exactly once per launch from this executor). */
+  launch(attempt: TaskAttempt, deliver: (outcome: AttemptOutcome) => void): void;
+  /** Ask a running attempt to stop; its outcome is still delivered. */
+  abort(attemptId: string, reason: string): void;
+  /** Resolves once every attempt launched so far has delivered its outcome. */
+  drain(): Promise<void>;
+}
+
+/** The id of one attempt: stable across re-deliveries and resumes, unique per attempt. */
+export function attemptId(runId: string, taskId: string, attempt: number): string {
+  return `${runId}:${taskId}:${attempt}`;
+}

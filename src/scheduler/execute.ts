@@ -1,0 +1,94 @@
+import { CancelledError } from "../model/errors.js";
+import type { TaskPatch, TaskState } from "../model/task-state.js";
+import { approvalHold } from "../safety/approval/approval.js";
+import { safetyOf } from "../model/safety-policy.js";
+import { nextRetryAt, selectReady } from "./ready.js";
+import type { RunLoop } from "./run-loop.js";
+import { emptyStep, type RunView, type StepChanges, type StepUpdate } from "./run-view.js";
+import { indexOf } from "./task-index.js";
+import { isCurrent, markRunning, recordOutcome } from "./transitions.js";
+
+export interface ExecuteOptions {
+  now(): number;
+  /**
+   * Launch unblocked dependents in the step that records their dependency's completion, before its
+   * checkpoint is written. Only when nothing is persisted (memory): durable runs record first.
+   */
+  startEagerly: boolean;
+}
+
+/**
+ * Launch every task the state has running that nothing holds in flight (just marked, or cut off by a crash),
+ * wait for the next outcome (or a retry to come due), record every outcome at once, and mark the tasks the
+ * completions unblocked as running in the same step (dataflow: a dependency hop costs no extra step).
+ */
+export async function executeStep(view: RunView, loop: RunLoop, options: ExecuteOptions): Promise<StepUpdate> {
+  for (const id of indexOf(view.tasks).running) {
+    const task = view.tasks[id] as TaskState;
+    if (!loop.hasStarted(id, task.attempts)) loop.start(view, task);
+  }
+  const outcomes = await loop.next(nextRetryAt(view.tasks));
+  if (outcomes.length === 0 && loop.signal.aborted) return cancelled(view, loop, options.now());
+  const step = emptyStep();
+  const failures: string[] = [];
+  for (const outcome of outcomes) {
+    const task = view.tasks[outcome.taskId];
+    if (!isCurrent(task, outcome)) continue;
+    const { patch, entry, event } = recordOutcome(task, outcome);
+    step.tasks[task.id] = patch;
+    step.history.push(entry);
+    loop.events.emitAfterCommit(event);
+    if (!outcome.ok) failures.push(task.id);
+  }
+  if (failures.length) return { ...step, pending_failures: [...view.pending_failures, ...failures] };
+  markDependents(view, loop, step, options);
+  return step;
+}
+
+/**
+ * Mark the tasks the finished ones unblocked as running in this same step. Durable runs launch them at the
+ * start of the next execute step, after this step's checkpoint is written: a task is recorded as started
+ * before its side effects begin, and a completion is durable before any dependent acts on it (a crash
+ * repeats at most the attempts in flight). Runs kept in memory launch them at once.
+ */
+function markDependents(view: RunView, loop: RunLoop, step: StepChanges, options: ExecuteOptions): void {
+  if (loop.signal.aborted || Object.keys(step.tasks).length === 0) return;
+  const now = options.now();
+  const at = new Date(now).toISOString();
+  // Tasks waiting for approval stay pending: decide asks for them once nothing else runs.
+  const hold = approvalHold(view.tasks, safetyOf(view.context));
+  for (const id of selectReady(view.tasks, view.context.concurrency, now, step.tasks, hold)) {
+    const started = markRunning(step, view.tasks[id] as TaskState, at);
+    // Results of tasks finishing in this step are in the step, not yet in the state: read both.
+    if (options.startEagerly) loop.start({ ...view, tasks: withChanges(view.tasks, step.tasks, started) }, started, true);
+  }
+}
+
+/**
+ * The tasks a launched task may reference, with this step's changes applied. Validation makes every task a
+ * config references a dependency, so the dependencies are all it can read.
+ */
+function withChanges(tasks: Record<string, TaskState>, patches: Record<string, TaskPatch>, task: TaskState): Record<string, TaskState> {
+  const view: Record<string, TaskState> = {};
+  for (const d of task.dependencies) {
+    const base = tasks[d];
+    if (base) view[d] = { ...base, ...patches[d] } as TaskState;
+  }
+  return view;
+}
+
+/** The run was cancelled from outside while nothing was in flight: end it, skipping what never started. */
+function cancelled(view: RunView, loop: RunLoop, now: number): StepUpdate {
+  const reason = String(loop.signal.reason ?? "the run was cancelled");
+  const tasks: Record<string, TaskPatch> = {};
+  const error = (loop.cancelError ?? new CancelledError(`cancelled: ${reason}`)).toJSON();
+  for (const t of Object.values(view.tasks)) {
+    if (t.status === "pending") tasks[t.id] = { status: "skipped", skip_reason: `run cancelled: ${reason}` };
+    if (t.status === "running") tasks[t.id] = { status: "failed", error };
+  }
+  return {
+    tasks,
+    context: { status: "failed", error: (loop.cancelError ?? new CancelledError(reason)).toJSON() },
+    history: [{ at: new Date(now).toISOString(), event: "task_cancelled", detail: reason }],
+  };
+}
