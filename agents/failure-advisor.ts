@@ -18,7 +18,7 @@ import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./pro
 
 
 /** The reply the model is asked for (the advice function's parameters). */
-export const WireAdviceSchema = z.object({
+const WireAdviceSchema = z.object({
   decision: z.enum(AdviceDecision),
   patch: z
     .record(z.string(), z.unknown())
@@ -26,7 +26,7 @@ export const WireAdviceSchema = z.object({
     .describe('only with "modify": keys merged into action_config, each replacing the existing key'),
   reason: z.string().describe("one sentence explaining the decision"),
 });
-export type WireAdvice = z.infer<typeof WireAdviceSchema>;
+type WireAdvice = z.infer<typeof WireAdviceSchema>;
 
 
 export interface LlmFailureAdvisorOptions {
@@ -86,7 +86,7 @@ function unusable(why: string): Omit<Advice, "usage"> {
 }
 
 /** Turn the model's reply into a decision the engine can trust; anything doubtful becomes "fail". */
-export function interpretAdvice(reply: StructuredReply<WireAdvice>, task: TaskSpec): Omit<Advice, "usage"> {
+function interpretAdvice(reply: StructuredReply<WireAdvice>, task: TaskSpec): Omit<Advice, "usage"> {
   const candidate = reply.parsed !== null ? { value: reply.parsed as unknown } : extractCandidate(reply.raw);
   if ("problem" in candidate) return unusable(candidate.problem);
   const parsed = WireAdviceSchema.safeParse(withoutNulls(candidate.value));

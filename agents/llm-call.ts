@@ -41,7 +41,7 @@ export function emptyUsage(): LlmUsage {
 }
 
 /** Add one reply's token counts (usage_metadata, else the raw response_metadata) to `usage`. */
-export function addUsage(usage: LlmUsage, message: BaseMessage): void {
+function addUsage(usage: LlmUsage, message: BaseMessage): void {
   usage.calls += 1;
   const meta = isAIMessage(message) ? message.usage_metadata : undefined;
   if (meta) {
@@ -60,7 +60,7 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /** True for errors a retry may fix: no connection, timeouts, HTTP 5xx, 408 and 429. Other 4xx are final. */
-export function isTransientLlmError(err: unknown): boolean {
+function isTransientLlmError(err: unknown): boolean {
   const status = statusOf(err);
   if (status !== undefined) return status >= 500 || status === 429 || status === 408;
   const name = (err as { name?: unknown; constructor?: { name?: unknown } } | null)?.constructor?.name;
@@ -120,7 +120,7 @@ function llmErrorMessage(err: unknown, config: Pick<LlmConfig, "baseURL" | "mode
 }
 
 /** Turn a transport error into LLM_ERROR, saying which server failed and what to check. */
-export function toLlmError(err: unknown, config: Pick<LlmConfig, "baseURL" | "model">, attempts: number): WorkflowError {
+function toLlmError(err: unknown, config: Pick<LlmConfig, "baseURL" | "model">, attempts: number): WorkflowError {
   const status = statusOf(err);
   return new WorkflowError(ErrorCode.Llm, llmErrorMessage(err, config, attempts), {
     retryable: isTransientLlmError(err),

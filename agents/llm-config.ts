@@ -4,15 +4,13 @@ import { z } from "zod";
 import { ErrorCode, WorkflowError } from "../src/model/errors.js";
 import { blankAsUnset } from "./llm-env.js";
 
-export { isLlmConfigured } from "./llm-env.js";
-
 /** Where requests go when OPENAI_BASE_URL is unset. Set explicitly so the SDK never reads process.env itself. */
-export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
-export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
+const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
 
 
 /** The environment the LLM agents read. */
-export const LlmEnv = z.object({
+const LlmEnv = z.object({
   OPENAI_API_KEY: z.preprocess(
     blankAsUnset,
     z.string({ error: "OPENAI_API_KEY is not set: set it to use the LLM planner (any non-empty value for a local server)" }),
@@ -28,7 +26,6 @@ export const LlmEnv = z.object({
       .optional(),
   ),
 });
-export type LlmEnv = z.infer<typeof LlmEnv>;
 
 /** What the agents need to reach an OpenAI-compatible server. `apiKey` is redacted by the logger. */
 export interface LlmConfig {

@@ -24,7 +24,7 @@ const FreeObject = z.record(z.string(), z.unknown());
  * The plan shape sent to the model as the function's parameters: loose enough for any
  * OpenAI-compatible server (no per-type config unions, no defaults). validatePlan does the real check.
  */
-export const WirePlanSchema = z.object({
+const WirePlanSchema = z.object({
   tasks: z
     .array(
       z.object({
@@ -43,7 +43,7 @@ export const WirePlanSchema = z.object({
     )
     .min(1),
 });
-export type WirePlan = z.infer<typeof WirePlanSchema>;
+type WirePlan = z.infer<typeof WirePlanSchema>;
 
 export interface LlmPlannerOptions {
   config: LlmConfig;

@@ -21,7 +21,7 @@ export class RulePlanner implements Planner {
 }
 
 /** The plan for a goal (synchronous core of RulePlanner). */
-export function planGoal(goal: string): PlanResult["plan"] {
+function planGoal(goal: string): PlanResult["plan"] {
   if (goal.trim() === "") throw new GoalNotUnderstoodError(goal, [], ["(the goal is empty)"]);
   const masked = maskSql(maskLiterals(goal.trim()));
   const read = readClauses(splitClauses(masked.text), masked);

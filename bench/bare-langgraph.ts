@@ -5,7 +5,7 @@ import type { BenchTask } from "./dags.js";
  * The naive LangGraph way to run a DAG: a decide node fans ready tasks out with Send, each runs in
  * the same superstep, and decide runs again only when the whole superstep has ended.
  */
-export function buildBareLoop(tasks: readonly BenchTask[]) {
+function buildBareLoop(tasks: readonly BenchTask[]) {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const State = Annotation.Root({
     done: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),

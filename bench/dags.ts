@@ -7,7 +7,7 @@ export interface BenchTask {
 }
 
 /** A small seeded PRNG (mulberry32) so every run benches the same DAGs. */
-export function seeded(seed: number): () => number {
+function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

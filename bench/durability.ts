@@ -19,7 +19,7 @@ export interface DurabilityRow {
 const PAYLOAD = 1024;
 
 /** `n` independent tasks, each returning a 1 KB string. */
-export function kilobytePlan(n: number): PlanInput {
+function kilobytePlan(n: number): PlanInput {
   return {
     tasks: Array.from({ length: n }, (_, i) => ({
       id: `t${i}`,

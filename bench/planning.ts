@@ -14,8 +14,8 @@ export interface PlanningRow {
   fixture_calls: number;
 }
 
-export const LLM_LATENCY_MS = 300;
-export const FETCH_MS = 1000;
+const LLM_LATENCY_MS = 300;
+const FETCH_MS = 1000;
 const GOAL = "Fetch the four reports a, b, c and d from the bench API in parallel";
 
 async function engineRun(engine: WorkflowEngine, goal: string): Promise<WorkflowResult> {

@@ -123,7 +123,7 @@ function resolveBody(step: PlannedStep, flow: Flow): PlannedStep {
 }
 
 /** Consecutive transform steps become one task ("sort by name, take the first 3" → one transform). */
-export function coalesce(steps: readonly PlannedStep[]): PlannedStep[] {
+function coalesce(steps: readonly PlannedStep[]): PlannedStep[] {
   const out: PlannedStep[] = [];
   for (const step of steps) {
     const last = out.at(-1);

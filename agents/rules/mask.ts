@@ -5,7 +5,7 @@
  * matches them.
  */
 
-export type TokenKind = "url" | "quote" | "json" | "sql" | "ref";
+type TokenKind = "url" | "quote" | "json" | "sql" | "ref";
 
 export interface Token {
   readonly kind: TokenKind;
@@ -32,7 +32,7 @@ export const PH = "\\uE000[\\uE100-\\uEFFF]\\uE001";
 const PH_ANY = /\uE000([\uE100-\uEFFF])\uE001/g;
 
 /** The placeholder standing for token number `index`. */
-export function placeholder(index: number): string {
+function placeholder(index: number): string {
   return OPEN + String.fromCharCode(BASE + index) + CLOSE;
 }
 
@@ -160,7 +160,7 @@ function balancedEnd(s: string, start: number): number | undefined {
 }
 
 /** JSON, or failing that JSON written loosely: `{name: 'widget'}`. */
-export function parseJsonLoose(raw: string): { value: unknown } | undefined {
+function parseJsonLoose(raw: string): { value: unknown } | undefined {
   try {
     return { value: JSON.parse(raw) };
   } catch {

@@ -95,7 +95,7 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
 }
 
 /** One condition, without "and". A bare field ("active") means it is true, only when it stands alone. */
-export function parseCondition(text: string, masked: Masked, alone: boolean): Filter | { reason: string } | undefined {
+function parseCondition(text: string, masked: Masked, alone: boolean): Filter | { reason: string } | undefined {
   const t = text.trim();
   const present = UNARY_EXISTS.exec(t);
   const exists = present ?? UNARY_MISSING.exec(t);

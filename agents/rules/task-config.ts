@@ -9,7 +9,7 @@ export interface Output {
 }
 
 /** The reference to one output, e.g. `{{fetch_users.data}}` (keeps the value's type). */
-export function ref(o: Output): string {
+function ref(o: Output): string {
   return `{{${o.taskId}.${o.field}}}`;
 }
 

@@ -18,7 +18,7 @@ function withName(prefix: string, name: string): string {
 }
 
 /** The id a step would like; `uniqueId` makes it unique. */
-export function baseId(step: Step): string {
+function baseId(step: Step): string {
   switch (step.kind) {
     case "http":
       return withName(step.method === "GET" ? "fetch" : step.method.toLowerCase(), nameFromUrl(step.url));
@@ -46,7 +46,7 @@ export function baseId(step: Step): string {
 }
 
 /** `base`, or `base_2`, `base_3`... when taken; always a valid task id. */
-export function uniqueId(base: string, taken: ReadonlySet<string>, fallback?: string): string {
+function uniqueId(base: string, taken: ReadonlySet<string>, fallback?: string): string {
   let id = slug(base, 48) || "task";
   if (!/^[A-Za-z_]/.test(id)) id = `t_${id}`;
   if (taken.has(id) && fallback !== undefined) id = slug(fallback, 48) || id;

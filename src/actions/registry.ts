@@ -10,7 +10,7 @@ import type { ActionContext } from "./types.js";
 import { wait } from "./wait/run.js";
 
 /** Every action type's handler; a type without one is a compile error. */
-export const actions = {
+const actions = {
   api_call: apiCall,
   db_query: dbQuery,
   file_operation: fileOperation,

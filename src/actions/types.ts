@@ -26,7 +26,7 @@ export interface SqlClient {
 }
 
 /** Shared resources, created lazily by the engine and closed by it when it closes. */
-export interface ActionResources {
+interface ActionResources {
   /** The SQL client for `db_query` (opened on first use). */
   sql(): Promise<SqlClient>;
 }

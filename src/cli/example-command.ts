@@ -6,7 +6,7 @@ import { ErrorCode, ensureWorkflowError } from "../model/errors.js";
 import { validatePlan } from "../plan/validate.js";
 import { hostOf } from "../safety/network/trusted-hosts.js";
 import { type CliOptions, parseVariables } from "./args.js";
-import { exitCodeForStatus } from "./output.js";
+import { exitCodeForStatus } from "./exit-codes.js";
 import { engineFromOptions, printDryRun, printResult } from "./print-run.js";
 import { createProgress } from "./progress.js";
 

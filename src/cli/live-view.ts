@@ -4,8 +4,8 @@ import type { WorkflowEvent } from "../model/events.js";
 import type { TaskReport, WorkflowResult } from "../engine/result.js";
 
 /** What a row of the live view can say about a task. */
-export const RowStatus = ["running", "retrying", "completed", "failed", "skipped", "pending"] as const;
-export type RowStatus = (typeof RowStatus)[number];
+const RowStatus = ["running", "retrying", "completed", "failed", "skipped", "pending"] as const;
+type RowStatus = (typeof RowStatus)[number];
 
 interface Row {
   id: string;

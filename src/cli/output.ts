@@ -92,9 +92,3 @@ export function toJsonOutput(result: WorkflowResult, secrets?: SecretScrubber): 
     ...(r.approval ? { approval: r.approval } : {}),
   };
 }
-
-/** 0 completed; 3 paused for approval; 1 failed or completed_with_errors. */
-export function exitCodeForStatus(status: WorkflowResult["status"]): number {
-  if (status === "awaiting_approval") return 3;
-  return status === "completed" ? 0 : 1;
-}

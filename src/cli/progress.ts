@@ -22,7 +22,7 @@ export interface ProgressChoice {
 const CHATTY_LEVELS: readonly LogLevel[] = ["trace", "debug", "info"];
 
 /** NO_COLOR counts when it is set to anything but the empty string (no-color.org). */
-export function noColor(env: Record<string, string | undefined>): boolean {
+function noColor(env: Record<string, string | undefined>): boolean {
   return env.NO_COLOR !== undefined && env.NO_COLOR !== "";
 }
 

@@ -6,7 +6,8 @@ import { parseAge } from "../engine/run-admin.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { GraphFormat, renderGraph } from "../plan/plan-graph.js";
 import { RunStatus } from "../model/task-state.js";
-import { exitCodeForStatus, formatEvent, formatSummary, toJsonOutput } from "./output.js";
+import { exitCodeForStatus } from "./exit-codes.js";
+import { formatEvent, formatSummary, toJsonOutput } from "./output.js";
 
 export interface RunsIo {
   out(text: string): void;

@@ -22,12 +22,10 @@ export interface DemoApiOptions {
   port?: number;
 }
 
-/** The credentials `POST /auth/login` accepts. */
-export { DEMO_CREDENTIALS };
 
 /** Polls of `GET /jobs/:id` that answer "queued", then "running"; the next one answers "done" (or "failed"). */
-export const JOB_QUEUED_POLLS = 1;
-export const JOB_RUNNING_POLLS = 2;
+const JOB_QUEUED_POLLS = 1;
+const JOB_RUNNING_POLLS = 2;
 
 /** A dozen products; one name holds a comma and quotes, so CSV output has something to quote. */
 export const DEMO_PRODUCTS = Object.freeze([

@@ -1,6 +1,6 @@
 import type { RetryPolicy } from "../model/plan-schema.js";
 
-export const BACKOFF_FACTOR = 2;
+const BACKOFF_FACTOR = 2;
 
 /**
  * Delay before retry number `attempt` (1 = first retry): p-retry's policy, `backoff_ms * 2^(attempt-1)`

@@ -4,7 +4,7 @@ import { RetryPolicy } from "../model/plan-schema.js";
 import type { TaskState } from "../model/task-state.js";
 import { backoffDelay } from "./backoff.js";
 
-export const DEFAULT_RETRY: RetryPolicy = RetryPolicy.parse({});
+const DEFAULT_RETRY: RetryPolicy = RetryPolicy.parse({});
 
 /** What the failure node does with one failed attempt. */
 export type FailureDecision =

@@ -12,7 +12,7 @@ import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../model/ta
  * checkpoints synchronously (durability "sync"), so a snapshot of the map is serialised before the next
  * step changes it.
  */
-export function mergeTasks(
+function mergeTasks(
   current: Record<string, TaskState>,
   updates: readonly Record<string, TaskPatch>[],
 ): Record<string, TaskState> {
@@ -21,7 +21,7 @@ export function mergeTasks(
 }
 
 /** Append history entries. Not in place: appending is not idempotent (see mergeTasks). */
-export function appendHistory(current: HistoryEntry[], writes: readonly HistoryEntry[][]): HistoryEntry[] {
+function appendHistory(current: HistoryEntry[], writes: readonly HistoryEntry[][]): HistoryEntry[] {
   return current.concat(...writes);
 }
 

@@ -152,18 +152,3 @@ export function ensureWorkflowError(err: unknown): WorkflowError {
   }
   return new WorkflowError(ErrorCode.Internal, String(err));
 }
-
-/** Exit code the CLI uses for an error: 2 for bad input, 1 otherwise. */
-export function exitCodeFor(err: WorkflowError): number {
-  const badInput: readonly ErrorCode[] = [
-    ErrorCode.PlanInvalid,
-    ErrorCode.PlanCycle,
-    ErrorCode.GoalNotUnderstood,
-    ErrorCode.ConfigInvalid,
-    ErrorCode.RunNotFound,
-    ErrorCode.RunExists,
-    ErrorCode.PlanTooLarge,
-    ErrorCode.NotAwaitingApproval,
-  ];
-  return badInput.includes(err.code) ? 2 : 1;
-}

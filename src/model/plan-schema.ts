@@ -17,8 +17,6 @@ export const ActionConfigSchemas = {
   wait: WaitConfig,
 } as const satisfies Record<ActionType, z.ZodType>;
 
-export type ActionConfigOf<T extends ActionType> = z.infer<(typeof ActionConfigSchemas)[T]>;
-
 export const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 /** Names every JavaScript object has (`__proto__`, `constructor`, `toString`...): as task ids they would clash with state lookups. */
@@ -34,11 +32,10 @@ export const RetryPolicy = z.strictObject({
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 /** What to do once a task has finally failed; `{modify: patch}` merges the patch into action_config and retries once. */
-export const OnFailure = z.union([
+const OnFailure = z.union([
   z.enum(["retry", "skip", "fail"]),
   z.strictObject({ modify: z.record(z.string(), z.unknown()) }),
 ]);
-export type OnFailure = z.infer<typeof OnFailure>;
 
 /** The loose task shape: action_config is checked per type in validate.ts, so errors point at the right field. */
 export const TaskSpec = z.strictObject({

@@ -31,7 +31,7 @@ export interface TaskState extends TaskSpec {
 
 export type TaskPatch = Partial<TaskState>;
 
-export type HistoryEvent =
+type HistoryEvent =
   | "planned"
   | "task_started"
   | "task_completed"
@@ -72,6 +72,3 @@ export interface RunContext {
   safety?: RunSafety;
 }
 
-export function isTerminal(status: TaskStatus): boolean {
-  return status === "completed" || status === "failed" || status === "skipped";
-}

@@ -9,7 +9,7 @@ import type { CachedPlan, PlanCacheKey, PlanStore } from "../plan/plan-entry.js"
 
 
 /** A stored plan; `plan` is re-validated by the engine before anything runs. */
-export const CachedPlanSchema = z.object({
+const CachedPlanSchema = z.object({
   plan: z.unknown().refine((p) => p !== undefined && p !== null, "a cached plan must not be empty"),
   planner: z.enum(PlannerKind),
   cached_at: z.string(),
@@ -98,7 +98,7 @@ export class PlanCache implements PlanStore {
 }
 
 /** The key material with a fixed field order: goal trimmed and whitespace-collapsed, names sorted. */
-export function canonicalKeyJson(input: PlanCacheKey): string {
+function canonicalKeyJson(input: PlanCacheKey): string {
   return JSON.stringify({
     v: KEY_VERSION,
     goal: input.goal.trim().replace(/\s+/g, " "),

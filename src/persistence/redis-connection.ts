@@ -105,7 +105,7 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
 }
 
 /** The URL without its password, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
+function redactRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";

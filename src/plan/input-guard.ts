@@ -1,7 +1,7 @@
 import type { PlanIssue } from "../model/errors.js";
 
 /** Deeper than this, plan input is refused before anything walks it recursively. */
-export const MAX_PLAN_DEPTH = 64;
+const MAX_PLAN_DEPTH = 64;
 
 const PROTO = "__proto__";
 

@@ -51,9 +51,9 @@ const entered = new WeakMap<object, readonly string[]>();
  * True when `plan` came out of `enterPlan` with variable names that `variableNames` includes (more known
  * names cannot make a valid plan invalid), so there is nothing to check again.
  */
-export function isEntered(plan: unknown, variableNames: readonly string[]): plan is Plan {
+function isEntered(plan: unknown, variableNames: readonly string[]): plan is Plan {
   const known = typeof plan === "object" && plan !== null ? entered.get(plan) : undefined;
-  return known !== undefined && known.every((name) => variableNames.includes(name));
+  return known?.every((name) => variableNames.includes(name)) ?? false;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RunLoop } from "./run-loop.js";
 import type { RunView, StepUpdate } from "./run-view.js";
 
 /** The final status: failed if anything failed (or the run was failed), with errors if anything was skipped. */
-export function finalStatus(tasks: readonly TaskState[], current: RunStatus): RunStatus {
+function finalStatus(tasks: readonly TaskState[], current: RunStatus): RunStatus {
   if (current === "failed" || tasks.some((t) => t.status === "failed")) return "failed";
   if (tasks.some((t) => t.status !== "completed")) return "completed_with_errors";
   return "completed";

@@ -128,7 +128,7 @@ function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-export function bodyExcerpt(text: string): string {
+function bodyExcerpt(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
 }

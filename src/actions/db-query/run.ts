@@ -41,7 +41,7 @@ export const dbQuery = {
  * Rows become plain JSON, since they land in the run's state and checkpoints: dates as ISO strings,
  * bytea as base64, bigints as strings (as pg already returns int8).
  */
-export function toJsonValue(value: unknown): unknown {
+function toJsonValue(value: unknown): unknown {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");
   if (typeof value === "bigint") return value.toString();

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const FileOperationKind = ["read", "write", "append", "delete", "list", "exists"] as const;
+const FileOperationKind = ["read", "write", "append", "delete", "list", "exists"] as const;
 
 /** `file_operation` config: `path` is relative to the workspace. */
 export const FileOperationConfig = z

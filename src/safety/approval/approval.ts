@@ -21,7 +21,7 @@ export const ApprovalDecision = z.strictObject({
 export type ApprovalDecision = z.infer<typeof ApprovalDecision>;
 
 /** True when the task may not start before a person approves it (approve mode "ask"). */
-export function needsApproval(task: TaskState, safety: RunSafety): boolean {
+function needsApproval(task: TaskState, safety: RunSafety): boolean {
   return safety.approve === "ask" && task.approval !== "approved" && isMutating(task);
 }
 

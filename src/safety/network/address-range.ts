@@ -25,7 +25,3 @@ export function addressRange(address: string): string {
   return parsed.range();
 }
 
-/** True for an address on the public internet (ipaddr.js range `unicast`). */
-export function isPublicAddress(address: string): boolean {
-  return addressRange(address) === PUBLIC_RANGE;
-}

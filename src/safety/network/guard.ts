@@ -27,7 +27,7 @@ export interface NetworkGuardOptions {
 }
 
 /** The axios options that route one request (and its redirects) through the guard. */
-export interface GuardedRequestOptions {
+interface GuardedRequestOptions {
   httpAgent: http.Agent;
   httpsAgent: https.Agent;
   beforeRedirect: (options: Record<string, unknown>, response: unknown, request: { url: string }) => void;

@@ -12,7 +12,7 @@ export { REDACTED };
  * Shorter values are never treated as secrets: a 3-character `*_KEY` value would redact every
  * occurrence of those letters. Real keys, tokens and passwords are longer.
  */
-export const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 6;
 
 /** Values that secret-named variables hold without being secrets (flags, placeholders). */
 const NOT_SECRETS = new Set(["true", "false", "null", "none", "undefined", "enabled", "disabled", "default"]);

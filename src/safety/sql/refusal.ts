@@ -25,7 +25,7 @@ export const ALLOW_WRITES_ADVICE =
 const SHOWN_QUERY_CHARS = 300;
 
 /** The query as shown in messages and details: long ones are cut. */
-export function shownQuery(query: string): string {
+function shownQuery(query: string): string {
   return query.length > SHOWN_QUERY_CHARS ? `${query.slice(0, SHOWN_QUERY_CHARS)}…` : query;
 }
 
