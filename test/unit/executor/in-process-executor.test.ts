@@ -24,7 +24,7 @@ function collect(): { outcomes: AttemptOutcome[]; deliver: (o: AttemptOutcome) =
 describe("InProcessExecutor", () => {
   it("delivers each attempt's result or error once, with the attempt's identity", async () => {
     const executor = new InProcessExecutor(async (a) => {
-      if (a.taskId === "bad") throw new WorkflowError(ErrorCode.HttpError, "503", { retryable: true });
+      if (a.taskId === "bad") throw new WorkflowError(ErrorCode.HttpStatus, "503", { retryable: true });
       return `done ${a.taskId}`;
     });
     const sink = collect();
@@ -33,7 +33,7 @@ describe("InProcessExecutor", () => {
     await executor.drain();
     expect(sink.outcomes.map((o) => [o.attemptId, o.ok, o.result ?? o.error?.code])).toEqual([
       ["good", true, "done good"],
-      ["bad", false, ErrorCode.HttpError],
+      ["bad", false, ErrorCode.HttpStatus],
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ErrorCode } from "../../../src/model/errors.js";
 import type { AttemptOutcome } from "../../../src/model/executor.js";
 import type { TaskState } from "../../../src/model/task-state.js";
 import { emptyStep } from "../../../src/scheduler/run-view.js";
@@ -36,10 +37,10 @@ describe("task transitions", () => {
 
   it("recordOutcome fails with the error, named in the history line", () => {
     const running = { ...pending, status: "running" as const, attempts: 2 };
-    const error = { code: "HTTP_ERROR", message: "503 from the API", retryable: true };
+    const error = { code: ErrorCode.HttpStatus, message: "503 from the API", retryable: true };
     const { patch, entry } = recordOutcome(running, outcome({ ok: false, error }));
     expect(patch).toMatchObject({ status: "failed", error });
-    expect(entry.detail).toBe("HTTP_ERROR: 503 from the API");
+    expect(entry.detail).toBe("HTTP_STATUS: 503 from the API");
   });
 
   it("isCurrent accepts only the attempt the state has running", () => {
