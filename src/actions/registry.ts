@@ -1,3 +1,4 @@
+import { inputIssues } from "../model/zod-issues.js";
 import type { z } from "zod";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { ActionType } from "../model/plan-schema.js";
@@ -21,16 +22,13 @@ const actions = {
 /** Validate `rawConfig` (already templated) against the action's schema, then run the action. */
 export async function runAction(type: ActionType, rawConfig: unknown, ctx: ActionContext): Promise<unknown> {
   const handler: ActionHandler = actions[type];
-  const parsed = handler.schema.safeParse(rawConfig);
+  const parsed = handler.schema.safeParse(rawConfig, { reportInput: true });
   if (!parsed.success) throw configInvalid(type, parsed.error);
   return handler.run(parsed.data, ctx);
 }
 
 function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
-  const issues = error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
-  }));
+  const issues = inputIssues(error).map((i) => ({ ...i, path: i.path || "(config)" }));
   const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
   return new WorkflowError(
     ErrorCode.ActionConfigInvalid,
@@ -39,12 +37,3 @@ function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
   );
 }
 
-/** `operations[0].field` style, as in plan validation messages. */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out || "(config)";
-}

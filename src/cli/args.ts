@@ -1,3 +1,4 @@
+import { inputIssues } from "../model/zod-issues.js";
 import yargs from "yargs";
 import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
@@ -107,9 +108,11 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     })
     .parse();
   if (raw.help) return "help";
-  const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String), allowHost: raw.allowHost?.map(String) });
+  const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String), allowHost: raw.allowHost?.map(String) }, { reportInput: true });
   if (!parsed.success) {
-    const what = parsed.error.issues.map((i) => i.message).join("; ");
+    const what = inputIssues(parsed.error)
+      .map((i) => (i.path === "" || i.message.startsWith("--") ? i.message : `${flagOf(i.path)}: ${i.message}`))
+      .join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `${what}. Run with --help for the options.`);
   }
   return parsed.data;
@@ -155,4 +158,10 @@ function limitOptions(): { [F in keyof typeof LIMIT_FLAGS]: { type: "number"; de
 
 function camelCase(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** `--max-rows` for the option path `maxRows` (`limits.maxRows` too). */
+function flagOf(path: string): string {
+  const key = path.split(".").pop() ?? path;
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -1,3 +1,4 @@
+import { inputIssues } from "../model/zod-issues.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
 import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval/approval.js";
@@ -28,9 +29,9 @@ export function checkDecision(runId: string, waiting: ApprovalRequest | undefine
       `Run "${runId}" is not waiting for an approval. See its state with: node main.js runs show ${runId}`,
     );
   }
-  const parsed = DecisionSchema.safeParse(decision);
+  const parsed = DecisionSchema.safeParse(decision, { reportInput: true });
   if (!parsed.success) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid approval decision: ${parsed.error.issues.map((i) => i.message).join("; ")}.`);
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid approval decision: ${inputIssues(parsed.error).map((i) => `${i.path || "decision"}: ${i.message}`).join("; ")}.`);
   }
   const known = new Set(waiting.tasks.map((t) => t.id));
   const unknown = (parsed.data.tasks ?? []).filter((id) => !known.has(id));

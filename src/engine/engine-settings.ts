@@ -1,3 +1,4 @@
+import { inputIssues } from "../model/zod-issues.js";
 import { mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
@@ -17,9 +18,9 @@ export function parseSettings(options: EngineOptions, env: Record<string, string
   };
   // The allowlist adds up: ALLOW_HOSTS (comma-separated) and the hosts given in the options.
   const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);
-  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) });
+  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) }, { reportInput: true });
   if (!parsed.success) {
-    const what = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    const what = inputIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
   }
   return parsed.data;

@@ -1,5 +1,5 @@
-import type { z } from "zod";
 import { ErrorCode, type PlanIssue, PlanValidationError } from "../model/errors.js";
+import { inputIssues } from "../model/zod-issues.js";
 import { ActionConfigSchemas, type Plan, PlanSchema, type TaskSpec } from "../model/plan-schema.js";
 import { ENV_ROOT, envReferenceIssue } from "./env-reference.js";
 import { findCycle } from "./find-cycle.js";
@@ -16,12 +16,6 @@ export interface ValidateOptions {
 const RESERVED_ENV = (what: string) =>
   `"${ENV_ROOT}" is reserved (\`{{env.NAME}}\` reads the environment variable NAME) and cannot be a ${what}; rename it`;
 
-function zodIssues(error: z.ZodError, prefix: string): PlanIssue[] {
-  return error.issues.map((i) => {
-    const path = [prefix, ...i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("");
-    return { path: path.replace(/^\./, ""), message: i.message };
-  });
-}
 
 /**
  * Validate a plan from any source and normalise it: defaults applied, dependencies implied by
@@ -30,8 +24,8 @@ function zodIssues(error: z.ZodError, prefix: string): PlanIssue[] {
 export function validatePlan(input: unknown, options: ValidateOptions = {}): Plan {
   const guarded = inputGuardIssues(input);
   if (guarded.length) throw new PlanValidationError(guarded);
-  const parsed = PlanSchema.safeParse(input);
-  if (!parsed.success) throw new PlanValidationError(zodIssues(parsed.error, ""));
+  const parsed = PlanSchema.safeParse(input, { reportInput: true });
+  if (!parsed.success) throw new PlanValidationError(inputIssues(parsed.error, ""));
   const plan = parsed.data;
   const issues: PlanIssue[] = [];
   const ids = new Set<string>();
@@ -62,9 +56,9 @@ function normaliseTask(
   issues: PlanIssue[],
 ): TaskSpec {
   const at = `tasks[${index}]`;
-  const config = ActionConfigSchemas[task.action_type].safeParse(task.action_config);
+  const config = ActionConfigSchemas[task.action_type].safeParse(task.action_config, { reportInput: true });
   if (!config.success) {
-    for (const issue of zodIssues(config.error, `${at}.action_config`)) {
+    for (const issue of inputIssues(config.error, `${at}.action_config`)) {
       issues.push({ ...issue, message: `${issue.message} (${task.action_type} "${task.id}")` });
     }
   }

@@ -123,7 +123,7 @@ describe("invalid plans exit 2 before anything runs", () => {
       "an unknown action type",
       [{ id: "mail", action_type: "send_email" as "wait", action_config: { to: "a@b.c" } }],
       "PLAN_INVALID",
-      [/tasks\[2\]\.action_type: Invalid option: expected one of "api_call"\|"db_query"\|"file_operation"\|"transform_data"\|"wait"/],
+      [/tasks\[2\]\.action_type: "send_email" is not one of api_call, db_query, file_operation, transform_data, wait/],
     ],
     [
       "a file write without content",
@@ -135,7 +135,7 @@ describe("invalid plans exit 2 before anything runs", () => {
       "an api_call with method FETCH",
       [{ id: "fetch2", action_type: "api_call", action_config: { method: "FETCH", url: "API/users" } }],
       "PLAN_INVALID",
-      [/tasks\[2\]\.action_config\.method: Invalid option: expected one of "GET"\|"POST"\|"PUT"\|"PATCH"\|"DELETE" \(api_call "fetch2"\)/],
+      [/tasks\[2\]\.action_config\.method: "FETCH" is not one of GET, POST, PUT, PATCH, DELETE \(api_call "fetch2"\)/],
     ],
   ];
 
@@ -209,8 +209,8 @@ describe("plan files", () => {
 describe("flags", () => {
   it.each([
     ["an unknown flag", ["--goal", "Delete output/x.txt", "--frobnicate"], /^Error \[CONFIG_INVALID\]: Unknown argument: frobnicate\. Run with --help for the options\.\n$/],
-    ["--concurrency 0", ["--plan", "PLAN", "--concurrency", "0"], /^Error \[CONFIG_INVALID\]: --concurrency must be at least 1\. Run with --help for the options\.\n$/],
-    ["--concurrency 1.5", ["--plan", "PLAN", "--concurrency", "1.5"], /^Error \[CONFIG_INVALID\]: --concurrency must be a whole number\. Run with --help/],
+    ["--concurrency 0", ["--plan", "PLAN", "--concurrency", "0"], /^Error \[CONFIG_INVALID\]: --concurrency must be at least 1 \(given 0\)\. Run with --help for the options\.\n$/],
+    ["--concurrency 1.5", ["--plan", "PLAN", "--concurrency", "1.5"], /^Error \[CONFIG_INVALID\]: --concurrency must be a whole number \(given 1\.5\)\. Run with --help/],
     ["--goal together with --plan", ["--goal", "Delete output/x.txt", "--plan", "PLAN"], /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/],
     ["no goal at all", [], /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/],
     ["a --var without =", ["--plan", "PLAN", "--var", "novalue"], /^Error \[CONFIG_INVALID\]: --var "novalue" is not name=value/],
