@@ -10,10 +10,12 @@ import { WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "./src/model/errors.js";
 import type { PlanInput } from "./src/model/plan-schema.js";
 import { SecretScrubber } from "./src/safety/secrets/scrubber.js";
+import { terminalText } from "./src/cli/terminal-text.js";
 import { createLogger, LogLevel } from "./utils/logger.js";
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`${text}\n`);
+// Everything the CLI prints passes terminalText: results, errors, goals and ids may hold a server's escape codes.
+const out = (text: string) => process.stdout.write(`${terminalText(text)}\n`);
+const err = (text: string) => process.stderr.write(`${terminalText(text)}\n`);
 
 function logLevel(level: string): LogLevel {
   return (LogLevel as readonly string[]).includes(level) ? (level as LogLevel) : "warn";

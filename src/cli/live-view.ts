@@ -2,6 +2,7 @@ import { styleText } from "node:util";
 import { createLogUpdate } from "log-update";
 import type { WorkflowEvent } from "../model/events.js";
 import type { TaskReport, WorkflowResult } from "../engine/result.js";
+import { terminalText } from "./terminal-text.js";
 
 /** What a row of the live view can say about a task. */
 const RowStatus = ["running", "retrying", "completed", "failed", "skipped", "pending"] as const;
@@ -40,9 +41,10 @@ type Style = Parameters<typeof styleText>[0];
 const SYMBOL: Record<RowStatus, string> = { running: "▶", retrying: "↻", completed: "✔", failed: "✖", skipped: "↷", pending: "·" };
 const STYLE: Record<RowStatus, Style> = { running: "cyan", retrying: "yellow", completed: "green", failed: "red", skipped: "gray", pending: "gray" };
 
+/** A result, error or reason on one line, its control characters escaped (it came from outside). */
 function oneLine(value: unknown): string {
   const text = typeof value === "string" ? value : JSON.stringify(value);
-  return (text ?? "").replace(/\s+/g, " ").trim();
+  return terminalText((text ?? "").replace(/\s+/g, " ").trim());
 }
 
 function clip(text: string, width: number): string {
@@ -115,8 +117,8 @@ export class LiveView {
     const rows = [...this.#rows.values()];
     const maxRows = Math.max(1, (this.#opts.stream.rows ?? 24) - 3);
     const shown = rows.length > maxRows ? this.#busiest(rows, maxRows - 1) : rows;
-    const idWidth = Math.min(24, Math.max(4, ...shown.map((r) => r.id.length)));
-    const typeWidth = Math.max(4, ...shown.map((r) => r.actionType.length));
+    const idWidth = Math.min(24, Math.max(4, ...shown.map((r) => oneLine(r.id).length)));
+    const typeWidth = Math.max(4, ...shown.map((r) => oneLine(r.actionType).length));
     const lines = [this.#header(rows, width), ...shown.map((r) => this.#row(r, idWidth, typeWidth, width))];
     if (shown.length < rows.length) lines.push(this.#paint("gray", `  … ${rows.length - shown.length} more tasks not shown`));
     return lines.join("\n");
@@ -180,7 +182,7 @@ export class LiveView {
 
   #outcome(t: TaskReport): string | undefined {
     if (t.status === "completed") return t.result === undefined ? undefined : oneLine(t.result);
-    if (t.status === "skipped") return t.skip_reason;
+    if (t.status === "skipped") return t.skip_reason === undefined ? undefined : oneLine(t.skip_reason);
     return t.error ? `${t.error.code}: ${oneLine(t.error.message)}` : undefined;
   }
 
@@ -201,15 +203,15 @@ export class LiveView {
       `${count("skipped")} skipped`,
       `${count("running") + count("retrying")} running`,
     ].join(", ");
-    const text = `run ${this.#runId || "…"} · ${this.#runStatus} ${(elapsed / 1000).toFixed(1)} s · ${done}/${this.#total ?? rows.length} done: ${counts}`;
+    const text = `run ${oneLine(this.#runId) || "…"} · ${oneLine(this.#runStatus)} ${(elapsed / 1000).toFixed(1)} s · ${done}/${this.#total ?? rows.length} done: ${counts}`;
     return this.#paint("bold", clip(text, width));
   }
 
   #row(r: Row, idWidth: number, typeWidth: number, width: number): string {
     const duration = r.status === "running" ? this.#since(r, this.#opts.now()) : r.durationMs;
     const fixed = [
-      `  ${SYMBOL[r.status]} ${clip(r.id, idWidth).padEnd(idWidth)}`,
-      r.actionType.padEnd(typeWidth),
+      `  ${SYMBOL[r.status]} ${clip(oneLine(r.id), idWidth).padEnd(idWidth)}`,
+      oneLine(r.actionType).padEnd(typeWidth),
       r.status.padEnd(9),
       `attempt ${r.attempt || "-"}`,
       (duration === undefined ? "" : seconds(duration)).padStart(8),

@@ -2,6 +2,7 @@ import type { WorkflowEvent } from "../model/events.js";
 import { describeApproval } from "../engine/approval-gate.js";
 import type { WorkflowResult } from "../engine/result.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
+import { terminalText } from "./terminal-text.js";
 
 /**
  * What the CLI prints, scrubbed (again) of secrets: the engine's results already are, this also covers
@@ -17,8 +18,13 @@ function excerpt(value: unknown, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** One plain line per event (no escape codes), for stderr while a run goes on. */
+/** One plain line per event (no escape codes, also none from a server's answer), for stderr while a run goes on. */
 export function formatEvent(e: WorkflowEvent): string | undefined {
+  const line = eventLine(e);
+  return line === undefined ? undefined : terminalText(line);
+}
+
+function eventLine(e: WorkflowEvent): string | undefined {
   const task = e.task_id ? `${e.task_id}${e.action_type ? ` (${e.action_type})` : ""}` : "";
   switch (e.type) {
     case "run_started":
@@ -45,7 +51,7 @@ export function formatEvent(e: WorkflowEvent): string | undefined {
 }
 
 /**
- * A readable summary of a finished run (stdout): status, task counts and retries, wall time, critical path and
+ * A readable summary of a finished run (stdout), safe for a terminal (control characters escaped): status, task counts and retries, wall time, critical path and
  * parallel speedup (sum of task times / wall time), LLM calls and tokens, plan cache hit; then one line per task.
  */
 export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber): string {
@@ -75,7 +81,7 @@ export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber):
   }
   if (r.error && r.status === "failed") lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
   if (r.approval) lines.push("", describeApproval(r.workflow_id, r.approval));
-  return lines.filter((l) => l !== undefined).join("\n");
+  return terminalText(lines.filter((l) => l !== undefined).join("\n"));
 }
 
 /** The `--json` form: the result with the fields the CLI documents. */

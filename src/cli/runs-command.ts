@@ -8,6 +8,7 @@ import { GraphFormat, renderGraph } from "../plan/plan-graph.js";
 import { RunStatus } from "../model/task-state.js";
 import { exitCodeForStatus } from "./exit-codes.js";
 import { formatEvent, formatSummary, toJsonOutput } from "./output.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface RunsIo {
   out(text: string): void;
@@ -60,7 +61,9 @@ function parser(argv: string[], sub: Sub): Argv {
 }
 
 /** `node main.js runs ...`: the run history. Returns the exit code. */
-export async function runsCommand(argv: string[], io: RunsIo): Promise<number> {
+export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> {
+  // Stored goals, results and errors came from outside: everything printed is made safe for a terminal.
+  const io: RunsIo = { ...raw, out: (text) => raw.out(terminalText(text)), err: (text) => raw.err(terminalText(text)) };
   const sub = argv[0];
   if (sub === undefined || sub === "--help" || sub === "help") {
     io.out(USAGE);

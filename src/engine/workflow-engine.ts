@@ -20,6 +20,8 @@ import { enterPlan, type PlannedInput } from "../plan/plan-entry.js";
 import { Command } from "@langchain/langgraph";
 import type { ApprovalDecision, ApprovalRequest } from "../safety/approval/approval.js";
 import { buildRunSafety } from "../safety/run-safety.js";
+import { envValues } from "../safety/secrets/access.js";
+import { safetyOf } from "../model/safety-policy.js";
 import type { RunContext } from "../model/task-state.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { checkDecision, readPause } from "./approval-gate.js";
@@ -117,6 +119,8 @@ export class WorkflowEngine {
     // Secrets written in the plan or the variables are never stored, logged or published from here on.
     this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
+    // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
+    this.secrets.learn(...envValues(this.env, safety));
     const { persistence } = await this.open();
     await refuseExisting(persistence, runId);
     // Variables the plan declares are defaults; --var / options.variables override them.
@@ -275,6 +279,8 @@ export class WorkflowEngine {
   }
 
   private async drive(runId: string, input: unknown, options: Omit<RunOptions, "runId">, detail: string, known?: RunContext): Promise<WorkflowResult> {
+    // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
+    if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
     const { graph, persistence } = await this.open();
     const publish = this.redis()?.publish;
     const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);

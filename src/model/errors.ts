@@ -38,6 +38,8 @@ export const ErrorCode = {
   ApprovalRejected: "APPROVAL_REJECTED",
   NotAwaitingApproval: "NOT_AWAITING_APPROVAL",
   SecretUnavailable: "SECRET_UNAVAILABLE",
+  /** REDIS_URL is set but Redis does not answer (refused, silent, wrong password...): only `runs watch` fails on it. */
+  RedisUnavailable: "REDIS_UNAVAILABLE",
   Internal: "INTERNAL_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

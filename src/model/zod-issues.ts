@@ -11,7 +11,7 @@ const MAX_SHOWN = 80;
 const ZOD_DEFAULT = /^(Too small|Too big|Invalid option|Invalid input|Invalid value|Unrecognized key|Invalid string|Invalid number)/;
 
 /** A value as a message shows it: JSON, shortened, on one line. */
-export function showValue(value: unknown): string {
+function showValue(value: unknown): string {
   let text: string;
   try {
     text = value === undefined ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
@@ -22,7 +22,7 @@ export function showValue(value: unknown): string {
 }
 
 /** `a.b[2].c` from a zod path, behind `prefix`. */
-export function issuePath(path: readonly PropertyKey[], prefix = ""): string {
+function issuePath(path: readonly PropertyKey[], prefix = ""): string {
   const joined = [prefix, ...path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))].join("");
   return joined.replace(/^\./, "");
 }
@@ -31,7 +31,7 @@ export function issuePath(path: readonly PropertyKey[], prefix = ""): string {
  * What is wrong, naming the value given and what is allowed: `"shell_exec" is not one of api_call, db_query`,
  * `-5 is below the minimum 0`. Needs the issues of a parse made with `{ reportInput: true }`.
  */
-export function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue): string {
   const given = "input" in issue ? showValue(issue.input) : undefined;
   // A schema's own message says what is allowed in its words: keep it, and name the value (an object's
   // rule, such as "give exactly one of", is about its fields, which the message names).

@@ -2,7 +2,8 @@ import type { Redis } from "ioredis";
 import { type WorkflowEvent, WorkflowEventType } from "../model/events.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
-import { isRedisUp, logRedisErrors } from "./redis-connection.js";
+import { RedisAvailability } from "./redis-availability.js";
+import { DEFAULT_REDIS_TIMEOUT_MS, logRedisErrors } from "./redis-connection.js";
 
 export interface RedisEventStreamOptions {
   /** Key prefix, e.g. "wfe:" (see resolveKeyPrefix). */
@@ -12,6 +13,8 @@ export interface RedisEventStreamOptions {
   /** The stream expires this long after run_completed. Default 86400 (one day). */
   ttlSeconds?: number;
   logger?: Logger;
+  /** Shared with the engine's other Redis features, so an outage costs one wait in all; default: its own. */
+  availability?: RedisAvailability;
 }
 
 export interface WatchOptions {
@@ -33,6 +36,8 @@ type StreamEntry = [id: string, fields: string[]];
 
 /** How many entries one XREAD returns at most. */
 const READ_BATCH = 100;
+/** A blocking XREAD may take its BLOCK time; its answer gets this much longer before the read counts as lost. */
+const READ_ANSWER_MS = DEFAULT_REDIS_TIMEOUT_MS;
 
 /**
  * The live events of each run on a Redis Stream (`<prefix>events:<run_id>`), so another process can
@@ -47,6 +52,7 @@ export class RedisEventStream {
   readonly #maxLen: number;
   readonly #ttlSeconds: number;
   readonly #logger: Logger;
+  readonly #availability: RedisAvailability;
 
   constructor(redis: Redis, options: RedisEventStreamOptions) {
     this.#redis = redis;
@@ -54,6 +60,7 @@ export class RedisEventStream {
     this.#maxLen = positiveInteger("event stream maxLen", options.maxLen ?? 10_000);
     this.#ttlSeconds = positiveInteger("event stream ttlSeconds", options.ttlSeconds ?? 86_400);
     this.#logger = (options.logger ?? silentLogger()).child({ component: "event-stream" });
+    this.#availability = options.availability ?? new RedisAvailability(redis, this.#logger, DEFAULT_REDIS_TIMEOUT_MS);
   }
 
   /** The stream key of a run. */
@@ -64,8 +71,8 @@ export class RedisEventStream {
   /** Appends one event; on run_completed the stream also gets its TTL. Logs and drops on error. */
   async publish(event: WorkflowEvent): Promise<void> {
     const key = this.key(event.run_id);
-    // While Redis is between reconnects a command would only wait and fail; dropping keeps a queue short.
-    if (!isRedisUp(this.#redis)) {
+    // While Redis is down or silent a command would only wait and fail; dropping keeps the queue short.
+    if (!(await this.#availability.available())) {
       this.#logger.debug({ key, type: event.type }, "Redis is unreachable; event dropped");
       return;
     }
@@ -77,13 +84,20 @@ export class RedisEventStream {
       if (event.type === "run_completed") await this.#redis.expire(key, this.#ttlSeconds);
       else if (event.type === "run_started") await this.#redis.expire(key, this.#ttlSeconds * ABANDONED_TTL_FACTOR);
     } catch (err) {
+      this.#availability.failed(err);
       this.#logger.warn({ key, type: event.type, err: errorMessage(err) }, "Publishing an event to Redis failed; dropped");
     }
   }
 
-  /** True when the run has published at least one event (that has not expired). */
+  /** True when the run has published at least one event (that has not expired); REDIS_UNAVAILABLE when Redis does not answer. */
   async hasEvents(runId: string): Promise<boolean> {
-    return (await this.#redis.exists(this.key(runId))) === 1;
+    if (!(await this.#availability.available())) throw this.#availability.unavailable("Following a run's events");
+    try {
+      return (await this.#redis.exists(this.key(runId))) === 1;
+    } catch (err) {
+      this.#availability.failed(err);
+      throw this.#availability.unavailable("Following a run's events", err);
+    }
   }
 
   /**
@@ -95,7 +109,8 @@ export class RedisEventStream {
     const blockMs = positiveInteger("watch blockMs", options.blockMs ?? 5000);
     if (signal?.aborted) return;
     const key = this.key(runId);
-    const reader = this.#redis.duplicate();
+    // Its own command timeout: a blocking read may take blockMs before it answers.
+    const reader = this.#redis.duplicate({ commandTimeout: blockMs + READ_ANSWER_MS });
     logRedisErrors(reader, this.#logger);
     // Closing the socket is the only way to interrupt a blocked XREAD; the read then rejects.
     const onAbort = () => reader.disconnect();
@@ -126,7 +141,7 @@ export class RedisEventStream {
       return newest[0]?.[0] ?? "0-0";
     } catch (err) {
       if (signal?.aborted) return undefined;
-      throw readError(key, err);
+      throw this.#readError(key, err);
     }
   }
 
@@ -143,8 +158,12 @@ export class RedisEventStream {
       return reply?.[0]?.[1] ?? [];
     } catch (err) {
       if (signal?.aborted) return undefined;
-      throw readError(key, err);
+      throw this.#readError(key, err);
     }
+  }
+
+  #readError(key: string, err: unknown): WorkflowError {
+    return this.#availability.unavailable(`Reading the event stream ${key}`, err);
   }
 
   #decode(key: string, id: string, fields: string[]): WorkflowEvent | undefined {
@@ -195,14 +214,6 @@ function parseEvent(raw: string): WorkflowEvent | undefined {
   const { type, run_id } = value as Record<string, unknown>;
   const known = (WorkflowEventType as readonly unknown[]).includes(type);
   return known && typeof run_id === "string" ? (value as WorkflowEvent) : undefined;
-}
-
-function readError(key: string, err: unknown): WorkflowError {
-  return new WorkflowError(
-    ErrorCode.Network,
-    `Reading the event stream ${key} from Redis failed: ${errorMessage(err)}. Check that REDIS_URL is reachable.`,
-    { retryable: true, cause: err },
-  );
 }
 
 function positiveInteger(name: string, value: number): number {

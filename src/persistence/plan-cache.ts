@@ -3,7 +3,8 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { type Logger, silentLogger } from "../../utils/logger.js";
-import { isRedisUp } from "./redis-connection.js";
+import { RedisAvailability } from "./redis-availability.js";
+import { DEFAULT_REDIS_TIMEOUT_MS } from "./redis-connection.js";
 import { PlannerKind } from "../model/planner.js";
 import type { CachedPlan, PlanCacheKey, PlanStore } from "../plan/plan-entry.js";
 
@@ -21,6 +22,8 @@ export interface PlanCacheOptions {
   /** How long a plan stays cached. Default 86400 (one day). */
   ttlSeconds?: number;
   logger?: Logger;
+  /** Shared with the engine's other Redis features, so an outage costs one wait in all; default: its own. */
+  availability?: RedisAvailability;
 }
 
 /** Bump when the key material or the stored shape changes, so old entries stop matching. */
@@ -35,6 +38,7 @@ export class PlanCache implements PlanStore {
   readonly #prefix: string;
   readonly #ttlSeconds: number;
   readonly #logger: Logger;
+  readonly #availability: RedisAvailability;
 
   constructor(redis: Redis, options: PlanCacheOptions) {
     const ttl = options.ttlSeconds ?? 86_400;
@@ -48,6 +52,7 @@ export class PlanCache implements PlanStore {
     this.#prefix = options.prefix;
     this.#ttlSeconds = ttl;
     this.#logger = (options.logger ?? silentLogger()).child({ component: "plan-cache" });
+    this.#availability = options.availability ?? new RedisAvailability(redis, this.#logger, DEFAULT_REDIS_TIMEOUT_MS);
   }
 
   /** `<prefix>plan:<sha256 of the canonical input>`. */
@@ -59,11 +64,12 @@ export class PlanCache implements PlanStore {
   /** The cached plan for this input, or undefined on a miss, a corrupt value or a Redis error. */
   async get(input: PlanCacheKey): Promise<CachedPlan | undefined> {
     const key = this.key(input);
-    if (!isRedisUp(this.#redis)) return this.#miss(key, "Redis is unreachable");
+    if (!(await this.#availability.available())) return this.#miss(key, "Redis is unreachable");
     let raw: string | null;
     try {
       raw = await this.#redis.get(key);
     } catch (err) {
+      this.#availability.failed(err);
       this.#logger.warn({ key, err: errorMessage(err) }, "Plan cache read failed; planning without the cache");
       return undefined;
     }
@@ -80,13 +86,14 @@ export class PlanCache implements PlanStore {
   /** Stores a plan with the TTL; errors are logged and ignored. */
   async set(input: PlanCacheKey, plan: CachedPlan): Promise<void> {
     const key = this.key(input);
-    if (!isRedisUp(this.#redis)) {
+    if (!(await this.#availability.available())) {
       this.#logger.debug({ key }, "Redis is unreachable; plan not cached");
       return;
     }
     try {
       await this.#redis.set(key, JSON.stringify(plan), "EX", this.#ttlSeconds);
     } catch (err) {
+      this.#availability.failed(err);
       this.#logger.warn({ key, err: errorMessage(err) }, "Plan cache write failed; the plan is not cached");
     }
   }

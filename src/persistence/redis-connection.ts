@@ -5,26 +5,33 @@ import type { Logger } from "../../utils/logger.js";
 /** Every key the engine writes starts with this unless configured otherwise. */
 export const DEFAULT_KEY_PREFIX = "wfe:";
 
+/** Default bound on connecting and on each command's answer: Redis is an accessory, never worth a hang. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 2000;
+
 export interface OpenRedisOptions {
   /** How long one connection attempt may take before it counts as failed. Default 2000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * How long a command may wait for its answer, queued while connecting included, before it fails. A
+   * Redis that accepts connections and never answers would otherwise keep every command, and the
+   * process, waiting forever. Default 2000 ms.
+   */
+  commandTimeoutMs?: number;
   /** Shown by CLIENT LIST; duplicated connections (stream watchers) carry it too. Default "wfe". */
   connectionName?: string;
 }
 
-/** Statuses in which a command would wait for reconnection attempts instead of being sent. */
-const DOWN_STATUSES: readonly string[] = ["close", "reconnecting", "end"];
-
 /**
- * Connects to REDIS_URL. Commands fail after two reconnection attempts rather than waiting forever,
- * and connection errors are logged instead of crashing the process.
+ * Connects to REDIS_URL. Commands fail after two reconnection attempts or `commandTimeoutMs` rather
+ * than waiting forever, and connection errors are logged instead of crashing the process.
  */
 export function openRedis(url: string, logger: Logger, options: OpenRedisOptions = {}): Redis {
   assertRedisUrl(url);
   const redis = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
-    connectTimeout: options.connectTimeoutMs ?? 2000,
+    connectTimeout: options.connectTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
     connectionName: options.connectionName ?? "wfe",
     // Short, capped backoff: an outage should fail commands quickly, not park them for seconds.
     retryStrategy: (times) => Math.min(times * 100, 1000),
@@ -48,11 +55,6 @@ export function logRedisErrors(redis: Redis, logger: Logger): void {
     lastMessage = message;
     logger.warn({ err: message }, "Redis connection error; Redis features degrade until it reconnects");
   });
-}
-
-/** False while the client is between reconnection attempts: a command now would only wait and fail. */
-export function isRedisUp(redis: Redis): boolean {
-  return !DOWN_STATUSES.includes(redis.status);
 }
 
 /** Closes a client: QUIT when connected (pending replies arrive first), else drop the socket. */

@@ -17,7 +17,8 @@ export interface RunSafetyInput {
 
 /**
  * Fix a run's safety policy at its start. Trusted hosts are the ones the user wrote: in the goal text,
- * in a plan file, in variables, and in the allowlist. Never the hosts a planner invented.
+ * in a plan file, in variables (each URL's host and port), and in the allowlist (a bare host: any port).
+ * Never the hosts a planner invented.
  */
 export function buildRunSafety(input: RunSafetyInput): RunSafety {
   const { settings, plan, planner } = input;
@@ -41,7 +42,8 @@ export function buildRunSafety(input: RunSafetyInput): RunSafety {
   }
   return {
     author,
-    trustedHosts: [...written].map(normaliseHostEntry),
+    // Already canonical: normalising a written `host:80` again would drop its port and trust every port.
+    trustedHosts: [...written],
     allowWrites: settings.allowWrites || (planner === "provided" && plan.allow_writes === true),
     approve: settings.approve ?? (author === "user" ? "auto" : "ask"),
     limits: settings.limits,

@@ -10,6 +10,7 @@ import { isErrno } from "./workspace-path.js";
  * Low-level file I/O for `file_operation`, on paths the workspace jail has already resolved.
  * Only regular files are opened (never a FIFO, socket or device), the last path component is
  * opened with O_NOFOLLOW (a symlink swapped in after the jail check is refused, not followed),
+ * a regular file with more than one hard link is refused (the other name may be outside the workspace),
  * and every read and write is capped at `limits.maxFileBytes`.
  */
 
@@ -34,6 +35,7 @@ export async function readRegular(file: string, target: FileTarget, maxBytes: nu
   try {
     const info = await handle.stat();
     refuseNonRegular(info, target);
+    refuseHardLinked(info, target);
     if (info.size > maxBytes) throw tooLarge(target, info.size, maxBytes);
     return await readCapped(handle, target, maxBytes);
   } finally {
@@ -77,6 +79,8 @@ export async function appendRegular(file: string, bytes: Buffer, target: FileTar
   try {
     const info = await handle.stat();
     refuseNonRegular(info, target);
+    // Checked on the opened file (fstat), so a link made after the lstat above is caught before a byte is written.
+    refuseHardLinked(info, target);
     if (info.size + bytes.length > maxBytes) throw tooLarge(target, info.size + bytes.length, maxBytes, "the result");
     await handle.writeFile(bytes);
   } finally {
@@ -106,7 +110,27 @@ async function refuseSpecial(file: string, target: FileTarget, missingOk: boolea
     if (missingOk && isErrno(err, "ENOENT")) return undefined;
     throw err;
   });
-  if (info && !info.isSymbolicLink()) refuseNonRegular(info, target);
+  if (info && !info.isSymbolicLink()) {
+    refuseNonRegular(info, target);
+    refuseHardLinked(info, target);
+  }
+}
+
+/**
+ * A hard link is the same file under another name, which the path jail cannot see: the other name may be
+ * outside the workspace (`ln /etc/passwd ws/x`). Reading, appending to or writing over such a file is
+ * refused like a symlink that leads out (a write-over would replace only this name, but is refused alike
+ * so the rule is one rule).
+ */
+function refuseHardLinked(info: Stats, target: FileTarget): void {
+  if (!info.isFile() || info.nlink <= 1) return;
+  throw new WorkflowError(
+    ErrorCode.FileOutsideWorkspace,
+    `${target.operation} "${target.relative}": the file has ${info.nlink} hard links, so it is also reachable under another name, ` +
+      "possibly outside the workspace; file_operation does not read or write a file with more than one link. " +
+      "Copy the file into the workspace instead of linking it.",
+    { retryable: false, details: { path: target.relative, operation: target.operation, links: info.nlink } },
+  );
 }
 
 function refuseNonRegular(info: Stats, target: FileTarget): void {

@@ -43,6 +43,15 @@ export function envScope(env: Readonly<Record<string, string | undefined>>, safe
 }
 
 /**
+ * The values a run reads with `{{env.NAME}}`: every one is treated as a secret, whatever its name says
+ * (a server may echo any of them back into a result), so the engine's scrubber learns them when a run
+ * starts or continues.
+ */
+export function envValues(env: Readonly<Record<string, string | undefined>>, safety: Pick<RunSafety, "envNames">): string[] {
+  return Object.values(envScope(env, safety)).filter((value): value is string => typeof value === "string" && value !== "");
+}
+
+/**
  * SECRET_UNAVAILABLE when a resolved config would send `[redacted]` where a secret goes (a secret
  * field, a URL, headers, query parameters): a secret written literally in a plan is not stored, so
  * after a resume (or an approval) it is gone, and the request must not go out without it.

@@ -14,6 +14,10 @@ export const SqlRule = {
   Session: "session",
   /** COPY: server files and programs, and data that cannot come back as rows (always refused). */
   Copy: "copy",
+  /** DO, CALL, EXECUTE in a function body, query_to_xml()...: SQL no parse tree shows (always refused). */
+  DynamicSql: "dynamic-sql",
+  /** Server files, large objects, other sessions, other servers, server configuration (always refused). */
+  Server: "server",
 } as const;
 export type SqlRule = (typeof SqlRule)[keyof typeof SqlRule];
 

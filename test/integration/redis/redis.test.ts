@@ -313,7 +313,7 @@ describe("RedisEventStream", () => {
     expect(JSON.parse(newest?.[1][1] ?? "null")).toEqual(events.at(-1));
   });
 
-  it("drops events without throwing when Redis is down, and the watch fails with a network error", async () => {
+  it("drops events without throwing when Redis is down, and the watch fails with REDIS_UNAVAILABLE", async () => {
     const dead = openRedis(DEAD_REDIS_URL, silentLogger(), { connectTimeoutMs: 500 });
     try {
       const stream = new RedisEventStream(dead, { prefix: PREFIX });
@@ -322,8 +322,9 @@ describe("RedisEventStream", () => {
       await withDeadline(publish.flush(), 5000, "flushing to a dead Redis");
       const watching = collect(stream.watch(newRunId()));
       await expect(withDeadline(watching, 5000, "the watch failing")).rejects.toMatchObject({
-        code: "NETWORK_ERROR",
+        code: "REDIS_UNAVAILABLE",
         retryable: true,
+        message: expect.stringContaining("Redis at redis://127.0.0.1:1/0 (REDIS_URL) is unavailable"),
       });
     } finally {
       await closeRedis(dead);

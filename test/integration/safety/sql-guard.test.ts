@@ -112,7 +112,7 @@ describe.each([
     [`TRUNCATE ${ns}items`, "read-only"],
     [`SELECT * INTO ${ns}copied FROM ${ns}items`, "read-only"],
     [`SELECT * FROM ${ns}items FOR UPDATE`, "read-only"],
-    [`DO $$ BEGIN DELETE FROM ${ns}items; END $$`, "read-only"],
+    [`DO $$ BEGIN DELETE FROM ${ns}items; END $$`, "dynamic-sql"],
     [`COPY ${ns}items TO PROGRAM 'touch /tmp/wf-guard-pwned'`, "copy"],
     ["SET TRANSACTION READ WRITE", "transaction"],
     ["BEGIN", "transaction"],

@@ -186,8 +186,8 @@ describe("trusted hosts", () => {
 
   it("finds the hosts written in text, without the sentence's punctuation", () => {
     const text = "Fetch http://127.0.0.1:4000. Then post to https://api.example.com/items, and http://10.0.0.5:8080/x!";
-    expect([...hostsWrittenIn(text)]).toEqual(["127.0.0.1:4000", "api.example.com", "10.0.0.5:8080"]);
-    expect([...hostsWrittenIn("on http://[::1]:8080, then http://[::1]")]).toEqual(["[::1]:8080", "[::1]"]);
+    expect([...hostsWrittenIn(text)]).toEqual(["127.0.0.1:4000", "api.example.com:443", "10.0.0.5:8080"]);
+    expect([...hostsWrittenIn("on http://[::1]:8080, then http://[::1]")]).toEqual(["[::1]:8080", "[::1]:80"]);
   });
 });
 
