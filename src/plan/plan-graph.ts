@@ -13,14 +13,44 @@ function label(text: string): string {
   return text.replace(/["<>`]/g, "'");
 }
 
+/** Words Mermaid's flowchart grammar reads as keywords wherever a node id stands (compared lower-case). */
+const MERMAID_KEYWORDS = new Set([
+  "end", "graph", "flowchart", "flowchart-elk", "subgraph", "style", "linkstyle", "classdef", "class", "click",
+  "call", "href", "callback", "interpolate", "default", "direction", "_self", "_blank", "_parent", "_top",
+]);
+
+/** Ids Mermaid reads as one plain node id: words joined by single hyphens, not an edge's `o-`/`x-` start. */
+const PLAIN_MERMAID_ID = /^(?![ox]-)[A-Za-z_][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
+
+/**
+ * Node ids for Mermaid: a task id as it is where Mermaid reads it as a plain id, else with its hyphens made
+ * `_` and `_` appended until it is neither a keyword nor another task's id (labels still show the task's id).
+ */
+function mermaidIds(tasks: readonly { id: string }[]): Map<string, string> {
+  const taken = new Set(tasks.map((t) => t.id));
+  const ids = new Map<string, string>();
+  for (const { id } of tasks) {
+    let node = id;
+    if (!PLAIN_MERMAID_ID.test(node) || MERMAID_KEYWORDS.has(node.toLowerCase())) {
+      node = node.replace(/-/g, "_");
+      while (MERMAID_KEYWORDS.has(node.toLowerCase()) || taken.has(node)) node += "_";
+      taken.add(node);
+    }
+    ids.set(id, node);
+  }
+  return ids;
+}
+
 /** The plan's DAG as a Mermaid flowchart; statuses (when given) colour the nodes. */
 export function toMermaid(plan: Pick<Plan, "tasks">, statuses: Record<string, TaskStatus> = {}): string {
+  const node = mermaidIds(plan.tasks);
+  const n = (id: string) => node.get(id) ?? id;
   const lines = ["flowchart TD"];
-  for (const t of plan.tasks) lines.push(`  ${t.id}["${label(t.name ?? t.id)}<br/>${t.action_type}"]`);
-  for (const t of plan.tasks) for (const d of t.dependencies) lines.push(`  ${d} --> ${t.id}`);
+  for (const t of plan.tasks) lines.push(`  ${n(t.id)}["${label(t.name ?? t.id)}<br/>${t.action_type}"]`);
+  for (const t of plan.tasks) for (const d of t.dependencies) lines.push(`  ${n(d)} --> ${n(t.id)}`);
   const used = new Set(Object.values(statuses));
   for (const s of used) lines.push(`  classDef ${s} ${STATUS_CLASS[s]}`);
-  for (const [id, s] of Object.entries(statuses)) lines.push(`  class ${id} ${s}`);
+  for (const [id, s] of Object.entries(statuses)) lines.push(`  class ${n(id)} ${s}`);
   return lines.join("\n");
 }
 

@@ -1,5 +1,6 @@
 import parseDot from "dotparser";
 import { JSDOM } from "jsdom";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toDot, toMermaid } from "../../../src/plan/plan-graph.js";
 import { validatePlan } from "../../../src/plan/validate.js";
@@ -54,5 +55,38 @@ describe("graph export", () => {
     const text = toDot(awkward, statuses);
     expect(text).toContain('"filter_1" [label="Keep a -> b & c\\ntransform_data'.replace("transform_data", "wait"));
     expect(text).toContain('fillcolor="#f7c5c5"');
+  });
+});
+
+describe("graph export of any valid task ids", () => {
+  const keywordish = fc.constantFrom("end", "End", "graph", "style", "subgraph", "class", "classDef", "click", "default", "direction", "o-x", "x-o", "_--", "a--b", "end_", "end-", "_blank", "flowchart", "call", "href", "linkStyle");
+  const anyId = fc.oneof(keywordish, fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,20}$/));
+  const idSets = fc.uniqueArray(anyId, { minLength: 1, maxLength: 8 });
+
+  it("mermaid's own parser accepts the output, with every task and edge present", async () => {
+    await fc.assert(
+      fc.asyncProperty(idSets, fc.boolean(), async (ids, withStatus) => {
+        const tasks = ids.map((id, i) => waitTask(id, 0, i > 0 ? [ids[i - 1] as string] : []));
+        const valid = validatePlan(plan(...tasks));
+        const statusOf = withStatus ? Object.fromEntries(ids.map((id) => [id, "completed" as TaskStatus])) : {};
+        const text = toMermaid(valid, statusOf);
+        expect((await mermaid.parse(text)).diagramType).toBe("flowchart-v2");
+        // one node line per task, one edge per dependency
+        expect(text.split("\n").filter((l) => l.includes("<br/>wait"))).toHaveLength(ids.length);
+        expect(text.split("\n").filter((l) => l.includes(" --> "))).toHaveLength(ids.length - 1);
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+
+  it("DOT output parses for the same ids", () => {
+    fc.assert(
+      fc.property(idSets, (ids) => {
+        const valid = validatePlan(plan(...ids.map((id) => waitTask(id))));
+        const graph = parseDot(toDot(valid)) as unknown[];
+        expect(graph).toHaveLength(1);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
   });
 });
