@@ -3,6 +3,17 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+// A .env in the current folder configures the engine like exported variables; what the environment already
+// sets wins over the file. Loaded before anything reads the environment.
+if (existsSync(".env")) {
+  try {
+    process.loadEnvFile(".env");
+  } catch (error) {
+    process.stderr.write(`Error [CONFIG_INVALID]: cannot read .env: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 const compiled = new URL("./dist/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(compiled))) {
   process.stderr.write("The engine is not built yet: run `npm install` (or `npm run build`) in this folder first.\n");

@@ -5,8 +5,9 @@ import { loadPlanFile } from "./src/cli/load-plan.js";
 import { exitCodeFor, exitCodeForStatus } from "./src/cli/exit-codes.js";
 import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run.js";
 import { createProgress } from "./src/cli/progress.js";
+import { onInterrupt } from "./src/cli/interrupt.js";
 import { runsCommand } from "./src/cli/runs-command.js";
-import { WorkflowEngine } from "./src/engine/workflow-engine.js";
+import { newRunId, WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "./src/model/errors.js";
 import type { PlanInput } from "./src/model/plan-schema.js";
 import { SecretScrubber } from "./src/safety/secrets/scrubber.js";
@@ -42,7 +43,12 @@ async function main(argv: string[]): Promise<number> {
       printDryRun(await engine.plan(input, variables), options, { out, err });
       return 0;
     }
-    const first = await engine.run(input, { variables, ...(options.runId ? { runId: options.runId } : {}) });
+    const runId = options.runId ?? newRunId();
+    const stopInterrupt = onInterrupt(() => {
+      progress.finish();
+      err(`\nInterrupted: run ${runId} stopped where it was; what completed is kept.\nContinue it with: node main.js runs resume ${runId}`);
+    });
+    const first = await engine.run(input, { variables, runId }).finally(stopInterrupt);
     const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });

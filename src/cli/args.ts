@@ -1,4 +1,5 @@
 import { inputIssues } from "../model/zod-issues.js";
+import { packageVersion } from "./version.js";
 import yargs from "yargs";
 import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
@@ -66,7 +67,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "Fetch https://api.example.com/users and save to output/users.json" --json', "Print the result as one JSON object"],
   ["$0 --plan plan.yaml --var user_id=3", "Run a plan file with a workflow variable"],
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
-  ["$0 runs list --status failed", "The run history (see `$0 runs --help`)"],
+  ["$0 runs list --status failed", "The run history (see: node main.js runs --help)"],
   ["$0 runs resume <id>", "Continue a run that was interrupted"],
 ];
 
@@ -99,7 +100,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .group(["allow-host", "allow-writes", "approve", ...Object.keys(LIMIT_FLAGS)], "Safety (see README, Safety):")
     .example(EXAMPLES)
     .strictOptions()
-    .version(false)
+    .version(packageVersion())
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
@@ -107,7 +108,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
       throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run with --help for the options.`);
     })
     .parse();
-  if (raw.help) return "help";
+  if (raw.help || raw.version) return "help";
   const parsed = CliOptions.safeParse({ ...raw, var: raw.var?.map(String), allowHost: raw.allowHost?.map(String) }, { reportInput: true });
   if (!parsed.success) {
     const what = inputIssues(parsed.error)

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { renameSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import yargs, { type Argv } from "yargs";
@@ -65,9 +66,13 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
   // Stored goals, results and errors came from outside: everything printed is made safe for a terminal.
   const io: RunsIo = { ...raw, out: (text) => raw.out(terminalText(text)), err: (text) => raw.err(terminalText(text)) };
   const sub = argv[0];
-  if (sub === undefined || sub === "--help" || sub === "help") {
+  if (sub === undefined) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (sub === "--help" || sub === "help") {
     io.out(USAGE);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Unknown runs command "${sub}". Commands: ${SUBCOMMANDS.join(", ")}.`);
@@ -76,12 +81,24 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
   const id = flags._[0] === undefined ? undefined : String(flags._[0]);
   if (sub !== "list" && sub !== "prune" && !id) throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
   const engine = io.engine({ workspace: flags.workspace, logLevel: flags["log-level"] });
+  // Reading a history that was never written must not create it.
+  if (READ_ONLY.has(sub as Sub) && !engine.historyExists()) {
+    await engine.close();
+    if (sub === "list") {
+      io.out(flags.json ? "[]" : "No runs.");
+      return 0;
+    }
+    throw new WorkflowError(ErrorCode.RunNotFound, `No run "${id}": there is no run history in ${path.resolve(flags.workspace)} yet. List the runs with: runs list`);
+  }
   try {
     return await HANDLERS[sub as Sub](engine, flags, id ?? "", io);
   } finally {
     await engine.close();
   }
 }
+
+/** Commands that only read the history. */
+const READ_ONLY: ReadonlySet<Sub> = new Set<Sub>(["list", "show", "history", "export", "graph"]);
 
 interface Flags {
   _: (string | number)[];

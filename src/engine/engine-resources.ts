@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import type { SqlClient } from "../actions/types.js";
-import { openPersistence, type Persistence, type PersistenceKind, withoutSecrets } from "../persistence/open-persistence.js";
+import { openPersistence, type Persistence, type PersistenceKind, sqliteFile, withoutSecrets } from "../persistence/open-persistence.js";
 import { createSqlClient } from "../actions/db-query/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
@@ -35,6 +36,11 @@ export class EngineResources {
     const { persist, checkpointUrl, databaseUrl } = this.settings;
     if (persist !== "auto") return persist;
     return checkpointUrl ?? databaseUrl ? "postgres" : "sqlite";
+  }
+
+  /** False when nothing was ever stored: the history is a SQLite file that does not exist yet. */
+  historyExists(): boolean {
+    return this.settings.checkpointer !== undefined || this.persistKind !== "sqlite" || existsSync(sqliteFile(this.settings.stateDir));
   }
 
   sqlClient(): Promise<SqlClient> {

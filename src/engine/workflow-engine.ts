@@ -42,6 +42,11 @@ interface Opened {
   persistence: Persistence;
 }
 
+/** A new run id: `wf-<uuid>`. */
+export function newRunId(): string {
+  return `wf-${randomUUID()}`;
+}
+
 /** Runs goals and plans: plans them, schedules their tasks as a dataflow, handles failures, keeps history. */
 export class WorkflowEngine {
   readonly workspace: string;
@@ -103,7 +108,7 @@ export class WorkflowEngine {
 
   /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
   async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
-    const runId = options.runId ?? options.workflowId ?? `wf-${randomUUID()}`;
+    const runId = options.runId ?? options.workflowId ?? newRunId();
     const release = this.claim(runId);
     try {
       return await this.start(runId, goalOrPlan, options);
@@ -230,6 +235,11 @@ export class WorkflowEngine {
     const [record, state] = await Promise.all([persistence.runs.get(runId), this.getState(runId)]);
     if (!record || !state) throw notFound(runId, persistence);
     return { record, state, graph };
+  }
+
+  /** False when this engine's history was never written (its SQLite file does not exist): reads need not create it. */
+  historyExists(): boolean {
+    return this.resources.historyExists();
   }
 
   /** Runs, newest first. */

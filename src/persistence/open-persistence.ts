@@ -55,7 +55,7 @@ async function openKind(options: PersistenceOptions): Promise<Persistence> {
 }
 
 async function openSqlite(stateDir: string): Promise<Persistence> {
-  const file = path.join(stateDir, "checkpoints.sqlite");
+  const file = sqliteFile(stateDir);
   try {
     mkdirSync(stateDir, { recursive: true });
     const [{ default: Database }, { SqliteSaver }, { SqliteRunStore }] = await Promise.all([
@@ -97,4 +97,9 @@ async function openPostgres(pool: pg.Pool, schema: string): Promise<Persistence>
       cause: err,
     });
   }
+}
+
+/** Where the SQLite history of a state folder is kept. */
+export function sqliteFile(stateDir: string): string {
+  return path.join(stateDir, "checkpoints.sqlite");
 }
