@@ -1,6 +1,6 @@
-import { type BaseCheckpointSaver, END, START, StateGraph } from "@langchain/langgraph";
-import { WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
-import type { GraphDeps } from "./graph-deps.js";
+import { type BaseCheckpointSaver, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
+import { WorkflowInput, WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
+import { type GraphDeps, loopKey } from "./graph-deps.js";
 import { completeNode } from "./nodes/complete.js";
 import { decideNode } from "./nodes/decide.js";
 import { executeNode } from "./nodes/execute.js";
@@ -12,16 +12,31 @@ import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
  * Every node first releases the events of the previous step: a node starts only after the previous
  * step's checkpoint is written, so an event such as "task completed" is never seen before it is durable.
  */
-function afterCommit<R>(deps: GraphDeps, node: (state: WorkflowStateValue) => R): (state: WorkflowStateValue) => R {
-  return (state) => {
-    deps.loop(state.context.workflow_id).events.flush();
-    return node(state);
+function afterCommit<R>(deps: GraphDeps, node: Node<R>): Node<R> {
+  return (state, config) => {
+    const events = deps.loop(loopKey(state, config)).events;
+    // The run's events also go to LangGraph's `custom` stream mode (Studio, the Agent Server) while the node runs.
+    const writer = config?.writer;
+    const unsubscribe = writer ? events.subscribe((e) => writer(e)) : undefined;
+    events.flush();
+    if (!unsubscribe) return node(state, config);
+    try {
+      const out = node(state, config);
+      if (out instanceof Promise) return out.finally(unsubscribe) as R;
+      unsubscribe();
+      return out;
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
   };
 }
 
+type Node<R> = (state: WorkflowStateValue, config?: LangGraphRunnableConfig) => R;
+
 /** The workflow graph: plan -> decide -> execute (looping while tasks run; -> handle_failure) -> complete. */
 export function buildGraph(deps: GraphDeps, checkpointer?: BaseCheckpointSaver) {
-  return new StateGraph(WorkflowState)
+  return new StateGraph({ stateSchema: WorkflowState, input: WorkflowInput })
     .addNode(Node.plan, afterCommit(deps, planNode(deps)))
     .addNode(Node.decide, afterCommit(deps, decideNode(deps)))
     .addNode(Node.execute, afterCommit(deps, executeNode(deps)))

@@ -1,3 +1,5 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { RunSafety } from "../model/safety-policy.js";
 import type { PlanInput } from "../model/plan-schema.js";
 import type { PlannedInput } from "../plan/plan-entry.js";
 import type { AdviseFn } from "../scheduler/handle-failures.js";
@@ -18,4 +20,18 @@ export interface GraphDeps {
   startEagerly: boolean;
   now(): number;
   random(): number;
+  /**
+   * The run's safety policy, when the graph itself starts runs (the Agent Server graph): fixed from the
+   * server's settings when the plan is laid out, whatever the input's context says. The engine sets it
+   * before the graph starts instead.
+   */
+  runSafety?(planned: PlannedInput, goal: string | undefined, variables: Record<string, unknown>): RunSafety;
+  /** Forget a run's loop once it has ended (the engine does this itself after each drive). */
+  release?(key: string): void;
+}
+
+/** The loop of the run a node works on: by LangGraph thread (two threads never share one), else by run id. */
+export function loopKey(state: { context: { workflow_id: string } }, config?: LangGraphRunnableConfig): string {
+  const thread = config?.configurable?.thread_id;
+  return typeof thread === "string" && thread !== "" ? thread : state.context.workflow_id;
 }

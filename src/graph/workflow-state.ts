@@ -28,8 +28,8 @@ function appendHistory(current: HistoryEntry[], writes: readonly HistoryEntry[][
 /** Steps between full snapshots of a delta channel (bounds the replay when a run is read back). */
 const SNAPSHOT_EVERY = 2000;
 
-/** The LangGraph state of one run. Every channel is plain JSON so any checkpointer can store it. */
-export const WorkflowState = Annotation.Root({
+/** The channels a run's input may set: its context, a plan (or none, for a goal), its variables. */
+const inputChannels = {
   context: Annotation<RunContext, Partial<RunContext>>({
     reducer: (a, b) => ({ ...a, ...b }),
     default: () => ({ workflow_id: "", status: "planning", started_at: "", concurrency: 8 }),
@@ -37,6 +37,16 @@ export const WorkflowState = Annotation.Root({
   /** A plan given with the input (instead of a goal); read once by the plan node, then cleared, since the
    * tasks carry it from then on (keeping it would re-store the whole plan in every checkpoint). */
   workflow_plan: () => new EphemeralValue<Plan | null>(false),
+  /** Shared memory: the workflow variables and anything tasks publish for later tasks. */
+  memory: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
+};
+
+/** What an invocation may write: never tasks, history or failures (they come from the plan node and the run loop). */
+export const WorkflowInput = Annotation.Root(inputChannels);
+
+/** The LangGraph state of one run. Every channel is plain JSON so any checkpointer can store it. */
+export const WorkflowState = Annotation.Root({
+  ...inputChannels,
   // Delta channels: a checkpoint stores each step's writes, not the whole map again, so a run's
   // checkpoints grow with the number of steps, not with its square (LangGraph's DeltaChannel, beta).
   tasks: () =>
@@ -44,8 +54,6 @@ export const WorkflowState = Annotation.Root({
       initialValueFactory: () => ({}),
       snapshotFrequency: SNAPSHOT_EVERY,
     }),
-  /** Shared memory: the workflow variables and anything tasks publish for later tasks. */
-  memory: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
   history: () =>
     new DeltaChannel<HistoryEntry[], HistoryEntry[]>(appendHistory, {
       initialValueFactory: () => [],

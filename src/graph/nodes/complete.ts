@@ -1,8 +1,14 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { completeRun } from "../../scheduler/complete.js";
-import type { GraphDeps } from "../graph-deps.js";
+import { type GraphDeps, loopKey } from "../graph-deps.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 
 /** `complete`: wait for cancelled attempts to settle, then seal the run's status. */
 export function completeNode(deps: GraphDeps) {
-  return (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => completeRun(state, deps.loop(state.context.workflow_id), deps.now);
+  return async (state: WorkflowStateValue, config?: LangGraphRunnableConfig): Promise<WorkflowStateUpdate> => {
+    const key = loopKey(state, config);
+    const update = await completeRun(state, deps.loop(key), deps.now);
+    deps.release?.(key);
+    return update;
+  };
 }

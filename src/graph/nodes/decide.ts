@@ -1,7 +1,7 @@
-import { interrupt } from "@langchain/langgraph";
+import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { type ApprovalDecision, approvalRequest } from "../../safety/approval/approval.js";
 import { applyApproval, selectToStart, startSelected } from "../../scheduler/decide.js";
-import type { GraphDeps } from "../graph-deps.js";
+import { type GraphDeps, loopKey } from "../graph-deps.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 
 /**
@@ -10,9 +10,9 @@ import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.
  * node has no side effects before the interrupt, so resuming (which runs the node again) repeats nothing.
  */
 export function decideNode(deps: GraphDeps) {
-  return (state: WorkflowStateValue): WorkflowStateUpdate => {
+  return (state: WorkflowStateValue, config?: LangGraphRunnableConfig): WorkflowStateUpdate => {
     const now = deps.now();
-    const selection = selectToStart(state, deps.loop(state.context.workflow_id), now);
+    const selection = selectToStart(state, deps.loop(loopKey(state, config)), now);
     if (selection.ask) {
       const decision = interrupt<ReturnType<typeof approvalRequest>, ApprovalDecision>(approvalRequest(selection.ask));
       applyApproval(state, selection, decision, now);

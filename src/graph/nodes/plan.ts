@@ -1,6 +1,7 @@
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PlanOrigin } from "../../model/planner.js";
 import { initialTasks } from "../../scheduler/transitions.js";
-import type { GraphDeps } from "../graph-deps.js";
+import { type GraphDeps, loopKey } from "../graph-deps.js";
 import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.js";
 
 /**
@@ -8,16 +9,17 @@ import type { WorkflowStateUpdate, WorkflowStateValue } from "../workflow-state.
  * plan entry (a plan the engine already entered is not checked again).
  */
 export function planNode(deps: GraphDeps) {
-  return async (state: WorkflowStateValue): Promise<WorkflowStateUpdate> => {
+  return async (state: WorkflowStateValue, config?: LangGraphRunnableConfig): Promise<WorkflowStateUpdate> => {
     // A resumed run already has its tasks: planning again could change the plan under it.
     if (Object.keys(state.tasks).length > 0) return {};
     const { context } = state;
-    const loop = deps.loop(context.workflow_id);
+    const loop = deps.loop(loopKey(state, config));
     const variables = (state.memory.variables ?? {}) as Record<string, unknown>;
     const entered = await deps.enterPlan(state.workflow_plan ?? context.goal ?? "", variables, loop.signal);
     // The engine plans goals before the graph starts (so bad input writes nothing) and says who planned.
     const planner: PlanOrigin = state.workflow_plan ? (context.planner ?? entered.planner) : entered.planner;
     const { plan, usage } = entered;
+    const safety = deps.runSafety?.(entered, state.workflow_plan ? undefined : context.goal, variables);
     loop.events.emitAfterCommit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
     return {
       workflow_plan: plan,
@@ -25,6 +27,7 @@ export function planNode(deps: GraphDeps) {
       context: {
         status: "running",
         planner,
+        ...(safety ? { safety } : {}),
         ...(usage
           ? {
               llm_calls: (context.llm_calls ?? 0) + usage.calls,
