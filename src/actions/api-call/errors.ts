@@ -1,5 +1,6 @@
 import { type AxiosResponse, isAxiosError } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
+import { MAX_RETRY_DELAY_MS } from "../../model/plan-schema.js";
 
 const EXCERPT_CHARS = 200;
 /** Failures before or while talking to the server that another attempt may fix. */
@@ -50,8 +51,15 @@ export function statusError(
   const { status, statusText } = response;
   const retryable = status === 429 || status >= 500;
   const excerpt = bodyExcerpt(text);
-  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
-  const after = retryAfterMs === undefined ? "" : ` after ${retryAfterMs / 1000} s (Retry-After)`;
+  const askedMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
+  // The wait is capped (the failure policy caps it again): days of Retry-After would be a timer Node cannot schedule.
+  const retryAfterMs = askedMs === undefined ? undefined : Math.min(askedMs, MAX_RETRY_DELAY_MS);
+  const after =
+    askedMs === undefined
+      ? ""
+      : askedMs > MAX_RETRY_DELAY_MS
+        ? ` after ${MAX_RETRY_DELAY_MS / 1000} s (its Retry-After asks for ${Math.round(askedMs / 1000)} s; the engine waits at most ${MAX_RETRY_DELAY_MS / 1000} s)`
+        : ` after ${askedMs / 1000} s (Retry-After)`;
   const advice = retryable
     ? `The server is overloaded or failing; the request will be retried${after} if the task's retry policy allows.`
     : status === 401 || status === 403
@@ -64,7 +72,7 @@ export function statusError(
     {
       retryable,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      details: { ...target, status, body_excerpt: excerpt },
+      details: { ...target, status, body_excerpt: excerpt, ...(askedMs === undefined ? {} : { retry_after_asked_ms: askedMs }) },
     },
   );
 }
