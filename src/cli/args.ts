@@ -143,7 +143,7 @@ export function safetyFromOptions(o: CliOptions): SafetySettingsInput {
  * The limits the flags give, each checked against its range in the Limits schema: a value out of range is
  * CONFIG_INVALID naming the flag, the value and the allowed range (e.g. a --run-deadline past 30 days).
  */
-export function limitsFromFlags(o: CliOptions): Partial<Record<keyof Limits, number>> {
+function limitsFromFlags(o: CliOptions): Partial<Record<keyof Limits, number>> {
   const limits: Partial<Record<keyof Limits, number>> = {};
   for (const [flag, { limit }] of Object.entries(LIMIT_FLAGS)) {
     const value = o[camelCase(flag) as keyof CliOptions];

@@ -88,7 +88,7 @@ function estimateBytes(type: string, result: unknown): number {
 }
 
 /** TRANSFORM_LIMIT: the evaluation ran past limits.transformTimeoutSeconds. */
-export function timeLimit(timeoutMs: number, expression: string): WorkflowError {
+function timeLimit(timeoutMs: number, expression: string): WorkflowError {
   const seconds = timeoutMs / 1000;
   return limitError(
     `The transform ran longer than its limit of ${seconds} s and was stopped (an expression that recurses ` +
@@ -100,7 +100,7 @@ export function timeLimit(timeoutMs: number, expression: string): WorkflowError 
 }
 
 /** TRANSFORM_LIMIT: the evaluation allocated more than limits.maxTransformBytes. */
-export function memoryLimit(maxBytes: number, expression: string): WorkflowError {
+function memoryLimit(maxBytes: number, expression: string): WorkflowError {
   return limitError(
     `The transform allocated more than its limit of ${maxBytes} bytes (${Math.round(maxBytes / 1024 ** 2)} MiB, ` +
       "estimated: string characters and 8 bytes per array item, summed over every step) and was stopped, before it " +
