@@ -44,7 +44,9 @@ describe("a runaway JSONata expression fails its task; the run and the process g
     const file = path.join(dir, "plan.json");
     await writeFile(file, JSON.stringify(plan));
     // Before: the recursion blocked the event loop for good (no timer, no other task) and the bomb killed V8.
-    const run = await runCli(["--plan", file, "--workspace", dir, "--json", "--transform-timeout", "4"], { killAfterMs: 90_000 });
+    // 64 MiB: the bomb's first 10^7-item range (80 MB) crosses it, so it ends on memory, never on time, however busy the machine.
+    const limits = ["--transform-timeout", "4", "--max-transform-bytes", String(64 * 1024 * 1024)];
+    const run = await runCli(["--plan", file, "--workspace", dir, "--json", ...limits], { killAfterMs: 90_000 });
     expect(run.signal ?? null).toBeNull();
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { status: string; tasks: JsonTask[] };
