@@ -8,6 +8,7 @@ import { fileOperation } from "./file-operation/run.js";
 import type { ActionHandler } from "./handler.js";
 import { transformData } from "./transform-data/run.js";
 import type { ActionContext } from "./types.js";
+import { guardAttempt } from "../safety/limits/escape-guard.js";
 import { wait } from "./wait/run.js";
 
 /** Every action type's handler; a type without one is a compile error. */
@@ -19,12 +20,15 @@ const actions = {
   wait,
 } satisfies { [K in ActionType]: ActionHandler };
 
-/** Validate `rawConfig` (already templated) against the action's schema, then run the action. */
+/**
+ * Validate `rawConfig` (already templated) against the action's schema, then run the action; an error that
+ * escapes it (a driver's callback, an unhandled rejection) fails this attempt instead of the process.
+ */
 export async function runAction(type: ActionType, rawConfig: unknown, ctx: ActionContext): Promise<unknown> {
   const handler: ActionHandler = actions[type];
   const parsed = handler.schema.safeParse(rawConfig, { reportInput: true });
   if (!parsed.success) throw configInvalid(type, parsed.error);
-  return handler.run(parsed.data, ctx);
+  return guardAttempt(() => handler.run(parsed.data, ctx));
 }
 
 function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {

@@ -10,6 +10,8 @@ export interface SqlQueryOptions {
   statementTimeoutMs: number;
   /** More rows than this fail the query with ROW_LIMIT and roll it back. */
   maxRows: number;
+  /** Rows past this many bytes (as the database sends them) fail the query with RESULT_TOO_LARGE while they are read. */
+  maxResultBytes: number;
 }
 
 /** A SQL connection the engine owns: PostgreSQL through `pg`, or the embedded PGlite. */

@@ -5,14 +5,17 @@ import { z } from "zod";
 import { GraphFormat } from "../plan/plan-graph.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { LogLevel } from "../../utils/logger.js";
-import { ApproveMode, type Limits, type SafetySettingsInput } from "../model/safety-policy.js";
+import { ApproveMode, Limits, type SafetySettingsInput } from "../model/safety-policy.js";
 
 /** Each limit flag: the `limits` setting it gives (src/safety/safety-policy.ts) and its help text. */
 const LIMIT_FLAGS = {
   "max-tasks": { limit: "maxTasks", describe: "Most tasks a plan may have (default 1000)" },
-  "task-timeout": { limit: "taskTimeoutSeconds", describe: "Seconds one task attempt may take (default 600)" },
-  "run-deadline": { limit: "runDeadlineSeconds", describe: "Seconds the whole run may take (default: none)" },
-  "max-response-bytes": { limit: "maxResponseBytes", describe: "Largest HTTP response body (default 10 MiB)" },
+  "task-timeout": { limit: "taskTimeoutSeconds", describe: "Seconds one task attempt may take (default 600, at most 604800)" },
+  "run-deadline": { limit: "runDeadlineSeconds", describe: "Seconds the whole run may take (default: none, at most 2592000)" },
+  "max-response-bytes": { limit: "maxResponseBytes", describe: "Largest HTTP response body (default 10 MiB, at most 512 MiB)" },
+  "max-result-bytes": { limit: "maxResultBytes", describe: "Largest db_query result, as the database sends it (default 10 MiB, at most 512 MiB)" },
+  "transform-timeout": { limit: "transformTimeoutSeconds", describe: "Seconds one JSONata evaluation may take (default 60)" },
+  "max-transform-bytes": { limit: "maxTransformBytes", describe: "Bytes one JSONata evaluation may allocate, estimated (default 256 MiB)" },
   "max-llm-calls": { limit: "maxLlmCalls", describe: "LLM calls per run, planner and advisor together (default 20)" },
   "max-llm-tokens": { limit: "maxLlmTokens", describe: "LLM tokens per run (default 200000)" },
   "max-rows": { limit: "maxRows", describe: "Rows one SQL query may return (default 10000)" },
@@ -42,14 +45,8 @@ export const CliOptions = z
     allowHost: z.array(z.string().min(1)).default([]),
     allowWrites: z.boolean().default(false),
     approve: z.enum(ApproveMode).optional(),
-    maxTasks: z.number().int().min(1).optional(),
-    taskTimeout: z.number().positive("--task-timeout is in seconds and must be positive").optional(),
-    runDeadline: z.number().positive("--run-deadline is in seconds and must be positive").optional(),
-    maxResponseBytes: z.number().int().min(1).optional(),
-    maxLlmCalls: z.number().int().min(0).optional(),
-    maxLlmTokens: z.number().int().min(0).optional(),
-    maxRows: z.number().int().min(1).optional(),
-    statementTimeout: z.number().positive("--statement-timeout is in seconds and must be positive").optional(),
+    // Limit flags: only "a number" here; their ranges are the Limits schema's (checked in limitsFromFlags).
+    ...limitFields(),
   })
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
@@ -116,6 +113,7 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
       .join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `${what}. Run with --help for the options.`);
   }
+  limitsFromFlags(parsed.data);
   return parsed.data;
 }
 
@@ -142,13 +140,37 @@ export function parseVariables(pairs: readonly string[]): Record<string, unknown
 
 /** The safety settings the CLI flags give (README, Safety); unset limits keep their defaults. */
 export function safetyFromOptions(o: CliOptions): SafetySettingsInput {
+  return { allowHosts: o.allowHost, allowWrites: o.allowWrites, limits: limitsFromFlags(o), ...(o.approve ? { approve: o.approve } : {}) };
+}
+
+/**
+ * The limits the flags give, each checked against its range in the Limits schema: a value out of range is
+ * CONFIG_INVALID naming the flag, the value and the allowed range (e.g. a --run-deadline past 30 days).
+ */
+function limitsFromFlags(o: CliOptions): Partial<Record<keyof Limits, number>> {
   const limits: Partial<Record<keyof Limits, number>> = {};
   for (const [flag, { limit }] of Object.entries(LIMIT_FLAGS)) {
     const value = o[camelCase(flag) as keyof CliOptions];
-    if (typeof value === "number") limits[limit] = value;
+    if (typeof value !== "number") continue;
+    const checked = Limits.shape[limit].safeParse(value);
+    if (!checked.success) {
+      const why = checked.error.issues[0]?.message ?? "is out of range";
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `--${flag} ${value}: ${why} (limits.${limit}). Run with --help for the options.`, {
+        details: { flag: `--${flag}`, value, setting: `limits.${limit}` },
+      });
+    }
+    limits[limit] = value;
   }
-  return { allowHosts: o.allowHost, allowWrites: o.allowWrites, limits, ...(o.approve ? { approve: o.approve } : {}) };
+  return limits;
 }
+
+/** The CliOptions fields of the limit flags: a number, or absent. */
+function limitFields(): { [F in keyof typeof LIMIT_FLAGS as CamelCase<F>]: z.ZodOptional<z.ZodNumber> } {
+  const fields = Object.keys(LIMIT_FLAGS).map((flag) => [camelCase(flag), z.number({ error: `--${flag} takes a number` }).optional()]);
+  return Object.fromEntries(fields) as { [F in keyof typeof LIMIT_FLAGS as CamelCase<F>]: z.ZodOptional<z.ZodNumber> };
+}
+
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** The limit flags as yargs options. */
 function limitOptions(): { [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string } } {

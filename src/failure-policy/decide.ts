@@ -2,6 +2,7 @@ import type { Advice as AdvisorAdvice } from "../model/advisor.js";
 import type { SerializedError } from "../model/errors.js";
 import { RetryPolicy } from "../model/plan-schema.js";
 import type { TaskState } from "../model/task-state.js";
+import { MAX_RETRY_DELAY_MS } from "../model/plan-schema.js";
 import { backoffDelay } from "./backoff.js";
 
 const DEFAULT_RETRY: RetryPolicy = RetryPolicy.parse({});
@@ -44,7 +45,7 @@ export function decideFailure(
   const retry = (reason: string): FailureDecision => ({
     kind: "retry",
     delayMs: backoffDelay(task.attempts, policy, error.retry_after_ms, random),
-    reason,
+    reason: reason + cappedNote(error.retry_after_ms),
   });
   if (error.code === "CANCELLED") return { kind: "fail", reason: "the task was cancelled" };
   if (error.retryable && attemptsLeft) return retry(`retryable ${error.code}, attempt ${task.attempts} of ${policy.max_attempts}`);
@@ -56,6 +57,12 @@ export function decideFailure(
   }
   if (advice && onFailure === undefined) return fromAdvice(task, advice, attemptsLeft, retry);
   return { kind: "fail", reason: `${error.code}: ${error.message}` };
+}
+
+/** Says so when a server's Retry-After was longer than the engine waits. */
+function cappedNote(retryAfterMs: number | undefined): string {
+  if (retryAfterMs === undefined || !(retryAfterMs > MAX_RETRY_DELAY_MS)) return "";
+  return `; the server's Retry-After of ${Math.round(retryAfterMs / 1000)} s is capped at ${MAX_RETRY_DELAY_MS / 1000} s`;
 }
 
 function fromAdvice(

@@ -12,7 +12,7 @@ import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
  * Every node first releases the events of the previous step: a node starts only after the previous
  * step's checkpoint is written, so an event such as "task completed" is never seen before it is durable.
  */
-function afterCommit<R>(deps: GraphDeps, node: Node<R>): Node<R> {
+function afterCommit<R>(deps: GraphDeps, node: NodeFn<R>): NodeFn<R> {
   return (state, config) => {
     const events = deps.loop(loopKey(state, config)).events;
     // The run's events also go to LangGraph's `custom` stream mode (Studio, the Agent Server) while the node runs.
@@ -32,7 +32,7 @@ function afterCommit<R>(deps: GraphDeps, node: Node<R>): Node<R> {
   };
 }
 
-type Node<R> = (state: WorkflowStateValue, config?: LangGraphRunnableConfig) => R;
+type NodeFn<R> = (state: WorkflowStateValue, config?: LangGraphRunnableConfig) => R;
 
 /** The workflow graph: plan -> decide -> execute (looping while tasks run; -> handle_failure) -> complete. */
 export function buildGraph(deps: GraphDeps, checkpointer?: BaseCheckpointSaver) {

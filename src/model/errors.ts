@@ -19,6 +19,8 @@ export const ErrorCode = {
   FileNotFound: "FILE_NOT_FOUND",
   FileError: "FILE_ERROR",
   Transform: "TRANSFORM_ERROR",
+  /** A JSONata evaluation ran past its time, memory or depth bound (limits.transformTimeoutSeconds, maxTransformBytes). */
+  TransformLimit: "TRANSFORM_LIMIT",
   Cancelled: "CANCELLED",
   Llm: "LLM_ERROR",
   RunNotFound: "RUN_NOT_FOUND",
@@ -30,6 +32,8 @@ export const ErrorCode = {
   RowLimit: "ROW_LIMIT",
   FileTooLarge: "FILE_TOO_LARGE",
   ResponseTooLarge: "RESPONSE_TOO_LARGE",
+  /** A db_query result over limits.maxResultBytes, refused while it was read. */
+  ResultTooLarge: "RESULT_TOO_LARGE",
   TaskTimeout: "TASK_TIMEOUT",
   RunDeadline: "RUN_DEADLINE",
   PlanTooLarge: "PLAN_TOO_LARGE",

@@ -24,10 +24,16 @@ export function isReservedTaskId(id: string): boolean {
   return Object.hasOwn(Object.prototype, id);
 }
 
+/**
+ * The longest wait before a retry, whatever the backoff or a server's `Retry-After` says: one hour. A longer
+ * Retry-After is capped (and the retry's reason says so), so a retry is always a timer Node can schedule.
+ */
+export const MAX_RETRY_DELAY_MS = 3_600_000;
+
 export const RetryPolicy = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(3),
   backoff_ms: z.number().int().min(0).max(600_000).default(500),
-  max_backoff_ms: z.number().int().min(0).max(3_600_000).default(30_000),
+  max_backoff_ms: z.number().int().min(0).max(MAX_RETRY_DELAY_MS).default(30_000),
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 

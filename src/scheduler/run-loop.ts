@@ -1,3 +1,4 @@
+import { setLongTimeout } from "../../utils/timer.js";
 import { CancelledError, type WorkflowError } from "../model/errors.js";
 import { type AttemptOutcome, attemptId, type Executor, type TaskAttempt } from "../model/executor.js";
 import type { TaskState } from "../model/task-state.js";
@@ -85,12 +86,13 @@ export class RunLoop {
       if (this.inflight.size === 0 && until === undefined) return [];
       await new Promise<void>((resolve) => {
         const done = () => {
-          if (timer) clearTimeout(timer);
+          timer?.clear();
           this.signal.removeEventListener("abort", done);
           this.wake = undefined;
           resolve();
         };
-        const timer = until === undefined ? undefined : setTimeout(done, Math.max(0, until - this.now()));
+        // A retry time far away (a Retry-After from an old checkpoint) must not overflow Node's timer.
+        const timer = until === undefined ? undefined : setLongTimeout(done, until - this.now());
         this.signal.addEventListener("abort", done, { once: true });
         this.wake = done;
       });

@@ -1,5 +1,7 @@
+import { constants as bufferConstants } from "node:buffer";
 import { type AxiosResponse, isAxiosError } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
+import { MAX_RETRY_DELAY_MS } from "../../model/plan-schema.js";
 
 const EXCERPT_CHARS = 200;
 /** Failures before or while talking to the server that another attempt may fix. */
@@ -50,8 +52,15 @@ export function statusError(
   const { status, statusText } = response;
   const retryable = status === 429 || status >= 500;
   const excerpt = bodyExcerpt(text);
-  const retryAfterMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
-  const after = retryAfterMs === undefined ? "" : ` after ${retryAfterMs / 1000} s (Retry-After)`;
+  const askedMs = retryable ? parseRetryAfter(headers["retry-after"]) : undefined;
+  // The wait is capped (the failure policy caps it again): days of Retry-After would be a timer Node cannot schedule.
+  const retryAfterMs = askedMs === undefined ? undefined : Math.min(askedMs, MAX_RETRY_DELAY_MS);
+  const after =
+    askedMs === undefined
+      ? ""
+      : askedMs > MAX_RETRY_DELAY_MS
+        ? ` after ${MAX_RETRY_DELAY_MS / 1000} s (its Retry-After asks for ${Math.round(askedMs / 1000)} s; the engine waits at most ${MAX_RETRY_DELAY_MS / 1000} s)`
+        : ` after ${askedMs / 1000} s (Retry-After)`;
   const advice = retryable
     ? `The server is overloaded or failing; the request will be retried${after} if the task's retry policy allows.`
     : status === 401 || status === 403
@@ -64,7 +73,7 @@ export function statusError(
     {
       retryable,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      details: { ...target, status, body_excerpt: excerpt },
+      details: { ...target, status, body_excerpt: excerpt, ...(askedMs === undefined ? {} : { retry_after_asked_ms: askedMs }) },
     },
   );
 }
@@ -91,6 +100,9 @@ export function requestFailure(err: unknown, at: FailureContext): WorkflowError 
     );
   }
   if (reason.includes("maxContentLength")) return tooLarge(target, at, err);
+  if (code === "ERR_STRING_TOO_LONG" || /Cannot create a string longer than|Invalid string length/.test(reason)) {
+    return tooLargeToDecode(target, at, err);
+  }
   const retryable = NETWORK_CODES.has(code) || !code.startsWith("ERR_");
   return new WorkflowError(
     ErrorCode.Network,
@@ -109,6 +121,28 @@ function tooLarge(target: string, at: FailureContext, err: unknown): WorkflowErr
     `${target}: the response is larger than the limit of ${limit} bytes (${formatBytes(limit)}). ` +
       "Ask for less data (pagination, filters, fields), or raise the limit (--max-response-bytes, limits.maxResponseBytes).",
     { retryable: false, cause: err, details: { method: at.method, url: at.url, limit, setting: "limits.maxResponseBytes" } },
+  );
+}
+
+/**
+ * The whole body arrived, within limits.maxResponseBytes, but is too large to decode into one string (V8's limit,
+ * about 512 MiB of text): the limit let it through, and memory, not the network, stopped it.
+ */
+function tooLargeToDecode(target: string, at: FailureContext, err: unknown): WorkflowError {
+  const limit = at.maxResponseBytes;
+  const declared = Number((isAxiosError(err) ? err.response?.headers?.["content-length"] : undefined) ?? Number.NaN);
+  const size = Number.isFinite(declared) ? `${declared} bytes (${formatBytes(declared)})` : `more than ${formatBytes(bufferConstants.MAX_STRING_LENGTH)}`;
+  return new WorkflowError(
+    ErrorCode.ResponseTooLarge,
+    `${target}: the response body, ${size}, arrived but is too large to decode: a body is held in memory as one ` +
+      `string, and Node's strings hold at most ${bufferConstants.MAX_STRING_LENGTH} characters (about 512 MiB). The limit ` +
+      `(--max-response-bytes, limits.maxResponseBytes) is ${limit} bytes (${formatBytes(limit)}). Ask for less data ` +
+      "(pagination, filters, fields), or lower the limit so that such a response is refused as it arrives.",
+    {
+      retryable: false,
+      cause: err,
+      details: { method: at.method, url: at.url, limit, setting: "limits.maxResponseBytes", max_string_length: bufferConstants.MAX_STRING_LENGTH, ...(Number.isFinite(declared) ? { bytes: declared } : {}) },
+    },
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from "../../../utils/logger.js";
 import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
 import type { ApiCallResult } from "../../model/action-config/api-call.js";
-import { evaluateExpression } from "../transform-data/run.js";
+import { type EvaluationBounds, evaluateExpression } from "../transform-data/evaluate.js";
 import { sleep } from "../wait/run.js";
 
 const EXCERPT_CHARS = 200;
@@ -15,6 +15,8 @@ export interface Answer {
 export interface PollOptions {
   /** JSONata condition evaluated against `{status, headers, data}`. */
   until: string;
+  /** The run's bounds on a JSONata evaluation (time, memory): a hostile condition ends as TRANSFORM_LIMIT. */
+  bounds: EvaluationBounds;
   intervalMs: number;
   deadlineMs: number;
   target: { method: string; url: string };
@@ -57,8 +59,9 @@ async function accepts(answer: Answer, opts: PollOptions): Promise<boolean> {
   // 429 and 5xx describe the server, not the job: they throw (retryable) exactly as a plain call does.
   if (answer.error?.retryable) throw answer.error;
   try {
-    return isTruthy(await evaluateExpression(opts.until, answer.result));
+    return isTruthy(await evaluateExpression(opts.until, answer.result, opts.bounds));
   } catch (err) {
+    if (err instanceof WorkflowError && err.code !== ErrorCode.Transform) throw err;
     throw untilFailed(opts, answer.result.status, err);
   }
 }

@@ -5,6 +5,7 @@ import { withoutCredentials } from "../../safety/network/refusal.js";
 import { requestFailure, statusError, type Target } from "./errors.js";
 import { ApiCallConfig, type ApiCallResult } from "../../model/action-config/api-call.js";
 import { type Answer, pollUntil } from "./poll.js";
+import { evaluationBounds } from "../transform-data/run.js";
 import type { ActionHandler } from "../handler.js";
 import type { ActionContext } from "../types.js";
 
@@ -37,6 +38,7 @@ export const apiCall = {
     // Each poll is a new read: a server that caches by Idempotency-Key must not replay the first answer.
     return pollUntil((poll) => send(request, ctx, `${key}:${ctx.attempt}.${poll}`), {
       until: config.until,
+      bounds: evaluationBounds(ctx.safety.limits, ctx.signal),
       intervalMs: seconds("interval", config.interval) * 1000,
       deadlineMs: seconds("deadline", config.deadline) * 1000,
       target,

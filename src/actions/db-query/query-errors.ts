@@ -1,3 +1,5 @@
+import { ErrorCode, WorkflowError } from "../../model/errors.js";
+import { MAX_PAYLOAD_BYTES } from "../../model/safety-policy.js";
 import type { SqlQueryOptions } from "../types.js";
 import { refusedByServer, statementTimedOut } from "../../safety/sql/refusal.js";
 
@@ -21,4 +23,31 @@ function fieldOf(err: unknown, key: "code" | "message"): string | undefined {
   if (typeof err !== "object" || err === null) return undefined;
   const value = (err as Record<string, unknown>)[key];
   return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * RESULT_TOO_LARGE: the rows went past limits.maxResultBytes while they were read (on PostgreSQL, from the size
+ * of each row's message, before the row was decoded). The query was stopped and rolled back.
+ */
+export function resultTooLarge(limit: number, query: string, seen: { rowBytes?: number; totalBytes: number }): WorkflowError {
+  const shown = query.length > 300 ? `${query.slice(0, 300)}…` : query;
+  const what =
+    seen.rowBytes !== undefined && seen.rowBytes > limit
+      ? `one row alone is ${seen.rowBytes} bytes`
+      : `the rows passed ${seen.totalBytes} bytes`;
+  return new WorkflowError(
+    ErrorCode.ResultTooLarge,
+    `The SQL query's result is larger than the limit of ${limit} bytes (${formatMiB(limit)}, limits.maxResultBytes): ${what}. ` +
+      "It was refused while it was read, before it reached memory, and the query was rolled back. Ask for less data " +
+      `(fewer columns, LIMIT, aggregate in SQL, substr() of a large value), or raise the limit (--max-result-bytes BYTES, at most ${formatMiB(MAX_PAYLOAD_BYTES)}).` +
+      `\nQuery: ${shown}`,
+    {
+      retryable: false,
+      details: { limit, setting: "limits.maxResultBytes", total_bytes: seen.totalBytes, ...(seen.rowBytes === undefined ? {} : { row_bytes: seen.rowBytes }), query: shown },
+    },
+  );
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / 1024 ** 2) * 10) / 10} MiB`;
 }

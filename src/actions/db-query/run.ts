@@ -29,6 +29,7 @@ export const dbQuery = {
         readOnly: !allowWrites,
         statementTimeoutMs: limits.statementTimeoutSeconds * 1000,
         maxRows: limits.maxRows,
+        maxResultBytes: limits.maxResultBytes,
       });
       return { rows: result.rows.map(toJsonValue) as unknown[], row_count: result.rowCount };
     } catch (err) {

@@ -1,51 +1,36 @@
-import jsonata from "jsonata";
-import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
+import { CancelledError } from "../../model/errors.js";
+import type { Limits } from "../../model/safety-policy.js";
 import type { ActionHandler } from "../handler.js";
 import { compileOperations } from "./compile.js";
+import { type EvaluationBounds, evaluateExpression } from "./evaluate.js";
 import { TransformDataConfig, type TransformDataResult } from "../../model/action-config/transform-data.js";
 
-/** `transform_data`: `operations` (compiled to one JSONata expression), then `expression`, applied to `input`. */
+/**
+ * `transform_data`: `operations` (compiled to one JSONata expression), then `expression`, applied to `input`,
+ * each evaluation bounded in time and memory (TRANSFORM_LIMIT; see evaluate.ts).
+ */
 export const transformData = {
   type: "transform_data",
   schema: TransformDataConfig,
   async run(config, ctx): Promise<TransformDataResult> {
     throwIfAborted(ctx.signal);
+    const bounds = evaluationBounds(ctx.safety.limits, ctx.signal);
     let data: unknown = config.input;
     if (config.operations !== undefined && config.operations.length > 0) {
-      data = await evaluateExpression(compileOperations(config.operations), data);
+      data = await evaluateExpression(compileOperations(config.operations), data, bounds);
       throwIfAborted(ctx.signal);
     }
     if (config.expression !== undefined) {
-      data = await evaluateExpression(config.expression, data);
+      data = await evaluateExpression(config.expression, data, bounds);
       throwIfAborted(ctx.signal);
     }
     return { data: toPlain(data) };
   },
 } satisfies ActionHandler<typeof TransformDataConfig, TransformDataResult>;
 
-/** Evaluate a JSONata expression; parse and evaluation errors become TRANSFORM_ERROR naming the expression. */
-export async function evaluateExpression(expression: string, input: unknown): Promise<unknown> {
-  try {
-    return await jsonata(expression).evaluate(input);
-  } catch (err) {
-    throw transformError(expression, err);
-  }
-}
-
-function transformError(expression: string, err: unknown): WorkflowError {
-  const info = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; position?: unknown };
-  const reason = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-  const where = [
-    typeof info.code === "string" ? `JSONata ${info.code}` : undefined,
-    typeof info.position === "number" ? `at position ${info.position}` : undefined,
-  ].filter(Boolean);
-  const shown = expression.length > 600 ? `${expression.slice(0, 600)}…` : expression;
-  return new WorkflowError(
-    ErrorCode.Transform,
-    `The transform failed: ${reason}${where.length ? ` (${where.join(" ")})` : ""}.\n` +
-      `Expression:\n${shown}\nFix the expression or operations, or check that the input has the expected shape.`,
-    { retryable: false, cause: err, details: { expression, jsonata_code: info.code } },
-  );
+/** The bounds of a run's JSONata evaluations (transform_data, api_call `until`). */
+export function evaluationBounds(limits: Limits, signal: AbortSignal): EvaluationBounds {
+  return { timeoutMs: limits.transformTimeoutSeconds * 1000, maxBytes: limits.maxTransformBytes, signal };
 }
 
 /**

@@ -1,9 +1,11 @@
 import { ErrorCode, WorkflowError } from "../../model/errors.js";
 import type { RunSafety } from "../../model/safety-policy.js";
+import { setLongTimeout } from "../../../utils/timer.js";
 
 /**
  * Arm a run's deadline (limits.runDeadlineSeconds, counted from the run's start, across resumes):
- * when it passes, `cancel` gets a RUN_DEADLINE error. Returns the function that disarms it.
+ * when it passes, `cancel` gets a RUN_DEADLINE error. Returns the function that disarms it. A deadline
+ * past what one Node timer holds (24.8 days; the limit allows 30) is chained, not fired at once.
  */
 export function armRunDeadline(
   safety: RunSafety | undefined,
@@ -15,7 +17,7 @@ export function armRunDeadline(
   if (seconds === undefined) return () => undefined;
   const started = startedAt ? Date.parse(startedAt) : now;
   const remaining = Math.max(0, (Number.isNaN(started) ? now : started) + seconds * 1000 - now);
-  const timer = setTimeout(() => {
+  const timer = setLongTimeout(() => {
     const error = new WorkflowError(
       ErrorCode.RunDeadline,
       `The run passed its deadline of ${seconds} s and was stopped; tasks in flight were cancelled and the rest skipped. ` +
@@ -23,7 +25,6 @@ export function armRunDeadline(
       { retryable: false, details: { limit_seconds: seconds } },
     );
     cancel(error.message, error);
-  }, remaining);
-  timer.unref();
-  return () => clearTimeout(timer);
+  }, remaining, { unref: true });
+  return () => timer.clear();
 }

@@ -1,5 +1,6 @@
 import { ErrorCode, WorkflowError } from "../../model/errors.js";
 import type { TaskState } from "../../model/task-state.js";
+import { type LongTimer, setLongTimeout } from "../../../utils/timer.js";
 
 /**
  * Run one attempt with a wall-time limit: the action's signal aborts at the limit, and the attempt
@@ -17,9 +18,9 @@ export async function withTaskTimeout<T>(
   if (signal.aborted) follow();
   else signal.addEventListener("abort", follow, { once: true });
   const bounded = limit.signal;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    timer = setLongTimeout(() => {
       const error = new WorkflowError(
         ErrorCode.TaskTimeout,
         `Task "${task.id}" (${task.action_type}) ran longer than its limit of ${seconds} s and was stopped. ` +
@@ -33,7 +34,7 @@ export async function withTaskTimeout<T>(
   try {
     return await Promise.race([work(bounded), expired]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
     signal.removeEventListener("abort", follow);
   }
 }

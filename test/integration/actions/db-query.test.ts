@@ -123,6 +123,42 @@ describe.each([
     expect(err.message).toContain("23505");
   });
 
+  it("caps the result's bytes while reading it (RESULT_TOO_LARGE, rolled back), and reads what fits", async () => {
+    const small = { ...ctx, safety: { ...ctx.safety, limits: { ...ctx.safety.limits, maxResultBytes: 50_000 } } };
+    const err = await failure(run("SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 100) g", [], small));
+    expect(err).toMatchObject({ code: "RESULT_TOO_LARGE", retryable: false, details: { limit: 50_000, setting: "limits.maxResultBytes" } });
+    expect(err.message).toContain("--max-result-bytes");
+    expect((err.details.total_bytes as number) > 50_000 && (err.details.total_bytes as number) < 60_000).toBe(true);
+    const fits = await run("SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 10) g", [], small);
+    expect(fits.row_count).toBe(10);
+  });
+
+  it("refuses one value over the cap by its size, naming the row's bytes", async () => {
+    const small = { ...ctx, safety: { ...ctx.safety, limits: { ...ctx.safety.limits, maxResultBytes: 1024 * 1024 } } };
+    const err = await failure(run("SELECT repeat('x', 5000000) AS big", [], small));
+    expect(err).toMatchObject({ code: "RESULT_TOO_LARGE" });
+    expect(err.details.row_bytes as number).toBeGreaterThan(5_000_000);
+    expect(err.message).toContain("one row alone is");
+    // The client (and on PostgreSQL the pool, with a fresh connection) keeps working.
+    expect((await run("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  });
+
+  it("resets the session after each query: a temporary table or a setting one query leaves is gone for the next", async () => {
+    const never = new AbortController().signal;
+    const setup = { ...SQL_SETUP, maxResultBytes: 1024 * 1024 };
+    // Through the client, past the SQL guard (which refuses set_config with session scope).
+    await backend.sql.query("SELECT set_config('wfe.leak', 'from-the-first-task', false)", [], never, setup);
+    await backend.sql.query("CREATE TEMP TABLE wfe_leak AS SELECT 1 AS x", [], never, setup);
+    const seen = await backend.sql.query(
+      "SELECT current_setting('wfe.leak', true) AS setting, to_regclass('pg_temp.wfe_leak') AS temp_table",
+      [],
+      never,
+      setup,
+    );
+    // A reset custom setting reads as empty (null on a connection that never had it); never the first task's value.
+    expect(seen.rows).toEqual([{ setting: expect.toBeOneOf(["", null]), temp_table: null }]);
+  });
+
   it("rejects at once when the signal is already aborted", async () => {
     const controller = new AbortController();
     controller.abort();

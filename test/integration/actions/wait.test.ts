@@ -37,4 +37,13 @@ describe("wait", () => {
     const unresolved = await wait.run({ seconds: "{{x}}" }, makeContext()).catch((e: unknown) => e);
     expect(unresolved).toMatchObject({ code: "ACTION_CONFIG_INVALID" });
   });
+
+  it("a reference that resolves past the longest wait (one day) is refused, not turned into a 1 ms timer", async () => {
+    const started = Date.now();
+    const huge = await wait.run({ ms: "3000000000" }, makeContext()).catch((e: unknown) => e);
+    expect(huge).toMatchObject({ code: "ACTION_CONFIG_INVALID", message: expect.stringContaining("ms must be a number from 0 to 86400000") });
+    const days = await wait.run({ seconds: "100000" }, makeContext()).catch((e: unknown) => e);
+    expect(days).toMatchObject({ code: "ACTION_CONFIG_INVALID", message: expect.stringContaining("from 0 to 86400") });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
 });

@@ -153,7 +153,7 @@ describe.each([
   });
 
   it("refuses a switch to read-write inside the READ ONLY transaction, even past the guard", async () => {
-    const options = { readOnly: true, statementTimeoutMs: 5_000, maxRows: 10 };
+    const options = { readOnly: true, statementTimeoutMs: 5_000, maxRows: 10, maxResultBytes: 1024 ** 2 };
     const err = await failure(backend.sql.query("SELECT set_config('transaction_read_only', 'off', false)", [], never, options));
     expect(err).toMatchObject({ code: "SQL_REFUSED", details: { rule: "transaction" } });
     expect(err.message).toContain("The transaction was rolled back");

@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { evaluateExpression } from "../../../src/actions/transform-data/run.js";
+import { evaluateExpression } from "../../../src/actions/transform-data/evaluate.js";
+import { Limits } from "../../../src/model/safety-policy.js";
+import { evaluationBounds } from "../../../src/actions/transform-data/run.js";
 import { DEMO_CUSTOMERS, DEMO_ORDERS, DEMO_PRODUCTS, type DemoApi, startDemoApi } from "../../../src/demo/demo-api.js";
 import type { TaskReport } from "../../../src/engine/result.js";
 import { WorkflowEngine } from "../../../src/engine/workflow-engine.js";
@@ -333,10 +335,11 @@ describe("CSV rendering (the to_csv expression)", () => {
       { a: 2, b: "two\nlines", d: true },
       { a: 3, b: "plain", c: [1, 2] },
     ];
-    expect(await evaluateExpression(CSV_EXPRESSION, rows)).toBe(
+    const bounds = evaluationBounds(Limits.parse({}), new AbortController().signal);
+    expect(await evaluateExpression(CSV_EXPRESSION, rows, bounds)).toBe(
       ['a,b,c,d', '1,"say ""hi"", then go",,', '2,"two\nlines",,true', '3,plain,"[1,2]",', ""].join("\n"),
     );
-    expect(await evaluateExpression(CSV_EXPRESSION, [])).toBe("");
+    expect(await evaluateExpression(CSV_EXPRESSION, [], bounds)).toBe("");
   });
 });
 

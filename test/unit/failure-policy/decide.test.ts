@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { SerializedError } from "../../../src/model/errors.js";
-import { backoffDelay } from "../../../src/failure-policy/backoff.js";
+import { backoffDelay, boundedRetryAfter } from "../../../src/failure-policy/backoff.js";
+import { MAX_RETRY_DELAY_MS } from "../../../src/model/plan-schema.js";
 import { decideFailure, mergePatch, needsAdvice } from "../../../src/failure-policy/decide.js";
 import type { TaskState } from "../../../src/model/task-state.js";
 
@@ -98,6 +99,21 @@ describe("backoff", () => {
         expect(backoffDelay(attempt, policy, 40_000, () => r)).toBe(40_000);
       }),
     );
+  });
+});
+
+describe("retry delays stay schedulable", () => {
+  it("a Retry-After of days (or not a number) is capped at MAX_RETRY_DELAY_MS, never a 1 ms spin", () => {
+    const policy = { backoff_ms: 500, max_backoff_ms: 30_000 };
+    expect(backoffDelay(1, policy, 3_000_000_000, () => 0)).toBe(MAX_RETRY_DELAY_MS);
+    expect(backoffDelay(1, policy, Number.POSITIVE_INFINITY, () => 0)).toBe(MAX_RETRY_DELAY_MS);
+    expect(backoffDelay(1, policy, Number.NaN, () => 0)).toBe(500);
+    expect(boundedRetryAfter(-1)).toBe(0);
+  });
+
+  it("the retry decision says when the server's Retry-After was capped", () => {
+    const decision = decideFailure(failed(1), { code: "HTTP_STATUS", message: "429", retryable: true, retry_after_ms: 3_000_000_000 }, undefined, () => 0);
+    expect(decision).toMatchObject({ kind: "retry", delayMs: MAX_RETRY_DELAY_MS, reason: expect.stringContaining("Retry-After of 3000000 s is capped at 3600 s") });
   });
 });
 
