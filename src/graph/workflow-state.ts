@@ -28,6 +28,10 @@ function appendHistory(current: HistoryEntry[], writes: readonly HistoryEntry[][
 /** Steps between full snapshots of a delta channel (bounds the replay when a run is read back). */
 const SNAPSHOT_EVERY = 2000;
 
+/** One channel object, shared by the state and the input schema (LangGraph compares channels by identity);
+ * it is a template: each run gets its own copy. */
+const workflowPlanChannel = new EphemeralValue<Plan | null>(false);
+
 /** The channels a run's input may set: its context, a plan (or none, for a goal), its variables. */
 const inputChannels = {
   context: Annotation<RunContext, Partial<RunContext>>({
@@ -36,7 +40,7 @@ const inputChannels = {
   }),
   /** A plan given with the input (instead of a goal); read once by the plan node, then cleared, since the
    * tasks carry it from then on (keeping it would re-store the whole plan in every checkpoint). */
-  workflow_plan: () => new EphemeralValue<Plan | null>(false),
+  workflow_plan: () => workflowPlanChannel,
   /** Shared memory: the workflow variables and anything tasks publish for later tasks. */
   memory: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
 };
