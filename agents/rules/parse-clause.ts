@@ -1,15 +1,18 @@
 import { type Masked, restore } from "./mask.js";
-import { parseCounting, parseMerge } from "./parse-aggregate.js";
+import { parseCounting, parseHowMany, parseMerge } from "./parse-aggregate.js";
 import { parseDelete, parseExists, parseList, parseRead } from "./parse-files.js";
 import { parseFilter } from "./parse-filter.js";
 import { parseHttp } from "./parse-http.js";
-import { parseAddField, parseLimit, parsePick, parseRename, parseSort } from "./parse-reshape.js";
+import { parseAddField, parseAgeOrder, parseLimit, parsePick, parseRename, parseSort } from "./parse-reshape.js";
+import { parseSelect } from "./parse-select.js";
 import { parseSql } from "./parse-sql.js";
 import { parseWait } from "./parse-wait.js";
 import { parseAppend, parseSave, parseWriteText } from "./parse-write.js";
+import { scopeOf } from "./scope.js";
 import { type Joiner, type RawClause, weakCuts } from "./split.js";
-import type { ClauseContext, ClauseParser, PlannedStep, Step } from "./steps.js";
-import { normaliseLead } from "./vocabulary.js";
+import type { ClauseContext, ClauseParser } from "./clause-context.js";
+import type { PlannedStep, Step } from "./steps.js";
+import { normaliseLead, stripFiller } from "./vocabulary.js";
 
 /** Every clause parser, most specific first; the first that returns steps wins. */
 const PARSERS: readonly ClauseParser[] = [
@@ -24,14 +27,34 @@ const PARSERS: readonly ClauseParser[] = [
   parseSave,
   parseRead,
   parseDelete,
+  parseHowMany,
   parseCounting,
   parseLimit,
+  parseAgeOrder,
   parseSort,
   parseRename,
   parsePick,
   parseAddField,
   parseFilter,
+  parseSelect,
 ];
+
+/**
+ * Where a clause that does not parse whole may be cut so its head is one step and its tail another:
+ * before a modifier said after the data ("fetch URL sorted by name", "get URL where city is Lima",
+ * "... with more than 10 likes"), or at a weak separator ("," or "and").
+ */
+const MODIFIER_CUT =
+  /\s*,?\s+(?=(?:sorted|ordered|ranked|filtered|limited)\s|(?:where|whose|having|with)\s|(?:that|which|who)\s+(?:have|has|are|is)\s|(?:but\s+)?only\s+(?:those|the\s+ones|ones)\s)/gi;
+
+function cuts(text: string): { head: string; tail: string }[] {
+  const modifier = [...text.matchAll(MODIFIER_CUT)].map((m) => ({ head: text.slice(0, m.index), tail: text.slice(m.index + m[0].length) }));
+  const all = [...weakCuts(text), ...modifier].filter((c) => c.head.trim() !== "" && c.tail.trim() !== "");
+  const seen = new Set<string>();
+  return all
+    .sort((a, b) => b.head.length - a.head.length)
+    .filter((c) => !seen.has(c.head) && seen.add(c.head) !== undefined);
+}
 
 const PARALLEL = /(?:\s*,\s*|\s+)(?:in\s+parallel|concurrently|simultaneously|at\s+the\s+same\s+time|at\s+once|in\s+one\s+go)\b|^(?:in\s+parallel|concurrently|simultaneously)\s*[,:]?\s*/gi;
 
@@ -57,12 +80,14 @@ function plan(steps: Step[], clause: string, joiner: Joiner, parallel: boolean):
 }
 
 /** Read one clause; when it fails whole, the longest head that parses is kept and the tail read on its own. */
-function readClause(text: string, joiner: Joiner, masked: Masked, goal: string, out: ReadGoal): void {
+function readClause(text: string, joiner: Joiner, masked: Masked, out: ReadGoal): void {
   const parallel = new RegExp(PARALLEL.source, "i").test(text);
-  const body = normaliseLead(text.replace(PARALLEL, "")).replace(/[\s,]+$/, "");
+  const unparallel = text.replace(PARALLEL, "");
+  const body = normaliseLead(unparallel).replace(/[\s,]+$/, "");
   if (body === "") return;
-  const clause = restore(body, masked.tokens);
-  const result = tryParsers({ text: body, masked, goal });
+  const clause = restore(stripFiller(unparallel).replace(/[\s,]+$/, ""), masked.tokens);
+  const scope = scopeOf(out.steps);
+  const result = tryParsers({ text: body, masked, scope });
   if (Array.isArray(result)) {
     out.steps.push(...plan(result, clause, joiner, parallel));
     return;
@@ -72,12 +97,12 @@ function readClause(text: string, joiner: Joiner, masked: Masked, goal: string, 
     out.notUnderstood.push(`${clause} (${result.reason})`);
     return;
   }
-  for (const cut of weakCuts(body)) {
+  for (const cut of cuts(body)) {
     const head = normaliseLead(cut.head);
-    const headSteps = head === "" ? undefined : tryParsers({ text: head, masked, goal });
+    const headSteps = head === "" ? undefined : tryParsers({ text: head, masked, scope });
     if (Array.isArray(headSteps)) {
-      out.steps.push(...plan(headSteps, restore(head, masked.tokens), joiner, parallel));
-      readClause(cut.tail, "and", masked, goal, out);
+      out.steps.push(...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel));
+      readClause(cut.tail, "and", masked, out);
       return;
     }
   }
@@ -86,8 +111,7 @@ function readClause(text: string, joiner: Joiner, masked: Masked, goal: string, 
 
 /** Read every clause of a masked goal. */
 export function readClauses(clauses: readonly RawClause[], masked: Masked): ReadGoal {
-  const goal = restore(masked.text, masked.tokens).toLowerCase();
   const out: ReadGoal = { steps: [], notUnderstood: [] };
-  for (const c of clauses) readClause(c.text, c.joiner, masked, goal, out);
+  for (const c of clauses) readClause(c.text, c.joiner, masked, out);
   return out;
 }

@@ -1,6 +1,6 @@
 import { PH, tokenOf } from "./mask.js";
 import { parsePath, parsePathList, stripFileWords } from "./paths.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /** File clauses that read the workspace or delete from it: read, list, exists, delete. */
 

@@ -1,6 +1,8 @@
-import { isDataPhrase } from "./data-phrase.js";
-import { type Filter, parseConditions } from "./parse-condition.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import { namesData } from "./data-phrase.js";
+import type { Filter } from "./list-ops.js";
+import { parseConditions } from "./parse-condition.js";
+import type { Scope } from "./scope.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /**
  * Filter clauses: "keep only items where active is true", "filter userId == 1", "filter the users by
@@ -11,7 +13,9 @@ import type { ClauseContext, ParseOutcome } from "./steps.js";
 const NEGATING = /^(?:filter\s+out|exclude|remove|drop|discard|reject|skip|ignore|leave\s+out|throw\s+away|get\s+rid\s+of)\s+/i;
 const FILTER_VERB = /^filter\s+/i;
 const KEEPING = /^(?:(?:keep|retain|select|return|take|get|leave|show|find|choose|include)\s+(?:only\s+|just\s+)?|only\s+|just\s+)/i;
-const WHERE = /^where\s+/i;
+/** A condition said on its own, after the data it filters: "where ...", "whose ...", "with more than 10 likes". */
+const WHERE =
+  /^(?:where|whose|having|with|(?:that|which|who)\s+(?:have|has|are|is)|(?:but\s+)?only\s+(?:those|the\s+ones|ones|items|entries|records)\s+(?:where|whose|with|having|that\s+(?:have|has|are|is)))\s+/i;
 
 /** Words between the object and the condition. */
 const CONNECTOR =
@@ -20,7 +24,7 @@ const CONNECTOR =
 const FILTER_CONNECTOR = /\b(?:by|to|on|for|so\s+that|using|where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i;
 
 const NEGATE: Readonly<Record<string, Filter["operator"] | undefined>> = {
-  "==": "!=", "!=": "==", ">": "<=", "<=": ">", "<": ">=", ">=": "<",
+  "==": "!=", "!=": "==", ">": "<=", "<=": ">", "<": ">=", ">=": "<", contains: "not_contains", not_contains: "contains",
 };
 
 function negate(ops: Filter[]): Filter[] | { reason: string } {
@@ -33,14 +37,14 @@ function negate(ops: Filter[]): Filter[] | { reason: string } {
 }
 
 /** Split "the users whose city is Oslo" into object ("the users") and condition ("city is Oslo"). */
-function objectAndCondition(rest: string, connector: RegExp, goal: string, optional: boolean): string | undefined {
+function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optional: boolean): string | undefined {
   const m = connector.exec(rest);
   const object = m ? rest.slice(0, m.index).trim().replace(/^(?:all\s+(?:of\s+)?)?/i, "") : undefined;
-  if (!m || object === undefined || !isDataPhrase(object, goal)) return optional ? rest : undefined;
+  if (!m || object === undefined || !namesData(object, scope)) return optional ? rest : undefined;
   let condition = rest.slice(m.index + m[0].length);
   // "filter to only keep items where ...", "filter down to the ones with ..."
   const again = /^(?:only\s+)?(?:keep\s+)?(?:only\s+)?(?:the\s+)?(?:\w+\s+)?(?:where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i.exec(condition);
-  if (again && isDataPhrase(again[0].replace(/\b(?:only|keep|where|whose|with|that|have|has|are|is|having)\b/gi, ""), goal)) {
+  if (again && namesData(again[0].replace(/\b(?:only|keep|where|whose|with|that|have|has|are|is|having)\b/gi, ""), scope)) {
     condition = condition.slice(again[0].length);
   }
   return condition;
@@ -53,13 +57,13 @@ export function parseFilter(ctx: ClauseContext): ParseOutcome {
   let negated = false;
   if (NEGATING.test(t)) {
     negated = true;
-    condition = objectAndCondition(t.replace(NEGATING, ""), CONNECTOR, ctx.goal, false);
+    condition = objectAndCondition(t.replace(NEGATING, ""), CONNECTOR, ctx.scope, false);
   } else if (FILTER_VERB.test(t)) {
-    condition = objectAndCondition(t.replace(FILTER_VERB, ""), FILTER_CONNECTOR, ctx.goal, true);
+    condition = objectAndCondition(t.replace(FILTER_VERB, ""), FILTER_CONNECTOR, ctx.scope, true);
   } else if (WHERE.test(t)) {
     condition = t.replace(WHERE, "");
   } else if (KEEPING.test(t)) {
-    condition = objectAndCondition(t.replace(KEEPING, ""), CONNECTOR, ctx.goal, false);
+    condition = objectAndCondition(t.replace(KEEPING, ""), CONNECTOR, ctx.scope, false);
   }
   if (condition === undefined) return undefined;
   const parsed = parseConditions(condition, ctx.masked);

@@ -19,6 +19,7 @@ interface Separator {
 const SEPARATORS: readonly Separator[] = [
   { pattern: "\\s*;\\s*", joiner: "and", weak: false },
   { pattern: "\\.\\s+", joiner: "and", weak: false },
+  { pattern: "\\?\\s+", joiner: "then", weak: false },
   { pattern: "\\s*,\\s*(?:and\\s+)?then\\b\\s*,?\\s*", joiner: "then", weak: false },
   { pattern: "\\s+(?:and\\s+)?then\\b\\s*,?\\s*", joiner: "then", weak: false },
   { pattern: "\\s*,\\s*and\\s+", joiner: "and", weak: true },
@@ -26,6 +27,7 @@ const SEPARATORS: readonly Separator[] = [
   { pattern: "\\s+and\\s+", joiner: "and", weak: true },
   { pattern: "\\s+&\\s+", joiner: "and", weak: true },
   { pattern: "\\s+before\\s+", joiner: "then", weak: true },
+  { pattern: "\\s*,?\\s+but\\s+", joiner: "and", weak: true },
 ];
 
 const SPLITTER = new RegExp(SEPARATORS.map((s) => `(${s.pattern})`).join("|"), "gi");
@@ -55,7 +57,7 @@ function pieces(text: string): Piece[] {
  * only when what follows starts a step ("..., email and city" stays one clause).
  */
 export function splitClauses(masked: string): RawClause[] {
-  const text = masked.trim().replace(/[.!]+$/, "");
+  const text = masked.trim().replace(/[.!?]+$/, "");
   const clauses: { text: string; joiner: Joiner }[] = [];
   for (const piece of pieces(text)) {
     const previous = clauses.at(-1);
