@@ -30,34 +30,52 @@ const ORDER_WORDS: Readonly<Record<string, "asc" | "desc">> = { ascending: "asc"
 
 /** Read a data phrase against what the data so far is. */
 export function readDataPhrase(text: string, scope: Scope): PhraseReading {
-  const t = text.trim().replace(/\s+/g, " ").replace(/^all\s+of\s+(?=\S)/i, "");
+  const t = text
+    .trim()
+    .replace(/\s+/g, " ")
+    .replace(/^(?:only|just)\s+(?=\S)/i, "")
+    .replace(/^all\s+of\s+(?=\S)/i, "")
+    .replace(/\btotal\s+(?=(?:number|count|amount)\b)/i, "");
   if (t === "" || PRONOUN.test(t)) return { ops: [] };
   if (/[^\p{L}\p{N}\s',_-]/u.test(t) || t.split(" ").length > 12) return undefined;
+  // "how many there are", "how many posts there are": a count of what follows
+  const howMany = /^how many(?: (.+?))??(?: there are| are there)?$/i.exec(t);
+  if (howMany) {
+    const inner = readDataPhrase(howMany[1] ?? "", scope);
+    return inner && "ops" in inner ? { ops: [...inner.ops, { op: "count" }] } : inner;
+  }
   const of = /^(.+?)\s+of\s+(.+)$/i.exec(t);
   if (of) {
     const tail = readDataPhrase(of[2] ?? "", scope);
-    const head = readPart(of[1] ?? "", scope);
     if (!tail || "reason" in tail) return tail;
+    const head = readList(of[1] ?? "", scope);
     if (!head || "reason" in head) return head;
+    // "the number of ...", "the first 3 of ...", "the names of ...", "the name and email of ..."
     return { ops: [...tail.ops, ...partOps(head)] };
   }
-  const parts = t.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/i).map((p) => readPart(p, scope));
+  const read = readList(t, scope);
+  if (!read || "reason" in read) return read;
+  if (read.count && !scope.counted) {
+    return { reason: `"${t}": nothing before it counts the data; say "count them" or "the number of <items>"` };
+  }
+  return { ops: partOps({ ...read, count: false }) };
+}
+
+/**
+ * One part, or several joined by "," / "and": "name and email" (fields), "users and posts" (only
+ * names), never a mix, never with "first N" or a count.
+ */
+function readList(text: string, scope: Scope): PartReading {
+  const parts = text.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/i).map((p) => readPart(p, scope));
   const reason = parts.find((p) => p !== undefined && "reason" in p);
   if (reason) return reason;
   const read = parts.filter((p): p is Part => p !== undefined && !("reason" in p));
   if (read.length !== parts.length) return undefined;
-  if (read.length === 1) {
-    const [only] = read as [Part];
-    if (only.count && !scope.counted) {
-      return { reason: `"${t}": nothing before it counts the data; say "count them" or "the number of <items>"` };
-    }
-    return { ops: partOps({ ...only, count: false }) };
-  }
-  // "name and email" (fields), "users and posts" (only names): never a mix, never with "first N"
+  if (read.length === 1) return read[0];
   if (read.some((p) => p.quant.length > 0 || p.count)) return undefined;
   const fields = read.flatMap((p) => p.fields);
-  if (fields.length === 0) return { ops: [] };
-  return read.every((p) => p.fields.length > 0) ? { ops: [{ op: "select", fields }] } : undefined;
+  if (fields.length > 0 && !read.every((p) => p.fields.length > 0)) return undefined;
+  return { quant: [], fields, count: false };
 }
 
 /** Whether a phrase only names the data, asking for nothing ("them", "the users", "the filtered results"). */
@@ -74,9 +92,11 @@ function partOps(part: Part): ListOp[] {
 function quantifier(words: string[], scope: Scope): { ops: ListOp[]; rest: string[] } | undefined {
   const which = words[0]?.toLowerCase();
   if (which !== "first" && which !== "top" && which !== "last") return { ops: [], rest: words };
-  const count = parseCount(words[1] ?? "");
+  // "the first user", "the last one": one item
+  const single = parseCount(words[1] ?? "") === undefined && words.length === 2 && !words[1]?.endsWith("s");
+  const count = single ? 1 : parseCount(words[1] ?? "");
   if (count === undefined) return undefined;
-  let rest = words.slice(2);
+  let rest = words.slice(single ? 1 : 2);
   const by = rest.findIndex((w) => w.toLowerCase() === "by");
   if (by >= 0) {
     if (which === "last") return undefined;

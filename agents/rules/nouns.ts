@@ -51,7 +51,8 @@ export const NOT_FIELDS = new Set([
   "interesting", "useful", "big", "small", "large", "old", "recent", "active", "inactive", "empty", "missing",
   "where", "whose", "which", "by", "with", "without", "except", "only", "to", "into", "from", "then", "if",
   "when", "before", "after", "or", "not", "no", "is", "are", "was", "were", "than", "more", "less", "per",
-  "group", "grouped", "each", "every", "in", "on", "at", "for", "as", "me", "us", "you", "and",
+  "group", "grouped", "each", "every", "in", "on", "at", "for", "as", "me", "us", "you", "and", "key", "keys",
+  "field", "fields", "column", "columns", "property", "properties", "attribute", "attributes",
 ]);
 
 /** Determiners and possessives a noun phrase may open with. */

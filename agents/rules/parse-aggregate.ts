@@ -29,7 +29,7 @@ const HOW_MANY = new RegExp(`^${ASKING}how\\s+many\\s+(.*?)\\??$`, "i");
 const THERE_ARE = /^(.*?)(?:\s+(?:are\s+there|there\s+are|exist|there\s+is|is\s+there|do\s+we\s+have|we\s+have))?$/i;
 const AT_URL = new RegExp(`^(.*?)\\s+(?:(?:are\\s+there|there\\s+are|are|exist)\\s+)?(?:at|in|on|from|under|behind)\\s+(${PH})$`, "i");
 const URL_HAS = new RegExp(`^(.*?)\\s+(?:does|do)\\s+(${PH})\\s+(?:have|return|hold|contain|list|give(?:\\s+back)?)$`, "i");
-const IS_COND = /^(.+?)\s+(?:are|is|have|has|were|was)\s+(.+)$/i;
+const IS_COND = /^(?:(.+?)\s+)??(?:are|is|have|has|were|was)\s+(.+)$/i;
 
 /**
  * "how many posts are there at URL", "how many posts does URL have", "how many users are active",

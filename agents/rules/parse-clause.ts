@@ -9,7 +9,7 @@ import { parseSql } from "./parse-sql.js";
 import { parseWait } from "./parse-wait.js";
 import { parseAppend, parseSave, parseWriteText } from "./parse-write.js";
 import { scopeOf } from "./scope.js";
-import { type Joiner, type RawClause, weakCuts } from "./split.js";
+import { clauseCuts, type Joiner, type RawClause } from "./split.js";
 import type { ClauseContext, ClauseParser } from "./clause-context.js";
 import type { PlannedStep, Step } from "./steps.js";
 import { normaliseLead, stripFiller } from "./vocabulary.js";
@@ -39,23 +39,6 @@ const PARSERS: readonly ClauseParser[] = [
   parseSelect,
 ];
 
-/**
- * Where a clause that does not parse whole may be cut so its head is one step and its tail another:
- * before a modifier said after the data ("fetch URL sorted by name", "get URL where city is Lima",
- * "... with more than 10 likes"), or at a weak separator ("," or "and").
- */
-const MODIFIER_CUT =
-  /\s*,?\s+(?=(?:sorted|ordered|ranked|filtered|limited)\s|(?:where|whose|having|with)\s|(?:that|which|who)\s+(?:have|has|are|is)\s|(?:but\s+)?only\s+(?:those|the\s+ones|ones)\s)/gi;
-
-function cuts(text: string): { head: string; tail: string }[] {
-  const modifier = [...text.matchAll(MODIFIER_CUT)].map((m) => ({ head: text.slice(0, m.index), tail: text.slice(m.index + m[0].length) }));
-  const all = [...weakCuts(text), ...modifier].filter((c) => c.head.trim() !== "" && c.tail.trim() !== "");
-  const seen = new Set<string>();
-  return all
-    .sort((a, b) => b.head.length - a.head.length)
-    .filter((c) => !seen.has(c.head) && seen.add(c.head) !== undefined);
-}
-
 const PARALLEL = /(?:\s*,\s*|\s+)(?:in\s+parallel|concurrently|simultaneously|at\s+the\s+same\s+time|at\s+once|in\s+one\s+go)\b|^(?:in\s+parallel|concurrently|simultaneously)\s*[,:]?\s*/gi;
 
 /** The outcome of reading the clauses: steps for what was understood, the clauses that were not. */
@@ -76,7 +59,7 @@ function tryParsers(ctx: ClauseContext): Step[] | { reason?: string } {
 
 function plan(steps: Step[], clause: string, joiner: Joiner, parallel: boolean): PlannedStep[] {
   // steps of one clause after its first: several URLs are independent, the rest chain
-  return steps.map((s, i) => ({ ...s, clause, joiner: i === 0 ? joiner : "and", parallel: i === 0 && parallel }));
+  return steps.map((s, i) => ({ ...s, clause, from: [clause], joiner: i === 0 ? joiner : "and", parallel: i === 0 && parallel }));
 }
 
 /** Read one clause; when it fails whole, the longest head that parses is kept and the tail read on its own. */
@@ -97,14 +80,19 @@ function readClause(text: string, joiner: Joiner, masked: Masked, out: ReadGoal)
     out.notUnderstood.push(`${clause} (${result.reason})`);
     return;
   }
-  for (const cut of cuts(body)) {
+  for (const cut of clauseCuts(body)) {
     const head = normaliseLead(cut.head);
     const headSteps = head === "" ? undefined : tryParsers({ text: head, masked, scope });
-    if (Array.isArray(headSteps)) {
-      out.steps.push(...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel));
-      readClause(cut.tail, "and", masked, out);
-      return;
-    }
+    if (!Array.isArray(headSteps)) continue;
+    // "keep only the names where city is Lima": the condition is on the items, before the selection
+    if (cut.modifier && headSteps.some((s) => s.kind === "transform" && s.ops.some((o) => o.op === "select"))) continue;
+    const tail: ReadGoal = { steps: [...out.steps, ...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel)], notUnderstood: [] };
+    readClause(cut.tail, "and", masked, tail);
+    // a modifier that cannot be read leaves the whole clause unread: name it all, not a fragment
+    if (cut.modifier && tail.notUnderstood.length > 0) break;
+    out.steps = tail.steps;
+    out.notUnderstood.push(...tail.notUnderstood);
+    return;
   }
   out.notUnderstood.push(clause);
 }

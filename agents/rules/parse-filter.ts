@@ -1,6 +1,7 @@
-import { namesData } from "./data-phrase.js";
+import { namesData, readDataPhrase } from "./data-phrase.js";
 import type { Filter } from "./list-ops.js";
 import { parseConditions } from "./parse-condition.js";
+import { singular } from "./nouns.js";
 import type { Scope } from "./scope.js";
 import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
@@ -36,10 +37,20 @@ function negate(ops: Filter[]): Filter[] | { reason: string } {
   return [{ ...op, operator }];
 }
 
-/** Split "the users whose city is Oslo" into object ("the users") and condition ("city is Oslo"). */
-function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optional: boolean): string | undefined {
+/**
+ * Split "the users whose city is Oslo" into object ("the users") and condition ("city is Oslo"). An
+ * object that is not the data's name ("users" after fetching /search) reads as a field, which a
+ * filter cannot mean: refused with how to say it, never guessed.
+ */
+function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optional: boolean): string | { reason: string } | undefined {
   const m = connector.exec(rest);
   const object = m ? rest.slice(0, m.index).trim().replace(/^(?:all\s+(?:of\s+)?)?/i, "") : undefined;
+  if (m && object !== undefined && !namesData(object, scope) && !optional) {
+    const read = readDataPhrase(object, scope);
+    if (read && "ops" in read && read.ops.some((o) => o.op === "select")) {
+      return { reason: `"${object}" does not name the data before it; say "items" (keep only items ${m[0].trim()} ...)` };
+    }
+  }
   if (!m || object === undefined || !namesData(object, scope)) return optional ? rest : undefined;
   let condition = rest.slice(m.index + m[0].length);
   // "filter to only keep items where ...", "filter down to the ones with ..."
@@ -53,7 +64,7 @@ function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optio
 /** Parse a filter clause into one transform step holding one filter per condition. */
 export function parseFilter(ctx: ClauseContext): ParseOutcome {
   const t = ctx.text.replace(/^filter\s+(?:down\s+)?(?=to\s)/i, "filter ");
-  let condition: string | undefined;
+  let condition: string | { reason: string } | undefined;
   let negated = false;
   if (NEGATING.test(t)) {
     negated = true;
@@ -65,9 +76,12 @@ export function parseFilter(ctx: ClauseContext): ParseOutcome {
   } else if (KEEPING.test(t)) {
     condition = objectAndCondition(t.replace(KEEPING, ""), CONNECTOR, ctx.scope, false);
   }
-  if (condition === undefined) return undefined;
+  if (condition === undefined || typeof condition !== "string") return condition;
   const parsed = parseConditions(condition, ctx.masked);
   if ("reason" in parsed) return parsed;
+  // "users in Lima": "in" as a place, not membership of a field named like the data itself
+  const place = parsed.ops.find((o) => o.operator === "in" && ctx.scope.sources.has(singular(o.field)));
+  if (place) return { reason: `"${place.field}" names the data, not a field of its items; say which field, e.g. "where city is ${String((place.value as unknown[])[0])}"` };
   const ops = negated ? negate(parsed.ops) : parsed.ops;
   return "reason" in ops ? ops : [{ kind: "transform", ops }];
 }

@@ -7,7 +7,7 @@ import type { ClauseContext, ParseOutcome } from "./clause-context.js";
  * not a step.
  */
 const SELECT =
-  /^(?:keep|retain|select|pick|extract|take|get|return|show|grab|give\s+me|collect|pull\s+out|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
+  /^(?:keep|retain|select|pick(?:\s+out)?|extract|take|get|return|show(?:\s+me)?|grab|give\s+me|tell\s+me|collect|pull\s+out|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
 
 /** Parse a selection clause into one transform step. */
 export function parseSelect(ctx: ClauseContext): ParseOutcome {

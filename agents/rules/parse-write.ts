@@ -1,4 +1,4 @@
-import { namesData, readDataPhrase } from "./data-phrase.js";
+import { readDataPhrase } from "./data-phrase.js";
 import type { ListOp } from "./list-ops.js";
 import { PH, restore, tokenOf } from "./mask.js";
 import { parsePath, parsePathList, stripFileWords } from "./paths.js";
@@ -98,6 +98,7 @@ export function parseSave(ctx: ClauseContext): ParseOutcome {
     if (paths) return withOps(object.ops, paths.map((path) => ({ kind: "save", path, append: false })));
   }
   if (reason) return reason;
-  if (namesData(rest.replace(AS_JSON, ""), ctx.scope)) return { reason: "say where to save it, e.g. save it to output/result.json" };
+  const whole = readDataPhrase(rest.replace(AS_JSON, ""), ctx.scope);
+  if (whole && !("reason" in whole)) return { reason: "say where to save it, e.g. save it to output/result.json" };
   return undefined;
 }

@@ -26,8 +26,9 @@ function words(text: string): string[] {
   return (text.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? []).map(singular);
 }
 
+/** The words of a URL's path ("/api/users/3" → api, user): the query names fields, not the data. */
 function urlWords(url: string): string[] {
-  const path = url.replace(/^[a-z]+:\/\/[^/?#]*/i, "").replace(/\{\{[^}]*\}\}/g, " ");
+  const path = url.replace(/^[a-z]+:\/\/[^/?#]*/i, "").replace(/[?#].*$/, "").replace(/\{\{[^}]*\}\}/g, " ");
   return words(path);
 }
 

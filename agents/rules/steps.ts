@@ -35,6 +35,8 @@ export type Step =
 export type PlannedStep = Step & {
   /** The clause as written, for error messages. */
   readonly clause: string;
+  /** Every clause this step accounts for (several when transforms of consecutive clauses are joined). */
+  readonly from: readonly string[];
   readonly joiner: Joiner;
   /** "in parallel" was said: a source joins the sources before it even after "then". */
   readonly parallel: boolean;
