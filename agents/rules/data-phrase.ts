@@ -1,6 +1,6 @@
 import type { ListOp } from "./list-ops.js";
 import { CLAIMS, COUNT_NOUNS, DETERMINERS, GENERIC_NOUNS, NOT_FIELDS, singular } from "./nouns.js";
-import type { Scope } from "./scope.js";
+import { namesOnlySome, type Scope } from "./scope.js";
 import { parseCount } from "./values.js";
 
 /**
@@ -66,7 +66,10 @@ export function readDataPhrase(text: string, scope: Scope): PhraseReading {
  * names), never a mix, never with "first N" or a count.
  */
 function readList(text: string, scope: Scope): PartReading {
-  const parts = text.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/i).map((p) => readPart(p, scope));
+  const texts = text.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/i);
+  // "the users and posts" names every result when each is named by one of the parts
+  const all = scope.groups.length > 1 && scope.groups.every((g) => texts.some((t) => t.split(/\s+/).some((w) => g.includes(singular(possessive(w))))));
+  const parts = texts.map((p) => readPart(p, scope, all));
   const reason = parts.find((p) => p !== undefined && "reason" in p);
   if (reason) return reason;
   const read = parts.filter((p): p is Part => p !== undefined && !("reason" in p));
@@ -124,7 +127,7 @@ function namesSource(word: string, scope: Scope): boolean {
 }
 
 /** One noun phrase without "of" or lists: determiners, a quantifier, modifiers, a head. */
-function readPart(text: string, scope: Scope): PartReading {
+function readPart(text: string, scope: Scope, allNamed = false): PartReading {
   let words = text.trim().split(/\s+/).filter((w) => w !== "");
   while (words.length > 0 && DETERMINERS.has((words[0] ?? "").toLowerCase())) words = words.slice(1);
   const q = quantifier(words, scope);
@@ -135,6 +138,9 @@ function readPart(text: string, scope: Scope): PartReading {
   for (const word of [...q.rest.slice(0, -1), head]) {
     const problem = claimProblem(word.toLowerCase(), scope);
     if (problem) return { reason: problem };
+    if (!allNamed && namesOnlySome(scope, possessive(word))) {
+      return { reason: `"${word}" names one of the ${scope.groups.length} results before it; handle them one at a time, or merge them first` };
+    }
   }
   const modifiersOk = q.rest.slice(0, -1).every((w) => {
     const lower = possessive(w).toLowerCase();

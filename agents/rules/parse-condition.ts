@@ -103,7 +103,10 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
 
 /** One condition, without "and". A bare field ("active") means it is true, only when it stands alone. */
 function parseCondition(text: string, masked: Masked, alone: boolean): Filter | { reason: string } | undefined {
-  const t = text.trim();
+  // "with a total above 100" → total > 100; "with an email" → email exists
+  const t = text.trim().replace(/^an?\s+(?=[A-Za-z_][\w$-]*\s)/i, "");
+  const having = new RegExp(`^an?\\s+(${IDENT})$`, "i").exec(t);
+  if (having) return filter(having[1] ?? "", "exists", true);
   const present = UNARY_EXISTS.exec(t);
   const exists = present ?? UNARY_MISSING.exec(t);
   if (exists) {

@@ -82,7 +82,7 @@ function urlList(rest: string, ctx: ClauseContext, fileVerb: boolean): UrlList |
   const phs = [...rest.matchAll(URL_PH)].filter((m) => isUrlToken(ctx.masked, m[0], fileVerb));
   if (phs.length === 0) return undefined;
   const urls = phs.map((m) => tokenOf(ctx.masked, m[0])?.text ?? "");
-  const scope = withSources(ctx.scope, urls.flatMap((url) => sourceWords({ kind: "http", method: "GET", url, bodyFrom: "none" })));
+  const scope = urls.reduce((sc, url) => withSources(sc, sourceWords({ kind: "http", method: "GET", url, bodyFrom: "none" })), ctx.scope);
   let ops: ListOp[] = [];
   let from = 0;
   for (const [i, m] of phs.entries()) {

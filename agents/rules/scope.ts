@@ -12,6 +12,8 @@ export interface Scope {
   readonly hasData: boolean;
   /** Words (singular, lower case) of the sources' URLs, file names and SQL tables. */
   readonly sources: ReadonlySet<string>;
+  /** The same words per source, when several sources make the data (fetched in parallel, merged). */
+  readonly groups: readonly (readonly string[])[];
   /** Fields and text values the filters so far tested (lower case). */
   readonly filtered: ReadonlySet<string>;
   /** Operations applied since the sources ("merge" included). */
@@ -20,7 +22,7 @@ export interface Scope {
   readonly counted: boolean;
 }
 
-const EMPTY_SCOPE: Scope = { hasData: false, sources: new Set(), filtered: new Set(), done: new Set(), counted: false };
+const EMPTY_SCOPE: Scope = { hasData: false, sources: new Set(), groups: [], filtered: new Set(), done: new Set(), counted: false };
 
 function words(text: string): string[] {
   return (text.toLowerCase().match(/[a-z][a-z0-9_]*/g) ?? []).map(singular);
@@ -54,9 +56,15 @@ function fieldsOf(ops: readonly ListOp[]): string[] {
   ).flatMap(words);
 }
 
-/** A scope with more sources, for the nouns of a fetch clause ("get the users from URL"). */
+/** A scope with one more source, for the nouns of a fetch clause ("get the users from URL"). */
 export function withSources(scope: Scope, more: readonly string[]): Scope {
-  return { ...scope, hasData: true, sources: new Set([...scope.sources, ...more]) };
+  return { ...scope, hasData: true, sources: new Set([...scope.sources, ...more]), groups: [...scope.groups, more] };
+}
+
+/** "the users" after fetching /users and /posts together names one of the results, not the data. */
+export function namesOnlySome(scope: Scope, word: string): boolean {
+  const w = singular(word);
+  return scope.groups.length > 1 && scope.groups.some((g) => g.includes(w)) && !scope.groups.every((g) => g.includes(w));
 }
 
 /** The scope after these steps, following the data as build-plan.ts does. */

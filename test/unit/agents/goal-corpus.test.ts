@@ -38,7 +38,8 @@ type Entry = PlannedGoal | RefusedGoal;
 
 /**
  * Sample inputs: the fixture API's users and posts, bare and wrapped in {items|data|results}, objects
- * that are not lists (a status answer, two merged results), one user, and a folder listing.
+ * that are not lists (a status answer, two merged results, a weather reading), one user, a folder
+ * listing, and todos.
  */
 const SAMPLES: Readonly<Record<string, unknown>> = {
   users: USERS,
@@ -49,6 +50,12 @@ const SAMPLES: Readonly<Record<string, unknown>> = {
   status: { state: "ok", version: "1.4.2" },
   user3: USERS[2],
   merged: { users: USERS, posts: POSTS },
+  todos: [
+    { id: 1, title: "write", completed: false },
+    { id: 2, title: "test", completed: true },
+    { id: 3, title: "ship", completed: false },
+  ],
+  weather: { temperature: 21, unit: "C" },
   entries: [
     { name: "users.json", type: "file", size: 912 },
     { name: "tmp", type: "directory", size: 0 },
