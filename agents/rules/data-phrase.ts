@@ -121,9 +121,10 @@ function claimProblem(word: string, scope: Scope): string | undefined {
 
 const possessive = (w: string): string => w.replace(/'s$|'$/i, "");
 
-function namesSource(word: string, scope: Scope): boolean {
+/** A source's name ("users" of /users); as a modifier, also a filter's field or value restated ("the active users"). */
+function namesSource(word: string, scope: Scope, modifier: boolean): boolean {
   const w = singular(possessive(word));
-  return scope.sources.has(w) || scope.filtered.has(w) || scope.filtered.has(word.toLowerCase());
+  return scope.sources.has(w) || (modifier && (scope.filtered.has(w) || scope.filtered.has(word.toLowerCase())));
 }
 
 /** One noun phrase without "of" or lists: determiners, a quantifier, modifiers, a head. */
@@ -144,11 +145,12 @@ function readPart(text: string, scope: Scope, allNamed = false): PartReading {
   }
   const modifiersOk = q.rest.slice(0, -1).every((w) => {
     const lower = possessive(w).toLowerCase();
-    return GENERIC_NOUNS.has(lower) || CLAIMS[lower] !== undefined || namesSource(w, scope);
+    return GENERIC_NOUNS.has(lower) || CLAIMS[lower] !== undefined || namesSource(w, scope, true);
   });
   if (!modifiersOk) return undefined;
   const lower = possessive(head).toLowerCase();
-  if (GENERIC_NOUNS.has(lower) || CLAIMS[lower] !== undefined || namesSource(head, scope)) return part;
+  // a head that a filter tested is still a field: "where name contains 'a' ... the names" selects names
+  if (GENERIC_NOUNS.has(lower) || CLAIMS[lower] !== undefined || namesSource(head, scope, false)) return part;
   if (COUNT_NOUNS.has(lower)) return { ...part, count: true };
   if (NOT_FIELDS.has(lower) || !/^[A-Za-z_][\w-]*$/.test(head)) return undefined;
   return { ...part, fields: [fieldCandidates(head)] };
