@@ -1,5 +1,7 @@
 import type { ListOp } from "./list-ops.js";
+import type { Masked } from "./mask.js";
 import { CLAIMS, COUNT_NOUNS, DETERMINERS, GENERIC_NOUNS, NOT_FIELDS, singular } from "./nouns.js";
+import { parseConditions } from "./parse-condition.js";
 import { namesOnlySome, type Scope } from "./scope.js";
 import { parseCount } from "./values.js";
 
@@ -9,8 +11,9 @@ import { parseCount } from "./values.js";
  * names the data (a generic noun, a source's name, a filter's field or value restated), asks for an
  * operation (a field, a count, first/last N), or makes the phrase unreadable. The grammar:
  *
- *   phrase := pronoun | part ("of" phrase)? | part ("," | "and") part ...
+ *   phrase := pronoun | part ("of" phrase)? | part ("," | "and") part ... | phrase relative
  *   part   := determiner* quantifier? modifier* head?       quantifier := (first|top|last) N ("by" field order?)?
+ *   relative := (where | whose | with | having | that have ...) conditions     (only with the goal's literals)
  */
 
 /** What a data phrase asks for: operations (none when it only names the data), or why it cannot be planned. */
@@ -28,15 +31,18 @@ const PRONOUN =
   /^(?:(?:all|both|each)\s+of\s+)?(?:it|them|this|that|these|those|everything|both|all|(?:it|them)\s+all|the\s+lot|the\s+whole\s+thing)$/i;
 const ORDER_WORDS: Readonly<Record<string, "asc" | "desc">> = { ascending: "asc", asc: "asc", descending: "desc", desc: "desc" };
 
-/** Read a data phrase against what the data so far is. */
-export function readDataPhrase(text: string, scope: Scope): PhraseReading {
+/** Read a data phrase against what the data so far is; with the goal's literals, also "... whose city is 'Oslo'". */
+export function readDataPhrase(text: string, scope: Scope, masked?: Masked): PhraseReading {
   const t = text
     .trim()
     .replace(/\s+/g, " ")
     .replace(/^(?:only|just)\s+(?=\S)/i, "")
     .replace(/^all\s+of\s+(?=\S)/i, "")
-    .replace(/\btotal\s+(?=(?:number|count|amount)\b)/i, "");
+    .replace(/\btotal\s+(?=(?:number|count|amount)\b)/i, "")
+    .replace(/\s+for\s+(?=(?:each|every)\s)/i, " of ");
   if (t === "" || PRONOUN.test(t)) return { ops: [] };
+  const relative = masked === undefined ? undefined : RELATIVE.exec(t);
+  if (relative && masked) return withCondition(t.slice(0, relative.index), t.slice(relative.index + relative[0].length), scope, masked);
   if (/[^\p{L}\p{N}\s',_-]/u.test(t) || t.split(" ").length > 12) return undefined;
   // "how many there are", "how many posts there are": a count of what follows
   const howMany = /^how many(?: (.+?))??(?: there are| are there)?$/i.exec(t);
@@ -59,6 +65,23 @@ export function readDataPhrase(text: string, scope: Scope): PhraseReading {
     return { reason: `"${t}": nothing before it counts the data; say "count them" or "the number of <items>"` };
   }
   return { ops: partOps({ ...read, count: false }) };
+}
+
+const RELATIVE = /\s+(?:where|whose|with|having|(?:that|which|who)\s+(?:have|has|are|is))\s+/i;
+
+/**
+ * "the users whose city is Oslo", "those with more than 10 likes", "the titles of posts with more than
+ * 40 likes": the condition filters the items the phrase names. When the phrase names a field ("the
+ * names where city is Lima"), whether the condition is on the items or the field is unclear: refused.
+ */
+function withCondition(before: string, condition: string, scope: Scope, masked: Masked): PhraseReading {
+  const conditions = parseConditions(condition, masked);
+  if ("reason" in conditions) return conditions;
+  if (namesData(before, scope)) return { ops: conditions.ops };
+  const of = /^(.+?)\s+of\s+(.+)$/i.exec(before);
+  if (!of || !namesData(of[2] ?? "", scope)) return undefined;
+  const head = readList(of[1] ?? "", scope);
+  return head && !("reason" in head) && !head.count ? { ops: [...conditions.ops, ...partOps(head)] } : undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ const COUNT_FORMS: readonly RegExp[] = [
 export function parseCounting(ctx: ClauseContext): ParseOutcome {
   for (const re of COUNT_FORMS) {
     const m = re.exec(ctx.text);
-    const phrase = m ? readDataPhrase(m[1] ?? "", ctx.scope) : undefined;
+    const phrase = m ? readDataPhrase(m[1] ?? "", ctx.scope, ctx.masked) : undefined;
     if (phrase && "reason" in phrase) return phrase;
     if (phrase) return [{ kind: "transform", ops: [...phrase.ops, { op: "count" }] }];
   }

@@ -80,7 +80,7 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
   const field = parseField(m[1] ?? "", masked);
   const operator = OPERATOR_OF.get((m[2] ?? m[3] ?? "").toLowerCase().replace(/\s+/g, " "));
   if (field === undefined || operator === undefined) return undefined;
-  const raw = m[4] ?? "";
+  const raw = (m[4] ?? "").replace(/^either\s+(?=.*\s+or\s+)/i, "");
   if (operator === "in") {
     const list = listValue(raw, masked);
     return "reason" in list ? list : filter(field, "in", list.value);

@@ -84,7 +84,7 @@ export function parseLimit(ctx: ClauseContext): ParseOutcome {
     if (!m) continue;
     const count = parseCount(m[2] ?? "");
     const which = i === 0 ? (m[1] ?? "first").toLowerCase() : "first";
-    const noun = readDataPhrase((m[3] ?? "").replace(/^of\s+/i, ""), ctx.scope);
+    const noun = readDataPhrase((m[3] ?? "").replace(/^of\s+/i, ""), ctx.scope, ctx.masked);
     const leading = i === 2 ? (m[1] ?? "") : "";
     if (count === undefined || !noun || "reason" in noun || !namesData(leading, ctx.scope)) continue;
     const ops: ListOp[] = [];

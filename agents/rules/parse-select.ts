@@ -7,12 +7,12 @@ import type { ClauseContext, ParseOutcome } from "./clause-context.js";
  * not a step.
  */
 const SELECT =
-  /^(?:keep|retain|select|pick(?:\s+out)?|extract|take|get|return|show(?:\s+me)?|grab|give\s+me|tell\s+me|collect|pull\s+out|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
+  /^(?:keep|retain|select|pick(?:\s+out)?|extract|take|get|return|show(?:\s+me)?|grab|give\s+me|tell\s+me|list|collect|pull\s+out|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
 
 /** Parse a selection clause into one transform step. */
 export function parseSelect(ctx: ClauseContext): ParseOutcome {
   const m = SELECT.exec(ctx.text);
-  const read = m ? readDataPhrase(m[1] ?? "", ctx.scope) : undefined;
+  const read = m ? readDataPhrase(m[1] ?? "", ctx.scope, ctx.masked) : undefined;
   if (!read || "reason" in read) return read;
   return read.ops.length > 0 ? [{ kind: "transform", ops: read.ops }] : undefined;
 }

@@ -67,7 +67,7 @@ export function parseAppend(ctx: ClauseContext): ParseOutcome {
   const data = APPEND_DATA.exec(ctx.text);
   if (!data) return undefined;
   const object = data[2] ?? "";
-  const read = readDataPhrase(object, ctx.scope);
+  const read = readDataPhrase(object, ctx.scope, ctx.masked);
   if (read && "reason" in read) return read;
   if ((object === "" && data[1]?.toLowerCase() !== "append") || !read) return undefined;
   const paths = parsePathList(data[3] ?? "", ctx.masked);
@@ -81,7 +81,7 @@ function withOps(ops: ListOp[], writes: Step[]): Step[] {
 
 const SAVE = /^(?:save|write|store|put|export|dump|persist|output|copy|place)(?:\s+out)?\b\s*(.*)$/i;
 const PREPOSITION = /(?:^|\s+)(?:to|into|in|as|at|under|on|inside)\s+/gi;
-const AS_JSON = /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|out|pretty(?:-printed)?)$/i;
+const AS_JSON = /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|as\s+(?:a\s+list|an\s+array)|out|pretty(?:-printed)?)$/i;
 
 /** "save to out.json", "write it to a.json", "store the result in a.json and b.json", "export them as out.json". */
 export function parseSave(ctx: ClauseContext): ParseOutcome {
@@ -90,7 +90,7 @@ export function parseSave(ctx: ClauseContext): ParseOutcome {
   const rest = m[1] ?? "";
   let reason: { reason: string } | undefined;
   for (const p of rest.matchAll(PREPOSITION)) {
-    const object = readDataPhrase(rest.slice(0, p.index).replace(AS_JSON, "").trim(), ctx.scope);
+    const object = readDataPhrase(rest.slice(0, p.index).replace(AS_JSON, "").trim(), ctx.scope, ctx.masked);
     const target = rest.slice(p.index + p[0].length).replace(AS_JSON, "").trim();
     if (object && "reason" in object) reason ??= object;
     if (!object || "reason" in object) continue;
