@@ -81,7 +81,8 @@ function withCondition(before: string, condition: string, scope: Scope, masked: 
   const of = /^(.+?)\s+of\s+(.+)$/i.exec(before);
   if (!of || !namesData(of[2] ?? "", scope)) return undefined;
   const head = readList(of[1] ?? "", scope);
-  return head && !("reason" in head) && !head.count ? { ops: [...conditions.ops, ...partOps(head)] } : undefined;
+  // "the number of posts with more than 30 likes" counts the posts that pass
+  return head && !("reason" in head) ? { ops: [...conditions.ops, ...partOps(head)] } : head;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ClauseContext, ParseOutcome } from "./clause-context.js";
  * not a step.
  */
 const SELECT =
-  /^(?:keep|retain|select|pick(?:\s+out)?|extract|take|get|return|show(?:\s+me)?|grab|give\s+me|tell\s+me|list|collect|pull\s+out|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
+  /^(?:give\s+me|get\s+me|tell\s+me|show\s+me|pick\s+out|pull\s+out|keep|retain|select|pick|extract|take|get|return|show|grab|list|collect|leave)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i;
 
 /** Parse a selection clause into one transform step. */
 export function parseSelect(ctx: ClauseContext): ParseOutcome {
