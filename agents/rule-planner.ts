@@ -7,9 +7,11 @@ import { splitClauses } from "./rules/split.js";
 import { maskSql } from "./rules/sql-span.js";
 
 /**
- * The offline planner: reads a goal with rules, no LLM. It plans only what it understands in full;
- * any clause it cannot read, or data it cannot trace ("save" with nothing before it), is refused
- * with GoalNotUnderstoodError listing what it understood and what it did not. It never guesses.
+ * The offline planner: reads a goal with rules, no LLM. It plans only what it understands in full:
+ * every clause becomes a task or part of one (each task quotes the clauses it accounts for), and every
+ * word of a data phrase either names the data or asks for an operation (rules/data-phrase.ts). Any
+ * clause it cannot place, or data it cannot trace ("save" with nothing before it), is refused with
+ * GoalNotUnderstoodError naming it and listing what it understood. It never guesses.
  */
 export class RulePlanner implements Planner {
   readonly kind = "rules" as const;

@@ -67,7 +67,7 @@ function addTask(flow: Flow, step: PlannedStep, deps: string[], input: Output[])
   flow.tasks.push({
     id,
     name: clip(description.charAt(0).toUpperCase() + description.slice(1), 200),
-    description: clip(`${description}.${inputs} From: "${step.clause}"`, 2000),
+    description: clip(`${description}.${inputs} From: ${[...new Set(step.from)].map((c) => `"${c}"`).join(", ")}`, 2000),
     ...action,
     dependencies,
     ...(step.kind === "http" && step.attempts !== undefined ? { retry: { max_attempts: step.attempts } } : {}),
@@ -128,7 +128,8 @@ function coalesce(steps: readonly PlannedStep[]): PlannedStep[] {
   for (const step of steps) {
     const last = out.at(-1);
     if (last?.kind === "transform" && step.kind === "transform") {
-      out[out.length - 1] = { ...last, ops: [...last.ops, ...step.ops], clause: `${last.clause}, ${step.clause}` };
+      const clause = last.clause === step.clause ? last.clause : `${last.clause}, ${step.clause}`;
+      out[out.length - 1] = { ...last, ops: [...last.ops, ...step.ops], clause, from: [...last.from, ...step.from] };
     } else out.push(step);
   }
   return out;

@@ -1,15 +1,18 @@
 import { type Masked, restore } from "./mask.js";
-import { parseCounting, parseMerge } from "./parse-aggregate.js";
+import { parseCounting, parseHowMany, parseMerge } from "./parse-aggregate.js";
 import { parseDelete, parseExists, parseList, parseRead } from "./parse-files.js";
 import { parseFilter } from "./parse-filter.js";
 import { parseHttp } from "./parse-http.js";
-import { parseAddField, parseLimit, parsePick, parseRename, parseSort } from "./parse-reshape.js";
+import { parseAddField, parseAgeOrder, parseLimit, parsePick, parseRename, parseSort } from "./parse-reshape.js";
+import { parseSelect } from "./parse-select.js";
 import { parseSql } from "./parse-sql.js";
 import { parseWait } from "./parse-wait.js";
 import { parseAppend, parseSave, parseWriteText } from "./parse-write.js";
-import { type Joiner, type RawClause, weakCuts } from "./split.js";
-import type { ClauseContext, ClauseParser, PlannedStep, Step } from "./steps.js";
-import { normaliseLead } from "./vocabulary.js";
+import { scopeOf } from "./scope.js";
+import { clauseCuts, type Joiner, type RawClause } from "./split.js";
+import type { ClauseContext, ClauseParser } from "./clause-context.js";
+import type { PlannedStep, Step } from "./steps.js";
+import { normaliseLead, stripFiller } from "./vocabulary.js";
 
 /** Every clause parser, most specific first; the first that returns steps wins. */
 const PARSERS: readonly ClauseParser[] = [
@@ -24,13 +27,16 @@ const PARSERS: readonly ClauseParser[] = [
   parseSave,
   parseRead,
   parseDelete,
+  parseHowMany,
   parseCounting,
   parseLimit,
+  parseAgeOrder,
   parseSort,
   parseRename,
   parsePick,
   parseAddField,
   parseFilter,
+  parseSelect,
 ];
 
 const PARALLEL = /(?:\s*,\s*|\s+)(?:in\s+parallel|concurrently|simultaneously|at\s+the\s+same\s+time|at\s+once|in\s+one\s+go)\b|^(?:in\s+parallel|concurrently|simultaneously)\s*[,:]?\s*/gi;
@@ -53,16 +59,18 @@ function tryParsers(ctx: ClauseContext): Step[] | { reason?: string } {
 
 function plan(steps: Step[], clause: string, joiner: Joiner, parallel: boolean): PlannedStep[] {
   // steps of one clause after its first: several URLs are independent, the rest chain
-  return steps.map((s, i) => ({ ...s, clause, joiner: i === 0 ? joiner : "and", parallel: i === 0 && parallel }));
+  return steps.map((s, i) => ({ ...s, clause, from: [clause], joiner: i === 0 ? joiner : "and", parallel: i === 0 && parallel }));
 }
 
 /** Read one clause; when it fails whole, the longest head that parses is kept and the tail read on its own. */
-function readClause(text: string, joiner: Joiner, masked: Masked, goal: string, out: ReadGoal): void {
+function readClause(text: string, joiner: Joiner, masked: Masked, out: ReadGoal): void {
   const parallel = new RegExp(PARALLEL.source, "i").test(text);
-  const body = normaliseLead(text.replace(PARALLEL, "")).replace(/[\s,]+$/, "");
+  const unparallel = text.replace(PARALLEL, "");
+  const body = normaliseLead(unparallel).replace(/[\s,]+$/, "");
   if (body === "") return;
-  const clause = restore(body, masked.tokens);
-  const result = tryParsers({ text: body, masked, goal });
+  const clause = restore(stripFiller(unparallel).replace(/[\s,]+$/, ""), masked.tokens);
+  const scope = scopeOf(out.steps);
+  const result = tryParsers({ text: body, masked, scope });
   if (Array.isArray(result)) {
     out.steps.push(...plan(result, clause, joiner, parallel));
     return;
@@ -72,22 +80,26 @@ function readClause(text: string, joiner: Joiner, masked: Masked, goal: string, 
     out.notUnderstood.push(`${clause} (${result.reason})`);
     return;
   }
-  for (const cut of weakCuts(body)) {
+  for (const cut of clauseCuts(body)) {
     const head = normaliseLead(cut.head);
-    const headSteps = head === "" ? undefined : tryParsers({ text: head, masked, goal });
-    if (Array.isArray(headSteps)) {
-      out.steps.push(...plan(headSteps, restore(head, masked.tokens), joiner, parallel));
-      readClause(cut.tail, "and", masked, goal, out);
-      return;
-    }
+    const headSteps = head === "" ? undefined : tryParsers({ text: head, masked, scope });
+    if (!Array.isArray(headSteps)) continue;
+    // "keep only the names where city is Lima": the condition is on the items, before the selection
+    if (cut.modifier && headSteps.some((s) => s.kind === "transform" && s.ops.some((o) => o.op === "select"))) continue;
+    const tail: ReadGoal = { steps: [...out.steps, ...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel)], notUnderstood: [] };
+    readClause(cut.tail, "and", masked, tail);
+    // a modifier that cannot be read leaves the whole clause unread: name it all, not a fragment
+    if (cut.modifier && tail.notUnderstood.length > 0) break;
+    out.steps = tail.steps;
+    out.notUnderstood.push(...tail.notUnderstood);
+    return;
   }
   out.notUnderstood.push(clause);
 }
 
 /** Read every clause of a masked goal. */
 export function readClauses(clauses: readonly RawClause[], masked: Masked): ReadGoal {
-  const goal = restore(masked.text, masked.tokens).toLowerCase();
   const out: ReadGoal = { steps: [], notUnderstood: [] };
-  for (const c of clauses) readClause(c.text, c.joiner, masked, goal, out);
+  for (const c of clauses) readClause(c.text, c.joiner, masked, out);
   return out;
 }

@@ -1,4 +1,4 @@
-import type { FilterOperator, TransformOperation } from "../../src/model/action-config/transform-data.js";
+import type { Filter, FilterOperator } from "./list-ops.js";
 import type { Masked } from "./mask.js";
 import { IDENT, NUM, parseField, parseNumber, parseValue } from "./values.js";
 
@@ -7,11 +7,15 @@ import { IDENT, NUM, parseField, parseNumber, parseValue } from "./values.js";
  * "name contains 'a'", "likes between 5 and 10", "email exists", joined by "and".
  */
 
-type Operator = (typeof FilterOperator)[number];
-export type Filter = Extract<TransformOperation, { op: "filter" }>;
+type Operator = FilterOperator;
 export type Conditions = { ops: Filter[] } | { reason: string };
 
 const PHRASES: readonly [string, Operator][] = [
+  ["does not contain", "not_contains"], ["doesn't contain", "not_contains"], ["do not contain", "not_contains"],
+  ["don't contain", "not_contains"], ["does not include", "not_contains"], ["doesn't include", "not_contains"],
+  ["not containing", "not_contains"], ["starts with", "starts_with"], ["start with", "starts_with"],
+  ["begins with", "starts_with"], ["begin with", "starts_with"], ["starting with", "starts_with"],
+  ["ends with", "ends_with"], ["end with", "ends_with"], ["ending with", "ends_with"], ["containing", "contains"],
   ["is not equal to", "!="], ["is not", "!="], ["isn't", "!="], ["are not", "!="], ["aren't", "!="],
   ["does not equal", "!="], ["doesn't equal", "!="], ["not equal to", "!="], ["is different from", "!="],
   ["is other than", "!="], ["is greater than or equal to", ">="], ["is at least", ">="], ["are at least", ">="],
@@ -76,7 +80,7 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
   const field = parseField(m[1] ?? "", masked);
   const operator = OPERATOR_OF.get((m[2] ?? m[3] ?? "").toLowerCase().replace(/\s+/g, " "));
   if (field === undefined || operator === undefined) return undefined;
-  const raw = m[4] ?? "";
+  const raw = (m[4] ?? "").replace(/^either\s+(?=.*\s+or\s+)/i, "");
   if (operator === "in") {
     const list = listValue(raw, masked);
     return "reason" in list ? list : filter(field, "in", list.value);
@@ -88,6 +92,9 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
   if (/\s+or\s+/i.test(raw)) return { reason: `"or" between conditions is not supported ("${text}")` };
   const value = parseValue(raw, masked, NUMERIC.has(operator));
   if ("reason" in value) return value;
+  if ((operator === "starts_with" || operator === "ends_with") && typeof value.value !== "string") {
+    return { reason: `"${operator.replace("_", " ")}" compares text; quote the value ('like this')` };
+  }
   if (NUMERIC.has(operator) && typeof value.value !== "number" && typeof value.value !== "string") {
     return { reason: `"${operator}" compares numbers or text, not ${JSON.stringify(value.value)}` };
   }
@@ -96,7 +103,10 @@ function binary(text: string, masked: Masked): Filter | { reason: string } | und
 
 /** One condition, without "and". A bare field ("active") means it is true, only when it stands alone. */
 function parseCondition(text: string, masked: Masked, alone: boolean): Filter | { reason: string } | undefined {
-  const t = text.trim();
+  // "with a total above 100" → total > 100; "with an email" → email exists
+  const t = text.trim().replace(/^an?\s+(?=[A-Za-z_][\w$-]*\s)/i, "");
+  const having = new RegExp(`^an?\\s+(${IDENT})$`, "i").exec(t);
+  if (having) return filter(having[1] ?? "", "exists", true);
   const present = UNARY_EXISTS.exec(t);
   const exists = present ?? UNARY_MISSING.exec(t);
   if (exists) {

@@ -1,6 +1,7 @@
+import { readDataPhrase } from "./data-phrase.js";
 import { PH, tokenOf } from "./mask.js";
 import { parsePath, parsePathList, stripFileWords } from "./paths.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /** File clauses that read the workspace or delete from it: read, list, exists, delete. */
 
@@ -44,6 +45,9 @@ export function parseList(ctx: ClauseContext): ParseOutcome {
     return path === undefined ? undefined : [{ kind: "list", path }];
   }
   const dir = LIST_DIR.exec(ctx.text);
+  // after data, "list the names" asks for a field of it, not a folder called "names"
+  const field = dir && ctx.scope.hasData ? readDataPhrase(dir[1] ?? "", ctx.scope) : undefined;
+  if (field && "ops" in field && field.ops.length > 0) return undefined;
   const path = dir ? parseDir(dir[1] ?? "", ctx) : undefined;
   return path === undefined ? undefined : [{ kind: "list", path }];
 }

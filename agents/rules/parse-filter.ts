@@ -1,6 +1,9 @@
-import { isDataPhrase } from "./data-phrase.js";
-import { type Filter, parseConditions } from "./parse-condition.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import { namesData, readDataPhrase } from "./data-phrase.js";
+import type { Filter } from "./list-ops.js";
+import { parseConditions } from "./parse-condition.js";
+import { singular } from "./nouns.js";
+import type { Scope } from "./scope.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /**
  * Filter clauses: "keep only items where active is true", "filter userId == 1", "filter the users by
@@ -11,7 +14,9 @@ import type { ClauseContext, ParseOutcome } from "./steps.js";
 const NEGATING = /^(?:filter\s+out|exclude|remove|drop|discard|reject|skip|ignore|leave\s+out|throw\s+away|get\s+rid\s+of)\s+/i;
 const FILTER_VERB = /^filter\s+/i;
 const KEEPING = /^(?:(?:keep|retain|select|return|take|get|leave|show|find|choose|include)\s+(?:only\s+|just\s+)?|only\s+|just\s+)/i;
-const WHERE = /^where\s+/i;
+/** A condition said on its own, after the data it filters: "where ...", "whose ...", "with more than 10 likes". */
+const WHERE =
+  /^(?:where|whose|having|with|(?:that|which|who)\s+(?:have|has|are|is)|(?:but\s+)?only\s+(?:those|the\s+ones|ones|items|entries|records)\s+(?:where|whose|with|having|that\s+(?:have|has|are|is)))\s+/i;
 
 /** Words between the object and the condition. */
 const CONNECTOR =
@@ -20,7 +25,7 @@ const CONNECTOR =
 const FILTER_CONNECTOR = /\b(?:by|to|on|for|so\s+that|using|where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i;
 
 const NEGATE: Readonly<Record<string, Filter["operator"] | undefined>> = {
-  "==": "!=", "!=": "==", ">": "<=", "<=": ">", "<": ">=", ">=": "<",
+  "==": "!=", "!=": "==", ">": "<=", "<=": ">", "<": ">=", ">=": "<", contains: "not_contains", not_contains: "contains",
 };
 
 function negate(ops: Filter[]): Filter[] | { reason: string } {
@@ -32,15 +37,25 @@ function negate(ops: Filter[]): Filter[] | { reason: string } {
   return [{ ...op, operator }];
 }
 
-/** Split "the users whose city is Oslo" into object ("the users") and condition ("city is Oslo"). */
-function objectAndCondition(rest: string, connector: RegExp, goal: string, optional: boolean): string | undefined {
+/**
+ * Split "the users whose city is Oslo" into object ("the users") and condition ("city is Oslo"). An
+ * object that is not the data's name ("users" after fetching /search) reads as a field, which a
+ * filter cannot mean: refused with how to say it, never guessed.
+ */
+function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optional: boolean): string | { reason: string } | undefined {
   const m = connector.exec(rest);
   const object = m ? rest.slice(0, m.index).trim().replace(/^(?:all\s+(?:of\s+)?)?/i, "") : undefined;
-  if (!m || object === undefined || !isDataPhrase(object, goal)) return optional ? rest : undefined;
+  if (m && object !== undefined && !namesData(object, scope) && !optional) {
+    const read = readDataPhrase(object, scope);
+    if (read && "ops" in read && read.ops.some((o) => o.op === "select")) {
+      return { reason: `"${object}" does not name the data before it; say "items" (keep only items ${m[0].trim()} ...)` };
+    }
+  }
+  if (!m || object === undefined || !namesData(object, scope)) return optional ? rest : undefined;
   let condition = rest.slice(m.index + m[0].length);
   // "filter to only keep items where ...", "filter down to the ones with ..."
   const again = /^(?:only\s+)?(?:keep\s+)?(?:only\s+)?(?:the\s+)?(?:\w+\s+)?(?:where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i.exec(condition);
-  if (again && isDataPhrase(again[0].replace(/\b(?:only|keep|where|whose|with|that|have|has|are|is|having)\b/gi, ""), goal)) {
+  if (again && namesData(again[0].replace(/\b(?:only|keep|where|whose|with|that|have|has|are|is|having)\b/gi, ""), scope)) {
     condition = condition.slice(again[0].length);
   }
   return condition;
@@ -49,21 +64,24 @@ function objectAndCondition(rest: string, connector: RegExp, goal: string, optio
 /** Parse a filter clause into one transform step holding one filter per condition. */
 export function parseFilter(ctx: ClauseContext): ParseOutcome {
   const t = ctx.text.replace(/^filter\s+(?:down\s+)?(?=to\s)/i, "filter ");
-  let condition: string | undefined;
+  let condition: string | { reason: string } | undefined;
   let negated = false;
   if (NEGATING.test(t)) {
     negated = true;
-    condition = objectAndCondition(t.replace(NEGATING, ""), CONNECTOR, ctx.goal, false);
+    condition = objectAndCondition(t.replace(NEGATING, ""), CONNECTOR, ctx.scope, false);
   } else if (FILTER_VERB.test(t)) {
-    condition = objectAndCondition(t.replace(FILTER_VERB, ""), FILTER_CONNECTOR, ctx.goal, true);
+    condition = objectAndCondition(t.replace(FILTER_VERB, ""), FILTER_CONNECTOR, ctx.scope, true);
   } else if (WHERE.test(t)) {
     condition = t.replace(WHERE, "");
   } else if (KEEPING.test(t)) {
-    condition = objectAndCondition(t.replace(KEEPING, ""), CONNECTOR, ctx.goal, false);
+    condition = objectAndCondition(t.replace(KEEPING, ""), CONNECTOR, ctx.scope, false);
   }
-  if (condition === undefined) return undefined;
+  if (condition === undefined || typeof condition !== "string") return condition;
   const parsed = parseConditions(condition, ctx.masked);
   if ("reason" in parsed) return parsed;
+  // "users in Lima": "in" as a place, not membership of a field named like the data itself
+  const place = parsed.ops.find((o) => o.operator === "in" && ctx.scope.sources.has(singular(o.field)));
+  if (place) return { reason: `"${place.field}" names the data, not a field of its items; say which field, e.g. "where city is ${String((place.value as unknown[])[0])}"` };
   const ops = negated ? negate(parsed.ops) : parsed.ops;
   return "reason" in ops ? ops : [{ kind: "transform", ops }];
 }

@@ -1,9 +1,11 @@
-import { isDataPhrase } from "./data-phrase.js";
+import { readDataPhrase } from "./data-phrase.js";
 import { extractModifiers, type HttpModifiers } from "./http-modifiers.js";
 import { type Masked, PH, tokenOf } from "./mask.js";
 import { parsePath, stripFileWords } from "./paths.js";
-import type { BodySource, ClauseContext, Method, ParseOutcome, Step } from "./steps.js";
-import { NUM, parseCount } from "./values.js";
+import type { ListOp } from "./list-ops.js";
+import { type Scope, sourceWords, withSources } from "./scope.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
+import type { BodySource, Method, Step } from "./steps.js";
 
 /**
  * HTTP clauses: "fetch/get/download/call ... URL(s)", "POST {json} to URL", "PUT it to URL",
@@ -48,62 +50,53 @@ function isUrlToken(masked: Masked, ph: string, fileVerb: boolean): boolean {
 }
 
 const JOIN = /^(?:,\s*(?:and\s+)?(?:also\s+)?|and\s+(?:also\s+)?|&\s*|plus\s+|as\s+well\s+as\s+)/i;
-const QUANTIFIER = new RegExp(`^(?:all\\s+(?:of\\s+)?)?(?:the\\s+)?(first|top)\\s+(${NUM})\\b\\s*`, "i");
 const PREPOSITION =
   /^(.*?)\s*\b(?:from|at|of|on|in|via|using|against|to)\s+(?:the\s+)?(?:(?:urls?|endpoints?|api|address|page|resource|site|server|service)\s+)?$/i;
-const COUNT_OF = /^(?:the\s+)?(?:total\s+)?(?:number|count|amount|total)\s+of\s+/i;
 const BARE = /^(.*?)\s*(?:the\s+)?(?:(?:urls?|endpoints?|api|address|page|resource)\s*)?$/i;
 
-/** The words before one URL: "the users from", ", and the posts at". Returns the "first N" asked for. */
-function segmentBefore(seg: string, first: boolean, goal: string): { ok: boolean; limit?: number; count?: boolean } {
+/**
+ * The words before one URL: "the users from", ", and the posts at", "the names from", "the first 3
+ * users from", "the number of posts at". Returns what the phrase asks for (only the first URL's may ask).
+ */
+function segmentBefore(seg: string, first: boolean, scope: Scope): { ok: boolean; ops: ListOp[] } {
   let s = seg.trimStart();
   if (!first) {
     const j = JOIN.exec(s);
-    if (!j) return { ok: false };
+    if (!j) return { ok: false, ops: [] };
     s = s.slice(j[0].length);
   }
-  let limit: number | undefined;
-  const q = first ? QUANTIFIER.exec(s) : null;
-  if (q) {
-    limit = parseCount(q[2] ?? "");
-    s = s.slice(q[0].length);
-  }
-  let phrase = (PREPOSITION.exec(s) ?? BARE.exec(s))?.[1];
-  // "the number of posts at URL" asks for a count, not the posts
-  const count = first && phrase !== undefined ? COUNT_OF.exec(phrase) : null;
-  if (count) phrase = phrase?.slice(count[0].length);
-  if (phrase === undefined || !isDataPhrase(phrase, goal)) return { ok: false };
-  return { ok: true, ...(limit === undefined ? {} : { limit }), ...(count ? { count: true } : {}) };
+  const phrase = (PREPOSITION.exec(s) ?? BARE.exec(s))?.[1];
+  const read = phrase === undefined ? undefined : readDataPhrase(phrase, scope);
+  if (!read || "reason" in read || (!first && read.ops.length > 0)) return { ok: false, ops: [] };
+  return { ok: true, ops: read.ops };
 }
 
 interface UrlList {
   urls: string[];
-  limit?: number;
-  count?: boolean;
+  /** What the words before the first URL ask of its data ("the names", "the first 3"). */
+  ops: ListOp[];
 }
 
 /** The URLs of a clause once the verb and options are gone, or undefined when other words remain. */
 function urlList(rest: string, ctx: ClauseContext, fileVerb: boolean): UrlList | undefined {
   const phs = [...rest.matchAll(URL_PH)].filter((m) => isUrlToken(ctx.masked, m[0], fileVerb));
   if (phs.length === 0) return undefined;
-  const urls: string[] = [];
-  let limit: number | undefined;
-  let count = false;
+  const urls = phs.map((m) => tokenOf(ctx.masked, m[0])?.text ?? "");
+  const scope = urls.reduce((sc, url) => withSources(sc, sourceWords({ kind: "http", method: "GET", url, bodyFrom: "none" })), ctx.scope);
+  let ops: ListOp[] = [];
   let from = 0;
   for (const [i, m] of phs.entries()) {
-    const seg = segmentBefore(rest.slice(from, m.index), i === 0, ctx.goal);
+    const seg = segmentBefore(rest.slice(from, m.index), i === 0, scope);
     if (!seg.ok) return undefined;
-    limit ??= seg.limit;
-    if (seg.count) count = true;
-    urls.push(tokenOf(ctx.masked, m[0])?.text ?? "");
+    if (i === 0) ops = seg.ops;
     from = m.index + m[0].length;
   }
   if (!/^[\s,]*$/.test(rest.slice(from))) return undefined;
-  return { urls, ...(limit === undefined ? {} : { limit }), ...(count ? { count } : {}) };
+  return { urls, ops };
 }
 
 /** "POST {json} to", "PUT it to": the body said before the URL, for methods that send one. */
-function leadingBody(l: Lead, ctx: ClauseContext, mods: HttpModifiers): { rest: string; from?: BodySource } {
+function leadingBody(l: Lead, ctx: ClauseContext, mods: HttpModifiers): { rest: string; from?: BodySource; ops?: ListOp[] } {
   if (l.method === "GET" || l.method === "DELETE") return { rest: l.rest };
   const literal = new RegExp(`^(${PH})\\s+(?:to|at|on|against)\\s+`, "i").exec(l.rest);
   const token = tokenOf(ctx.masked, literal?.[1]);
@@ -113,7 +106,8 @@ function leadingBody(l: Lead, ctx: ClauseContext, mods: HttpModifiers): { rest: 
     return { rest: l.rest.slice(literal[0].length) };
   }
   const data = new RegExp(`^(.+?)\\s+(?:to|at|on|against)\\s+(?=${PH})`, "i").exec(l.rest);
-  if (data && isDataPhrase(data[1] ?? "", ctx.goal)) return { rest: l.rest.slice(data[0].length), from: "input" };
+  const read = data ? readDataPhrase(data[1] ?? "", ctx.scope) : undefined;
+  if (data && read && !("reason" in read)) return { rest: l.rest.slice(data[0].length), from: "input", ops: read.ops };
   return { rest: l.rest };
 }
 
@@ -156,12 +150,12 @@ export function parseHttp(ctx: ClauseContext): ParseOutcome {
     ...(mods.params === undefined ? {} : { params: mods.params }),
     ...(mods.attempts === undefined ? {} : { attempts: mods.attempts }),
   }));
-  const count = l.count === true || list.count === true;
-  if ((count || list.limit !== undefined) && steps.length > 1) {
+  const ops = [...list.ops, ...(l.count === true ? [{ op: "count" as const }] : [])];
+  if (ops.length > 0 && steps.length > 1) {
     return { reason: "counting or taking the first items of several URLs at once is ambiguous; merge them first" };
   }
-  if (count) steps.push({ kind: "transform", ops: [{ op: "count" }] });
-  if (list.limit !== undefined) steps.push({ kind: "transform", ops: [{ op: "limit", count: list.limit }] });
+  if (ops.length > 0) steps.push({ kind: "transform", ops });
+  if (before.ops !== undefined && before.ops.length > 0) steps.unshift({ kind: "transform", ops: before.ops });
   if (saveTo) {
     if (list.urls.length > 1) return { reason: "say where each download goes, or merge them first" };
     steps.push({ kind: "save", path: saveTo.path, append: false });

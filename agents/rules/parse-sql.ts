@@ -1,5 +1,5 @@
 import { PH, tokenOf } from "./mask.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /**
  * "run the SQL query SELECT ...", "execute SQL: ...", "query the database: ...", "run the query 'SELECT 1'",

@@ -1,4 +1,4 @@
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 import { type Duration, parseDuration } from "./values.js";
 
 /** "wait 2 seconds", "sleep for 500ms", "pause a minute", "after 3 seconds", "delay 1.5 s". */

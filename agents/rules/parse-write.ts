@@ -1,7 +1,9 @@
-import { isDataPhrase } from "./data-phrase.js";
+import { readDataPhrase } from "./data-phrase.js";
+import type { ListOp } from "./list-ops.js";
 import { PH, restore, tokenOf } from "./mask.js";
 import { parsePath, parsePathList, stripFileWords } from "./paths.js";
-import type { ClauseContext, ParseOutcome } from "./steps.js";
+import type { ClauseContext, ParseOutcome } from "./clause-context.js";
+import type { Step } from "./steps.js";
 
 /** File clauses that write: text written in the goal, appends, and saving the data so far. */
 
@@ -65,27 +67,38 @@ export function parseAppend(ctx: ClauseContext): ParseOutcome {
   const data = APPEND_DATA.exec(ctx.text);
   if (!data) return undefined;
   const object = data[2] ?? "";
-  if ((object === "" && data[1]?.toLowerCase() !== "append") || !isDataPhrase(object, ctx.goal)) return undefined;
+  const read = readDataPhrase(object, ctx.scope, ctx.masked);
+  if (read && "reason" in read) return read;
+  if ((object === "" && data[1]?.toLowerCase() !== "append") || !read) return undefined;
   const paths = parsePathList(data[3] ?? "", ctx.masked);
-  return paths?.map((path) => ({ kind: "save", path, append: true }));
+  return paths && withOps(read.ops, paths.map((path) => ({ kind: "save", path, append: true })));
+}
+
+/** The steps a data phrase asks for ("the names" → a transform), then the writes. */
+function withOps(ops: ListOp[], writes: Step[]): Step[] {
+  return ops.length > 0 ? [{ kind: "transform", ops }, ...writes] : writes;
 }
 
 const SAVE = /^(?:save|write|store|put|export|dump|persist|output|copy|place)(?:\s+out)?\b\s*(.*)$/i;
 const PREPOSITION = /(?:^|\s+)(?:to|into|in|as|at|under|on|inside)\s+/gi;
-const AS_JSON = /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|out|pretty(?:-printed)?)$/i;
+const AS_JSON = /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|as\s+(?:a\s+list|an\s+array)|out|pretty(?:-printed)?)$/i;
 
 /** "save to out.json", "write it to a.json", "store the result in a.json and b.json", "export them as out.json". */
 export function parseSave(ctx: ClauseContext): ParseOutcome {
   const m = SAVE.exec(ctx.text);
   if (!m) return undefined;
   const rest = m[1] ?? "";
+  let reason: { reason: string } | undefined;
   for (const p of rest.matchAll(PREPOSITION)) {
-    const object = rest.slice(0, p.index).replace(AS_JSON, "").trim();
+    const object = readDataPhrase(rest.slice(0, p.index).replace(AS_JSON, "").trim(), ctx.scope, ctx.masked);
     const target = rest.slice(p.index + p[0].length).replace(AS_JSON, "").trim();
-    if (!isDataPhrase(object, ctx.goal)) continue;
+    if (object && "reason" in object) reason ??= object;
+    if (!object || "reason" in object) continue;
     const paths = parsePathList(target, ctx.masked);
-    if (paths) return paths.map((path) => ({ kind: "save", path, append: false }));
+    if (paths) return withOps(object.ops, paths.map((path) => ({ kind: "save", path, append: false })));
   }
-  if (isDataPhrase(rest.replace(AS_JSON, ""), ctx.goal)) return { reason: "say where to save it, e.g. save it to output/result.json" };
+  if (reason) return reason;
+  const whole = readDataPhrase(rest.replace(AS_JSON, ""), ctx.scope);
+  if (whole && !("reason" in whole)) return { reason: "say where to save it, e.g. save it to output/result.json" };
   return undefined;
 }

@@ -19,6 +19,7 @@ interface Separator {
 const SEPARATORS: readonly Separator[] = [
   { pattern: "\\s*;\\s*", joiner: "and", weak: false },
   { pattern: "\\.\\s+", joiner: "and", weak: false },
+  { pattern: "\\?\\s+", joiner: "then", weak: false },
   { pattern: "\\s*,\\s*(?:and\\s+)?then\\b\\s*,?\\s*", joiner: "then", weak: false },
   { pattern: "\\s+(?:and\\s+)?then\\b\\s*,?\\s*", joiner: "then", weak: false },
   { pattern: "\\s*,\\s*and\\s+", joiner: "and", weak: true },
@@ -26,6 +27,7 @@ const SEPARATORS: readonly Separator[] = [
   { pattern: "\\s+and\\s+", joiner: "and", weak: true },
   { pattern: "\\s+&\\s+", joiner: "and", weak: true },
   { pattern: "\\s+before\\s+", joiner: "then", weak: true },
+  { pattern: "\\s*,?\\s+but\\s+", joiner: "and", weak: true },
 ];
 
 const SPLITTER = new RegExp(SEPARATORS.map((s) => `(${s.pattern})`).join("|"), "gi");
@@ -55,7 +57,7 @@ function pieces(text: string): Piece[] {
  * only when what follows starts a step ("..., email and city" stays one clause).
  */
 export function splitClauses(masked: string): RawClause[] {
-  const text = masked.trim().replace(/[.!]+$/, "");
+  const text = masked.trim().replace(/[.!?]+$/, "");
   const clauses: { text: string; joiner: Joiner }[] = [];
   for (const piece of pieces(text)) {
     const previous = clauses.at(-1);
@@ -66,11 +68,26 @@ export function splitClauses(masked: string): RawClause[] {
   return clauses.map((c) => ({ text: c.text.trim(), joiner: c.joiner })).filter((c) => c.text.length > 0);
 }
 
-/** Positions inside a clause where it could be cut in two at a weak separator, last first. */
-export function weakCuts(text: string): { head: string; tail: string }[] {
-  const cuts: { head: string; tail: string }[] = [];
-  for (const m of text.matchAll(/\s*,\s*and\s+|\s*,\s*|\s+and\s+|\s+&\s+/g)) {
-    cuts.push({ head: text.slice(0, m.index), tail: text.slice(m.index + m[0].length) });
-  }
-  return cuts.reverse();
+/** A place where a clause that does not parse whole may be cut in two. */
+export interface Cut {
+  readonly head: string;
+  readonly tail: string;
+  /** Cut before a modifier said after the data, rather than at "," or "and". */
+  readonly modifier: boolean;
+}
+
+const WEAK_CUT = /\s*,\s*and\s+|\s*,\s*|\s+and\s+|\s+&\s+/g;
+/** Before a modifier said after the data: "fetch URL sorted by name", "get URL where ...", "... with more than 10 likes". */
+const MODIFIER_CUT =
+  /\s*,?\s+(?=(?:sorted|ordered|ranked|filtered|limited)\s|(?:where|whose|having|with)\s|(?:that|which|who)\s+(?:have|has|are|is)\s|(?:but\s+)?only\s+(?:those|the\s+ones|ones)\s)/gi;
+
+/** Where a clause could be cut so its head is one step and its tail another, longest head first. */
+export function clauseCuts(text: string): Cut[] {
+  const at = (re: RegExp, modifier: boolean): Cut[] =>
+    [...text.matchAll(re)].map((m) => ({ head: text.slice(0, m.index), tail: text.slice(m.index + m[0].length), modifier }));
+  const seen = new Set<string>();
+  return [...at(MODIFIER_CUT, true), ...at(WEAK_CUT, false)]
+    .filter((c) => c.head.trim() !== "" && c.tail.trim() !== "")
+    .sort((a, b) => b.head.length - a.head.length)
+    .filter((c) => !seen.has(c.head) && seen.add(c.head) !== undefined);
 }

@@ -1,6 +1,5 @@
 import type { HttpMethod } from "../../src/model/action-config/api-call.js";
-import type { TransformOperation } from "../../src/model/action-config/transform-data.js";
-import type { Masked } from "./mask.js";
+import { describeOp, type ListOp } from "./list-ops.js";
 import type { Joiner } from "./split.js";
 
 export type Method = (typeof HttpMethod)[number];
@@ -28,7 +27,7 @@ export type Step =
   | { kind: "delete"; path: string }
   | { kind: "write"; path: string; content: unknown; append: boolean }
   | { kind: "save"; path: string; append: boolean }
-  | { kind: "transform"; ops: TransformOperation[] }
+  | { kind: "transform"; ops: ListOp[] }
   | { kind: "merge" }
   | { kind: "wait"; seconds?: number; ms?: number };
 
@@ -36,24 +35,12 @@ export type Step =
 export type PlannedStep = Step & {
   /** The clause as written, for error messages. */
   readonly clause: string;
+  /** Every clause this step accounts for (several when transforms of consecutive clauses are joined). */
+  readonly from: readonly string[];
   readonly joiner: Joiner;
   /** "in parallel" was said: a source joins the sources before it even after "then". */
   readonly parallel: boolean;
 };
-
-/** What a clause parser sees. */
-export interface ClauseContext {
-  /** The clause, literals masked, filler removed. */
-  readonly text: string;
-  readonly masked: Masked;
-  /** The whole goal in lower case, to tell a description ("the active users") from a new request. */
-  readonly goal: string;
-}
-
-/** A parser's answer: the steps, a reason it recognised the clause but cannot plan it, or no match. */
-export type ParseOutcome = Step[] | { reason: string } | undefined;
-
-export type ClauseParser = (ctx: ClauseContext) => ParseOutcome;
 
 /** Steps that produce data from nothing; consecutive ones may run in parallel. */
 export function isSource(step: Step): boolean {
@@ -64,29 +51,6 @@ export function isSource(step: Step): boolean {
     step.kind === "list" ||
     step.kind === "exists"
   );
-}
-
-function describeOp(op: TransformOperation): string {
-  switch (op.op) {
-    case "filter":
-      return op.operator === "exists"
-        ? `keep items where ${op.field} ${op.value === false ? "does not exist" : "exists"}`
-        : `keep items where ${op.field} ${op.operator} ${JSON.stringify(op.value)}`;
-    case "sort":
-      return `sort by ${op.by} (${op.order === "desc" ? "descending" : "ascending"})`;
-    case "limit":
-      return `take the first ${op.count}`;
-    case "rename":
-      return `rename ${Object.entries(op.fields).map(([a, b]) => `${a} to ${b}`).join(", ")}`;
-    case "pick":
-      return `keep only the fields ${op.fields.join(", ")}`;
-    case "map":
-      return `set ${Object.entries(op.fields).map(([k, e]) => `${k} = ${e}`).join(", ")}`;
-    case "count":
-      return "count the items";
-    case "merge":
-      return "merge the items";
-  }
 }
 
 /** A short human description of a step, used in error messages and task descriptions. */

@@ -1,4 +1,5 @@
 import type { ActionType } from "../../src/model/plan-schema.js";
+import { transformExpression } from "./jsonata/expression.js";
 import type { Step } from "./steps.js";
 
 /** A result a later task reads: `{{taskId.field}}`, filed under `key` when several are combined. */
@@ -77,7 +78,7 @@ export function actionFor(step: Step, input: unknown): { action_type: ActionType
         action_config: { operation: step.append ? "append" : "write", path: step.path, content: input },
       };
     case "transform":
-      return { action_type: "transform_data", action_config: { input, operations: step.ops } };
+      return { action_type: "transform_data", action_config: { input, expression: transformExpression(step.ops) } };
     case "merge":
       return { action_type: "transform_data", action_config: { input, expression: "$" } };
     case "wait":

@@ -1,6 +1,7 @@
 /**
  * The words the rule-based planner knows: which words start a step, the filler a clause may open
- * with, gerunds ("after fetching ...") and the words that mean an operation, not a plain noun.
+ * with, gerunds ("after fetching ...") and participles ("sorted by ..."), and the words that mean an
+ * operation, not a plain value. The nouns of data phrases are in nouns.ts.
  */
 
 /** Words that start a step; a weak separator ("," or "and") splits the goal only before one of these. */
@@ -12,8 +13,14 @@ const STEP_WORDS = new Set([
   "does", "wait", "sleep", "pause", "delay", "run", "execute", "exec", "filter", "keep", "only",
   "where", "select", "pick", "sort", "order", "rank", "arrange", "take", "limit", "return", "rename",
   "count", "merge", "combine", "join", "concatenate", "exclude", "drop", "discard", "reject",
-  "extract", "retain", "after",
+  "extract", "retain", "after", "sorted", "ordered", "ranked", "filtered", "limited", "how", "tell",
+  "find", "whose", "having",
 ]);
+
+/** Participles a clause may start with ("..., sorted by name"): read as the verb. */
+const PARTICIPLES: Readonly<Record<string, string>> = {
+  sorted: "sort", ordered: "order", ranked: "rank", arranged: "arrange", filtered: "filter", limited: "limit",
+};
 
 /** "-ing" forms a clause may start with ("after fetching X", "before saving"). */
 const GERUNDS: Readonly<Record<string, string>> = {
@@ -32,7 +39,7 @@ const GERUNDS: Readonly<Record<string, string>> = {
 
 /** Filler a clause may open with; it carries no meaning for the plan. */
 const LEADING_FILLER = new RegExp(
-  "^(?:(?:and|then|also|finally|lastly|next|afterwards|after that|after this|first of all|firstly|" +
+  "^(?:(?:and|but|then|also|finally|lastly|next|afterwards|after that|after this|first of all|firstly|" +
     "secondly|thirdly|now|please|just|simply|go ahead and|can you|could you|would you|" +
     "will you|i want(?: you)? to|i'd like(?: you)? to|i would like(?: you)? to|i need(?: you)? to|" +
     "we need to|let's|you should|once (?:that|this|it) is (?:done|finished)|" +
@@ -53,18 +60,16 @@ export const STRUCTURAL_WORDS = new Set([
   "was", "were", "equals", "equal", "contains", "includes", "has", "have", "exists",
 ]);
 
-/** Generic nouns and adjectives that may name "the data so far" ("save the filtered results"). */
-export const GENERIC_WORDS = new Set([
-  "it", "them", "this", "that", "these", "those", "everything", "all", "both", "the", "a", "an", "of",
-  "its", "their", "our", "my", "result", "results", "data", "response", "responses", "output",
-  "outputs", "rows", "row", "records", "record", "items", "item", "entries", "entry", "list",
-  "count", "total", "number", "body", "content", "contents", "json", "payload", "file", "files",
-  "object", "objects", "array", "value", "values", "filtered", "sorted", "renamed", "merged",
-  "combined", "fetched", "downloaded", "resulting", "final", "whole", "full", "raw", "selected",
-  "counted", "limited", "transformed", "retrieved", "returned", "loaded", "trimmed", "updated",
-  "api", "two", "lot", "ones", "one", "answer", "reply", "stuff", "information", "info", "current",
-  "complete", "entire", "whole", "endpoint", "url", "page", "document", "documents", "text", "me", "us",
-]);
+/** Remove opening and closing filler only ("then", "please", "after that,"): the clause as said, for messages. */
+export function stripFiller(text: string): string {
+  let out = text.trim();
+  for (let i = 0; i < 4; i++) {
+    const before = out;
+    out = out.replace(LEADING_FILLER, "").replace(TRAILING_FILLER, "").trim();
+    if (out === before) break;
+  }
+  return out;
+}
 
 /** Remove opening filler ("then", "please", "after that,") and turn a leading gerund into its verb. */
 export function normaliseLead(text: string): string {
@@ -74,6 +79,7 @@ export function normaliseLead(text: string): string {
     out = out.replace(LEADING_FILLER, "").replace(TRAILING_FILLER, "").trim();
     out = out.replace(/^(?:after|once)\s+(\w+ing)\b/i, (whole, g: string) => GERUNDS[g.toLowerCase()] ?? whole);
     out = out.replace(/^(\w+ing)\b/i, (whole, g: string) => GERUNDS[g.toLowerCase()] ?? whole);
+    out = out.replace(/^(\w+ed)\b(?=\s+(?:by|to|on|down|so|with|in|from|desc|asc|alphabetically|newest|oldest|latest|most))/i, (whole, p: string) => PARTICIPLES[p.toLowerCase()] ?? whole);
     out = out.replace(/^first\s*,?\s+([a-z]+)/i, (whole, w: string) => (STEP_WORDS.has(w.toLowerCase()) ? w : whole));
     out = out.replace(/^only\s+(keep|take|select|pick|return|get|save|retain)\b/i, "$1 only");
     if (out === before) break;
