@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RulePlanner } from "../../../agents/rule-planner.js";
-import { evaluateExpression } from "../../../src/actions/transform-data/run.js";
+import { evaluateExpression as evaluateBounded } from "../../../src/actions/transform-data/evaluate.js";
+import { evaluationBounds } from "../../../src/actions/transform-data/run.js";
+import { Limits } from "../../../src/model/safety-policy.js";
+
+/** The engine's own evaluator, with the default limits. */
+const evaluateExpression = (expression: string, input: unknown) => evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
 import { GoalNotUnderstoodError } from "../../../src/model/errors.js";
 import type { Plan, TaskSpec } from "../../../src/model/plan-schema.js";
 import { validatePlan } from "../../../src/plan/validate.js";

@@ -2,7 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { transformExpression } from "../../../agents/rules/jsonata/expression.js";
 import type { ListOp } from "../../../agents/rules/list-ops.js";
-import { evaluateExpression } from "../../../src/actions/transform-data/run.js";
+import { evaluateExpression as evaluateBounded } from "../../../src/actions/transform-data/evaluate.js";
+import { evaluationBounds } from "../../../src/actions/transform-data/run.js";
+import { Limits } from "../../../src/model/safety-policy.js";
+
+/** The engine's own evaluator, with the default limits. */
+const evaluateExpression = (expression: string, input: unknown) => evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
 
 /**
  * The rule planner's compiled transforms, run by the engine's evaluator against a model written
