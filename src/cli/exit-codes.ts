@@ -16,6 +16,8 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.RunExists,
     ErrorCode.PlanTooLarge,
     ErrorCode.NotAwaitingApproval,
+    // Resuming a run that already finished: nothing to do, the request was wrong.
+    ErrorCode.RunFinished,
   ];
   return badInput.includes(err.code) ? 2 : 1;
 }

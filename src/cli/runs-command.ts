@@ -43,6 +43,8 @@ function parser(argv: string[], sub: Sub): Argv {
     .option("workspace", { type: "string", default: "." })
     .option("json", { type: "boolean", default: false })
     .option("quiet", { type: "boolean", default: false })
+    // Accepted like on a run: resume, approve and reject print their progress as plain lines already.
+    .option("plain", { type: "boolean", default: false })
     .option("log-level", { type: "string", default: process.env.LOG_LEVEL || "warn" })
     .option("status", { choices: [...RunStatus] })
     .option("limit", { type: "number", default: 50 })

@@ -273,7 +273,8 @@ describe.each(BACKENDS)("kill -9 and runs resume (%s)", (backend, freshEnv) => {
     const before = await traces();
 
     const resumed = await runCli(resumeArgs(runId), { env: w.env });
-    expect(resumed.code).toBe(1);
+    // Nothing to resume is a wrong request (exit 2), not a failed run.
+    expect(resumed.code).toBe(2);
     expect(resumed.stderr).toContain(`Error [RUN_FINISHED]: Run "${runId}" already finished (completed); there is nothing to resume.`);
     expect(resumed.stderr).not.toMatch(/^\s+(started|completed) /m);
 
