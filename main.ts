@@ -6,6 +6,7 @@ import { exitCodeFor, exitCodeForStatus } from "./src/cli/exit-codes.js";
 import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run.js";
 import { createProgress } from "./src/cli/progress.js";
 import { onInterrupt } from "./src/cli/interrupt.js";
+import { checkSameInput } from "./src/cli/run-id-reuse.js";
 import { runsCommand } from "./src/cli/runs-command.js";
 import { newRunId, WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "./src/model/errors.js";
@@ -57,7 +58,8 @@ async function main(argv: string[]): Promise<number> {
     progress.finish();
     const e = ensureWorkflowError(error);
     if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
-    // Running a finished id again is not an error: say so and show the stored result.
+    // Running a finished id again with the same input is not an error: say so and show the stored result.
+    await checkSameInput(engine, options.runId, options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput), variables);
     err(e.message);
     const { result } = await engine.getRun(options.runId);
     printResult(result, options, { out, err });

@@ -91,4 +91,17 @@ describe("CLI conventions", () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(readFileSync(path.join(dir, "log.txt"), "utf8")).toBe("first\nlast\n");
   }, 180_000);
+
+  it("reusing a finished run's id with a different goal is refused; the same input shows the stored run", async () => {
+    const first = await runCli(["--goal", "Create output/a.txt with 'A'", "--run-id", "nightly-1", "--quiet", "--workspace", dir]);
+    expect(first.code, first.stderr).toBe(0);
+    const other = await runCli(["--goal", "Create output/b.txt with 'B'", "--run-id", "nightly-1", "--quiet", "--workspace", dir]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/^Error \[RUN_EXISTS\]: Run id "nightly-1" is taken: it already ran the goal "Create output\/a\.txt with 'A'"/);
+    expect(other.stderr).toContain("--run-id");
+    expect(existsSync(path.join(dir, "output", "b.txt"))).toBe(false);
+    const same = await runCli(["--goal", "Create output/a.txt with 'A'", "--run-id", "nightly-1", "--quiet", "--workspace", dir]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain("Workflow nightly-1: completed");
+  });
 });
