@@ -2,7 +2,7 @@ import type { SerializedError } from "../model/errors.js";
 import type { ApprovalRequest } from "../safety/approval/approval.js";
 import type { ActionType } from "../model/plan-schema.js";
 import { criticalPath } from "../scheduler/ready.js";
-import type { RunStatus, TaskState, TaskStatus } from "../model/task-state.js";
+import type { HistoryEntry, RunStatus, TaskState, TaskStatus } from "../model/task-state.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
 
 export interface TaskReport {
@@ -27,7 +27,10 @@ export interface RunMetrics {
   tasks_failed: number;
   tasks_skipped: number;
   retries: number;
+  /** Time the run was working: from its start to its end (or now), less the time it waited for approval. */
   wall_ms: number;
+  /** Time the run waited for a person's approval (so far, while it waits). */
+  paused_ms: number;
   /** Longest dependency chain, weighted by each task's measured time. */
   critical_path_ms: number;
   /** Sum of every attempt's time. */
@@ -74,13 +77,33 @@ function report(t: TaskState): TaskReport {
   };
 }
 
-/** Figures about a finished run, derived from its state. */
-export function computeMetrics(state: WorkflowStateValue): RunMetrics {
+/**
+ * Time spent waiting for approval: each decision (task_approved/task_rejected lines, one time per decision)
+ * ends a pause that began at the history line before it; a run waiting now has been paused since its last line.
+ */
+export function pausedMs(history: readonly HistoryEntry[], waitingNow: boolean, now: number): number {
+  let paused = 0;
+  let last: number | undefined;
+  let lastDecision: string | undefined;
+  for (const h of history) {
+    const at = Date.parse(h.at);
+    const decision = h.event === "task_approved" || h.event === "task_rejected";
+    if (decision && h.at !== lastDecision && last !== undefined) paused += Math.max(0, at - last);
+    if (decision) lastDecision = h.at;
+    last = at;
+  }
+  if (waitingNow && last !== undefined) paused += Math.max(0, now - last);
+  return paused;
+}
+
+/** Figures about a run, derived from its state; `waiting`: it is paused for approval now. */
+export function computeMetrics(state: WorkflowStateValue, waiting = false, now = Date.now()): RunMetrics {
   const tasks = Object.values(state.tasks);
   const count = (s: TaskStatus) => tasks.filter((t) => t.status === s).length;
   const started = Date.parse(state.context.started_at);
-  const finished = state.context.finished_at ? Date.parse(state.context.finished_at) : Date.now();
-  const wall_ms = Math.max(0, finished - started);
+  const finished = state.context.finished_at ? Date.parse(state.context.finished_at) : now;
+  const paused_ms = pausedMs(state.history, waiting && !state.context.finished_at, now);
+  const wall_ms = Math.max(0, finished - started - paused_ms);
   const task_time_ms = tasks.reduce((sum, t) => sum + (t.total_ms ?? 0), 0);
   const { llm_calls = 0, llm_prompt_tokens = 0, llm_completion_tokens = 0 } = state.context;
   return {
@@ -90,6 +113,7 @@ export function computeMetrics(state: WorkflowStateValue): RunMetrics {
     tasks_skipped: count("skipped"),
     retries: state.history.filter((h) => h.event === "task_retry" || h.event === "task_modified").length,
     wall_ms,
+    paused_ms,
     critical_path_ms: criticalPath(tasks, (t) => t.total_ms ?? 0),
     task_time_ms,
     parallel_speedup: wall_ms > 0 ? Math.round((task_time_ms / wall_ms) * 100) / 100 : 0,
@@ -99,18 +123,23 @@ export function computeMetrics(state: WorkflowStateValue): RunMetrics {
   };
 }
 
-/** The public result of a run, from its final state. */
-export function toResult(state: WorkflowStateValue): WorkflowResult {
+/**
+ * The public result of a run, from its state: the one place a run's status is derived for `runs show`,
+ * `runs list` (through the record written from it), `--json` and the API. `waiting`: the approval the run is
+ * paused for, if it is paused.
+ */
+export function toResult(state: WorkflowStateValue, waiting?: ApprovalRequest): WorkflowResult {
   const { context } = state;
   return {
     workflow_id: context.workflow_id,
-    status: context.status,
+    status: waiting && !context.finished_at ? "awaiting_approval" : context.status,
+    ...(waiting && !context.finished_at ? { approval: waiting } : {}),
     ...(context.goal === undefined ? {} : { goal: context.goal }),
     ...(context.planner === undefined ? {} : { planner: context.planner }),
     started_at: context.started_at,
     ...(context.finished_at === undefined ? {} : { finished_at: context.finished_at }),
     ...(context.error === undefined ? {} : { error: context.error }),
     tasks: Object.values(state.tasks).map(report),
-    metrics: computeMetrics(state),
+    metrics: computeMetrics(state, waiting !== undefined),
   };
 }

@@ -225,8 +225,10 @@ export class WorkflowEngine {
 
   /** A run's record and result (tasks, statuses, results, errors, timings). */
   async getRun(runId: string): Promise<{ record: RunRecord; result: WorkflowResult }> {
-    const { record, state } = await this.loadRun(runId);
-    return { record, result: toResult(state) };
+    const { record, state, graph } = await this.loadRun(runId);
+    // A paused run's checkpoint says "running": the pause is LangGraph's interrupt, read only when the record says so.
+    const waiting = record.status === "awaiting_approval" ? (await readPause(graph, runId)).waiting : undefined;
+    return { record, result: toResult(state, waiting) };
   }
 
   /** A run's record and state, read once (rebuilding a long run's state replays its checkpoints). */

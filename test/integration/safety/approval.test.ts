@@ -53,10 +53,18 @@ describe("approval of mutating tasks (--approve ask)", () => {
     expect(server.hits("/a-post")).toBe(0);
     await expect(readFile(path.join(ws, "out/saved.json"))).rejects.toThrow();
 
+    const pausedBy = Date.now();
     const listed = await runCli(["runs", "list", "--workspace", ws, "--json"]);
     expect((JSON.parse(listed.stdout) as { run_id: string; status: string }[])[0]).toMatchObject({ run_id: "appr-1", status: "awaiting_approval" });
+    // runs show says what runs list says, and the paused time is not counted as work.
+    const shown = await runCli(["runs", "show", "appr-1", "--workspace", ws, "--json"]);
+    const showed = JSON.parse(shown.stdout) as { status: string; approval?: { tasks: { id: string }[] }; metrics: { paused_ms: number } };
+    expect(showed.status).toBe("awaiting_approval");
+    expect(showed.approval?.tasks.map((t) => t.id)).toEqual(["post"]);
+    expect(showed.metrics.paused_ms).toBeGreaterThan(0);
 
     // The write to the file is a second mutating task: approving the POST leads to a second pause.
+    const approvedAt = Date.now();
     const second = await runCli(["runs", "approve", "appr-1", "--workspace", ws, "--json"]);
     expect(second.code, second.stderr).toBe(3);
     expect((JSON.parse(second.stdout) as { approval: { tasks: { id: string }[] } }).approval.tasks.map((t) => t.id)).toEqual(["save"]);
@@ -64,8 +72,10 @@ describe("approval of mutating tasks (--approve ask)", () => {
 
     const third = await runCli(["runs", "approve", "appr-1", "--workspace", ws, "--json", "--by", "tester"]);
     expect(third.code, third.stderr).toBe(0);
-    const done = JSON.parse(third.stdout) as { status: string; tasks: { id: string; status: string }[] };
+    const done = JSON.parse(third.stdout) as { status: string; tasks: { id: string; status: string }[]; metrics: { paused_ms: number } };
     expect(done.status).toBe("completed");
+    // The time between the first pause and the first approval is reported as paused, not as work.
+    expect(done.metrics.paused_ms).toBeGreaterThanOrEqual(approvedAt - pausedBy);
     expect(done.tasks.every((t) => t.status === "completed")).toBe(true);
     // Each side effect once: one read, one slow read, one POST, the file written.
     expect(server.hits("/a-read")).toBe(1);
@@ -76,7 +86,7 @@ describe("approval of mutating tasks (--approve ask)", () => {
     const again = await runCli(["runs", "approve", "appr-1", "--workspace", ws]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("NOT_AWAITING_APPROVAL");
-  });
+  }, 180_000);
 
   it("a rejection skips the task and its dependents; nothing is sent", async () => {
     const ws = await workspace();

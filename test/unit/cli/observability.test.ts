@@ -37,6 +37,7 @@ function makeResult(overrides: Partial<WorkflowResult> = {}): WorkflowResult {
       tasks_skipped: 1,
       retries: 2,
       wall_ms: 1200,
+      paused_ms: 0,
       critical_path_ms: 900,
       task_time_ms: 2100,
       parallel_speedup: 1.75,
