@@ -81,7 +81,7 @@ function report(t: TaskState): TaskReport {
  * Time spent waiting for approval: each decision (task_approved/task_rejected lines, one time per decision)
  * ends a pause that began at the history line before it; a run waiting now has been paused since its last line.
  */
-export function pausedMs(history: readonly HistoryEntry[], waitingNow: boolean, now: number): number {
+function pausedMs(history: readonly HistoryEntry[], waitingNow: boolean, now: number): number {
   let paused = 0;
   let last: number | undefined;
   let lastDecision: string | undefined;
