@@ -15,6 +15,7 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.RunNotFound,
     ErrorCode.RunExists,
     ErrorCode.PlanTooLarge,
+    ErrorCode.PlanRefused,
     ErrorCode.NotAwaitingApproval,
     // Resuming a run that already finished: nothing to do, the request was wrong.
     ErrorCode.RunFinished,

@@ -31,6 +31,7 @@ import { initialState, notFound, refuseExisting } from "./run-records.js";
 import type { RunLoop } from "../scheduler/run-loop.js";
 import type { Executor } from "../model/executor.js";
 import { InProcessExecutor } from "../executor/in-process-executor.js";
+import { preflight } from "../executor/preflight.js";
 import { createAttemptRunner } from "../executor/run-attempt.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
@@ -124,6 +125,8 @@ export class WorkflowEngine {
     // Secrets written in the plan or the variables are never stored, logged or published from here on.
     this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
+    // What the plan already shows a guard would refuse is refused now: nothing runs, nothing is recorded.
+    await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env });
     // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
     this.secrets.learn(...envValues(this.env, safety));
     const { persistence } = await this.open();

@@ -37,6 +37,8 @@ export const ErrorCode = {
   TaskTimeout: "TASK_TIMEOUT",
   RunDeadline: "RUN_DEADLINE",
   PlanTooLarge: "PLAN_TOO_LARGE",
+  /** A guard would refuse a task the plan already shows (checked before anything runs). */
+  PlanRefused: "PLAN_REFUSED",
   LlmBudget: "LLM_BUDGET_EXCEEDED",
   ApprovalRefused: "APPROVAL_REFUSED",
   ApprovalRejected: "APPROVAL_REJECTED",

@@ -110,11 +110,12 @@ describe("approval of mutating tasks (--approve ask)", () => {
     const ws = await workspace();
     const engine = new WorkflowEngine({ workspace: ws, approve: "never", persist: "memory" });
     try {
-      const result = await engine.run(plan(server.url, "c"));
-      expect(result.status).toBe("failed");
-      const post = result.tasks.find((t) => t.id === "post");
-      expect(post?.error?.code).toBe("APPROVAL_REFUSED");
-      expect(post?.error?.message).toContain("--approve ask");
+      // The plan shows the mutating tasks: refused before anything runs, naming each and the way to allow it.
+      const run = engine.run(plan(server.url, "c"));
+      await expect(run).rejects.toMatchObject({ code: "PLAN_REFUSED" });
+      const refusals = (await run.catch((e: { details: { refusals: { task: string; code: string; message: string }[] } }) => e.details.refusals)) as { task: string; code: string; message: string }[];
+      expect(refusals.find((r) => r.task === "post")).toMatchObject({ code: "APPROVAL_REFUSED", message: expect.stringContaining("--approve ask") });
+      expect(server.hits("/c-read")).toBe(0);
       expect(server.hits("/c-post")).toBe(0);
     } finally {
       await engine.close();

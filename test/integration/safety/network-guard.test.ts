@@ -263,9 +263,10 @@ describe("the engine applies the run's trusted hosts", () => {
   }
 
   it("a host the planner invented is refused", async () => {
-    const result = await (await engine({ planner: inventing(`${target.url}/invented`) })).run("Check that the service is up");
-    expect(result.planner).toBe("llm");
-    expect(result.tasks[0]?.error).toMatchObject({ code: "NETWORK_REFUSED", details: { url: `${target.url}/invented` } });
+    // The plan shows the URL, so it is refused before anything runs (PLAN_REFUSED names the guard's code).
+    const run = (await engine({ planner: inventing(`${target.url}/invented`) })).run("Check that the service is up");
+    await expect(run).rejects.toMatchObject({ code: "PLAN_REFUSED", details: { refusals: [{ code: "NETWORK_REFUSED" }] } });
+    await expect(run).rejects.toThrow(`${target.url}/invented`);
     expect(total(target)).toBe(0);
   });
 

@@ -56,10 +56,10 @@ describe("who may let db_query write, through the engine on PostgreSQL", () => {
 
   it("refuses an INSERT in the user's plan that does not allow writes, and nothing is written", async () => {
     for (const allowWrites of [undefined, false]) {
-      const result = await runWith({}, insertPlan("refused", allowWrites));
-      expect(result.status).toBe("failed");
-      expect(task(result, "insert")).toMatchObject({ status: "failed", attempts: 1, error: { code: "SQL_REFUSED", retryable: false, details: { rule: "read-only" } } });
-      expect(task(result, "insert").error?.message).toContain("pass --allow-writes, or set allow_writes: true in your plan file");
+      // The plan shows the INSERT: refused before anything runs, with the SQL guard's reason.
+      const run = runWith({}, insertPlan("refused", allowWrites));
+      await expect(run).rejects.toMatchObject({ code: "PLAN_REFUSED", details: { refusals: [{ task: "insert", code: "SQL_REFUSED" }] } });
+      await expect(run).rejects.toThrow("pass --allow-writes, or set allow_writes: true in your plan file");
     }
     expect(await names()).toEqual([]);
   });
@@ -86,10 +86,9 @@ describe("who may let db_query write, through the engine on PostgreSQL", () => {
         return { plan: insertPlan("from-llm", true), planner: "llm" };
       },
     };
-    const result = await runWith({ planner: llm }, "add a row named from-llm");
+    const refused = runWith({ planner: llm }, "add a row named from-llm");
+    await expect(refused).rejects.toMatchObject({ code: "PLAN_REFUSED", details: { refusals: [{ task: "insert", code: "SQL_REFUSED" }] } });
     expect(planned).toBe(1);
-    expect(result.status).toBe("failed");
-    expect(task(result, "insert").error).toMatchObject({ code: "SQL_REFUSED", details: { rule: "read-only" } });
     expect(await names()).not.toContain("from-llm");
 
     // --allow-writes is the user's decision, and does let the same plan write.
