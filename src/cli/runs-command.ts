@@ -90,7 +90,7 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
       io.out(flags.json ? "[]" : "No runs.");
       return 0;
     }
-    throw new WorkflowError(ErrorCode.RunNotFound, `No run "${id}": there is no run history in ${path.resolve(flags.workspace)} yet. List the runs with: runs list`);
+    throw new WorkflowError(ErrorCode.RunNotFound, `No run "${id}" in the run history (sqlite: ${path.join(engine.stateDir, "checkpoints.sqlite")}). List the runs with: runs list`);
   }
   try {
     return await HANDLERS[sub as Sub](engine, flags, id ?? "", io);
