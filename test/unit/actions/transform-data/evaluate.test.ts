@@ -92,10 +92,11 @@ describe("JSONata evaluation is bounded (TRANSFORM_LIMIT), and the event loop ke
 
 describe("transform_data takes its bounds from the run's limits", () => {
   it("a runaway expression fails the task with TRANSFORM_LIMIT at limits.transformTimeoutSeconds", async () => {
-    const safety = defaultRunSafety({ limits: Limits.parse({ transformTimeoutSeconds: 0.3 }) });
+    const safety = defaultRunSafety({ limits: Limits.parse({ transformTimeoutSeconds: 1 }) });
     const config = transformData.schema.parse({ input: null, expression: RUNAWAY }) as TransformDataConfig;
     const { turns, outcome } = await turnsDuring(transformData.run(config, makeContext({ safety })));
-    expect(outcome).toMatchObject({ code: "TRANSFORM_LIMIT", message: expect.stringContaining("0.3 s") });
-    expect(turns).toBeGreaterThanOrEqual(3);
+    expect(outcome).toMatchObject({ code: "TRANSFORM_LIMIT", message: expect.stringContaining("1 s") });
+    // The event loop kept turning (a busy machine gives fewer turns, never none).
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });
