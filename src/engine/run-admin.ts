@@ -2,6 +2,7 @@ import type { WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { RunRecord } from "../persistence/run-store.js";
 import type { TaskStatus } from "../model/task-state.js";
+import { replayCheckpoints } from "./checkpoint-replay.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
 import type { WorkflowResult } from "./result.js";
 
@@ -36,23 +37,22 @@ export async function pruneRuns(persistence: Persistence, cutoff: Date): Promise
   return pruned;
 }
 
-/** The run's checkpoints, newest first, each with its step, next node and task counts. */
+/**
+ * The run's checkpoints, newest first, each with its step, next node and task counts; read once and folded
+ * forward (src/engine/checkpoint-replay.ts), so it costs the number of checkpoints, not its square.
+ */
 export async function runHistory(graph: WorkflowGraph, runId: string, limit: number): Promise<CheckpointSummary[]> {
-  const out: CheckpointSummary[] = [];
-  for await (const snap of graph.getStateHistory({ configurable: { thread_id: runId } }, { limit })) {
+  return (await replayCheckpoints(graph, runId, limit)).map(({ snapshot: snap, tasks }) => {
     const values = snap.values as Partial<WorkflowStateValue>;
-    const tasks: Partial<Record<TaskStatus, number>> = {};
-    for (const t of Object.values(values.tasks ?? {})) tasks[t.status] = (tasks[t.status] ?? 0) + 1;
-    out.push({
+    return {
       checkpoint_id: String(snap.config.configurable?.checkpoint_id ?? ""),
       step: Number(snap.metadata?.step ?? -1),
       ...(snap.createdAt ? { created_at: snap.createdAt } : {}),
       next: [...snap.next],
       ...(values.context?.status ? { status: values.context.status } : {}),
       tasks,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 /** A run as one JSON document: its record, result, execution history and checkpoints. */
