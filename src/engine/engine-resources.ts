@@ -4,6 +4,7 @@ import type { SqlClient } from "../actions/types.js";
 import { openPersistence, type Persistence, type PersistenceKind, withoutSecrets } from "../persistence/open-persistence.js";
 import { createSqlClient } from "../actions/db-query/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
+import { MemoryLeaseStore } from "../persistence/run-lease.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 
@@ -47,7 +48,7 @@ export class EngineResources {
     if (!this.persistence) {
       const { checkpointer, stateDir, checkpointSchema, logger, secrets } = this.settings;
       const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
-      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), location: "custom", close: async () => undefined };
+      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), leases: new MemoryLeaseStore(), location: "custom", close: async () => undefined };
       this.persistence = custom
         ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom)
         : openPersistence({ kind: this.persistKind, stateDir, schema: checkpointSchema, logger, ...(url ? { pool: this.pool(url) } : {}), ...(secrets ? { secrets } : {}) });
