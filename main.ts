@@ -5,7 +5,7 @@ import { loadPlanFile } from "./src/cli/load-plan.js";
 import { exitCodeForStatus } from "./src/cli/output.js";
 import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run.js";
 import { createProgress } from "./src/cli/progress.js";
-import { runsCommand } from "./src/cli/runs-command.js";
+import { runsCommand, waitOption } from "./src/cli/runs-command.js";
 import { WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError, exitCodeFor } from "./src/model/errors.js";
 import type { PlanInput } from "./src/model/plan-schema.js";
@@ -24,7 +24,12 @@ async function main(argv: string[]): Promise<number> {
     return runsCommand(argv.slice(1), {
       out,
       err,
-      engine: (flags) => new WorkflowEngine({ workspace: flags.workspace, logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)) }),
+      engine: (flags) =>
+        new WorkflowEngine({
+          workspace: flags.workspace,
+          logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
+          ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
+        }),
     });
   }
   const options = await parseArgs(argv);
@@ -40,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
       printDryRun(await engine.plan(input, variables), options, { out, err });
       return 0;
     }
-    const first = await engine.run(input, { variables, ...(options.runId ? { runId: options.runId } : {}) });
+    const first = await engine.run(input, { variables, ...(options.runId ? { runId: options.runId } : {}), ...waitOption(options.wait) });
     const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });

@@ -3,6 +3,8 @@ import type { Persistence } from "../persistence/open-persistence.js";
 import type { RunRecord } from "../persistence/run-store.js";
 import type { TaskStatus } from "../model/task-state.js";
 import { replayCheckpoints } from "./checkpoint-replay.js";
+import type { RunLeases } from "./lease-holder.js";
+import { RunBusyError } from "../model/errors.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
 import type { WorkflowResult } from "./result.js";
 
@@ -18,21 +20,33 @@ export interface CheckpointSummary {
 }
 
 /**
- * Delete every run last updated before `cutoff`, checkpoints and writes included. An unfinished run
- * counts as updated at its latest checkpoint, so a run still going (in any process) is never pruned,
- * while one that was interrupted long ago is.
+ * Delete every run last updated before `cutoff`, checkpoints and writes included, that nobody drives.
+ * Each run is deleted under its own lease, so a run being driven (in any process) is skipped, and none
+ * can start being driven while it is deleted. An unfinished run (running, awaiting approval) is deleted
+ * only when its lease is free or expired and its latest checkpoint is older than the cutoff too: one
+ * abandoned long ago (a crash nobody resumed, an approval nobody gave) goes, one merely between two
+ * slow steps stays.
  */
-export async function pruneRuns(persistence: Persistence, cutoff: Date): Promise<string[]> {
+export async function pruneRuns(persistence: Persistence, leases: RunLeases, cutoff: Date): Promise<string[]> {
   const pruned: string[] = [];
   for (const id of await persistence.runs.updatedBefore(cutoff)) {
-    const record = await persistence.runs.get(id);
-    if (!record?.finished_at) {
-      const latest = await persistence.checkpointer.getTuple({ configurable: { thread_id: id } });
-      if (latest && Date.parse(latest.checkpoint.ts) >= cutoff.getTime()) continue;
-    }
-    await persistence.checkpointer.deleteThread(id);
-    await persistence.runs.delete(id);
-    pruned.push(id);
+    const deleted = await leases
+      .hold(id, { purpose: "prune" }, async () => {
+        const record = await persistence.runs.get(id);
+        if (!record || Date.parse(record.updated_at) >= cutoff.getTime()) return false;
+        if (!record.finished_at) {
+          const latest = await persistence.checkpointer.getTuple({ configurable: { thread_id: id } });
+          if (latest && Date.parse(latest.checkpoint.ts) >= cutoff.getTime()) return false;
+        }
+        await persistence.checkpointer.deleteThread(id);
+        await persistence.runs.delete(id);
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof RunBusyError) return false;
+        throw err;
+      });
+    if (deleted) pruned.push(id);
   }
   return pruned;
 }
