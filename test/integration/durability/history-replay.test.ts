@@ -127,4 +127,29 @@ describe.each(BACKENDS)("runHistory folds checkpoints and matches LangGraph's ge
     const done = await expectSameHistory(engine, runId);
     expect(done[0]).toMatchObject({ next: [], status: "completed", tasks: { completed: 3 } });
   });
+
+  it("exporting a run reads each checkpoint a bounded number of times (was: every ancestor of every checkpoint)", async () => {
+    const engine = await engineOn(backend);
+    const runId = `reads-${ID}`;
+    const tasks = Array.from({ length: 120 }, (_, i) => waitTask(`t${i}`, 0, i % 6 === 0 ? [] : [`t${i - 1}`]));
+    expect((await engine.run({ tasks }, { runId })).status).toBe("completed");
+    const saver = (await engine.compiledGraph()).checkpointer as { getTuple: (...a: unknown[]) => Promise<unknown>; list: (...a: unknown[]) => AsyncGenerator<unknown> };
+    const reads = { getTuple: 0, listed: 0 };
+    const [getTuple, list] = [saver.getTuple.bind(saver), saver.list.bind(saver)];
+    saver.getTuple = (...a) => {
+      reads.getTuple++;
+      return getTuple(...a);
+    };
+    saver.list = async function* (...a) {
+      for await (const t of list(...a)) {
+        reads.listed++;
+        yield t;
+      }
+    };
+    const doc = (await engine.exportRun(runId)) as { checkpoints: unknown[] };
+    expect(doc.checkpoints.length).toBeGreaterThan(20);
+    // One list of every checkpoint, and one walk back from the latest for its state.
+    expect(reads.listed).toBe(doc.checkpoints.length);
+    expect(reads.getTuple).toBeLessThanOrEqual(doc.checkpoints.length + 2);
+  });
 });
