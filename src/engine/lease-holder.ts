@@ -89,8 +89,9 @@ export class RunLeases {
     for (;;) {
       let got = await this.store.acquire(runId, owner, this.ttlMs);
       if (!got.acquired && this.deadHere(got.holder)) {
-        this.logger.warn({ runId, holder: holderInfo(got.holder) }, "the lease holder is gone (its process has exited): taking the lease over");
+        const gone = holderInfo(got.holder);
         got = await this.store.acquire(runId, owner, this.ttlMs, got.holder.token);
+        if (got.acquired) this.logger.info({ runId, holder: gone }, "took over the lease of a holder whose process is gone");
       }
       if (got.acquired) return;
       const now = performance.now();

@@ -25,7 +25,7 @@ import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { checkDecision, readPause } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
-import { initialState, notFound, refuseExisting } from "./run-records.js";
+import { initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import type { RunRuntime } from "../scheduler/run-loop.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
@@ -136,6 +136,8 @@ export class WorkflowEngine {
         const state = await this.getState(runId);
         if (!state) throw notFound(runId, persistence);
         if (state.context.finished_at) {
+          // A holder that lost its lease right after the last checkpoint left the record behind: set it right.
+          if (!(await persistence.runs.get(runId))?.finished_at) await recordResult(persistence, this.secrets.scrub(toResult(state)));
           throw new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`, {
             details: { status: state.context.status },
           });

@@ -30,6 +30,8 @@ export interface PersistenceOptions {
   stateDir: string;
   /** PostgreSQL: the pool (shared with db_query when the URLs are the same) and the schema. */
   pool?: pg.Pool;
+  /** PostgreSQL: the pool run leases are taken and renewed through (default: `pool`). */
+  leasePool?: pg.Pool;
   schema?: string;
   logger: Logger;
   /** Scrubs secrets out of every checkpoint, pending write and run record before it is stored. */
@@ -54,7 +56,7 @@ async function openKind(options: PersistenceOptions): Promise<Persistence> {
   }
   if (options.kind === "sqlite") return openSqlite(options.stateDir);
   if (!options.pool) throw new WorkflowError(ErrorCode.ConfigInvalid, "PostgreSQL persistence needs CHECKPOINT_URL or DATABASE_URL.");
-  return openPostgres(options.pool, options.schema ?? "workflow_engine");
+  return openPostgres(options.pool, options.leasePool ?? options.pool, options.schema ?? "workflow_engine");
 }
 
 async function openSqlite(stateDir: string): Promise<Persistence> {
@@ -84,7 +86,7 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
   }
 }
 
-async function openPostgres(pool: pg.Pool, schema: string): Promise<Persistence> {
+async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): Promise<Persistence> {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `CHECKPOINT_SCHEMA "${schema}" is not a plain identifier (letters, digits, _).`);
   }
@@ -97,7 +99,7 @@ async function openPostgres(pool: pg.Pool, schema: string): Promise<Persistence>
     const checkpointer = new PostgresSaver(pool, undefined, { schema });
     await checkpointer.setup();
     const runs = await PostgresRunStore.open(pool, schema);
-    const leases = await PostgresLeaseStore.open(pool, schema);
+    const leases = await PostgresLeaseStore.open(leasePool, schema);
     return { kind: "postgres", checkpointer, runs, leases, location: `schema ${schema}`, close: async () => undefined };
   } catch (err) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot open the run history in PostgreSQL (schema ${schema}): ${(err as Error).message}.`, {

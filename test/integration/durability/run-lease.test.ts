@@ -14,6 +14,9 @@ import type { PlanInput } from "../../../src/model/plan-schema.js";
 import { PostgresLeaseStore } from "../../../src/persistence/postgres-run-lease.js";
 import { type LeaseOwner, MemoryLeaseStore, type RunLeaseStore } from "../../../src/persistence/run-lease.js";
 import { SqliteLeaseStore } from "../../../src/persistence/sqlite-run-lease.js";
+import { PostgresRunStore } from "../../../src/persistence/postgres-run-store.js";
+import type { RunStore } from "../../../src/persistence/run-store.js";
+import { SqliteRunStore } from "../../../src/persistence/sqlite-run-store.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { until } from "../../fixtures/graph-harness.js";
 import { heldEndpoint } from "../../fixtures/loopback.js";
@@ -121,30 +124,40 @@ function heldPlan(url: string): PlanInput {
 }
 
 /** Engine options for a fresh store in `workspace`, and the lease table as another process would open it. */
-type Backend = (workspace: string) => { options: Partial<EngineOptions>; leases?: () => Promise<RunLeaseStore> };
+type Backend = (workspace: string) => { options: Partial<EngineOptions>; leases?: () => Promise<RunLeaseStore>; runs?: () => Promise<RunStore> };
 
 const BACKENDS: [string, Backend][] = [
-  ["sqlite", (ws) => ({ options: {}, leases: async () => sqliteLeases(path.join(ws, ".workflow-state", "checkpoints.sqlite")) })],
+  [
+    "sqlite",
+    (ws) => {
+      const file = path.join(ws, ".workflow-state", "checkpoints.sqlite");
+      return { options: {}, leases: async () => new SqliteLeaseStore(sqliteFile(file)), runs: async () => new SqliteRunStore(sqliteFile(file)) };
+    },
+  ],
   [
     "postgres",
     () => {
       const schema = `${SCHEMA_PREFIX}${++schemas}`;
-      return { options: { checkpointUrl: PG_URL, checkpointSchema: schema }, leases: () => postgresLeases(schema) };
+      return {
+        options: { checkpointUrl: PG_URL, checkpointSchema: schema },
+        leases: async () => PostgresLeaseStore.open(postgresPool(), schema),
+        runs: async () => PostgresRunStore.open(postgresPool(), schema),
+      };
     },
   ],
   ["memory", () => ({ options: { persist: "memory" } })],
 ];
 
-function sqliteLeases(file: string): RunLeaseStore {
+function sqliteFile(file: string): Database.Database {
   const db = new Database(file, { fileMustExist: true });
   cleanups.push(async () => db.close());
-  return new SqliteLeaseStore(db);
+  return db;
 }
 
-async function postgresLeases(schema: string): Promise<RunLeaseStore> {
+function postgresPool(): pg.Pool {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
   cleanups.push(() => pool.end());
-  return PostgresLeaseStore.open(pool, schema);
+  return pool;
 }
 
 describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) => {
@@ -165,7 +178,11 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
       if (!store.leases) throw new Error("no lease table outside the process");
       return store.leases();
     };
-    return { held, first, other: name === "memory" ? first : make(), make, leases };
+    const runs = async () => {
+      if (!store.runs) throw new Error("no run records outside the process");
+      return store.runs();
+    };
+    return { held, first, other: name === "memory" ? first : make(), make, leases, runs };
   }
 
   it("a run in progress is not resumed, approved, deleted or pruned elsewhere: RUN_BUSY names its holder", async () => {
@@ -256,5 +273,17 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
 
     await leases.acquire(runId, { ...me, token: randomUUID(), pid: process.ppid, purpose: "resume" }, 600_000);
     await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunBusy, holder: { pid: process.ppid, purpose: "resume" } });
+  });
+
+  it.skipIf(name === "memory")("a resume of a finished run whose record was left running (its holder lost the lease at the end) sets the record right", async () => {
+    const { first, runs: open } = await engines();
+    const runId = `record-${ID}`;
+    expect((await first.run({ tasks: [waitTask("a", 1)] }, { runId })).status).toBe("completed");
+    const runs = await open();
+    const record = await runs.get(runId);
+    await runs.upsert({ run_id: runId, status: "running", created_at: record?.created_at ?? "", updated_at: new Date().toISOString() });
+    expect((await first.listRuns())[0]).toMatchObject({ run_id: runId, status: "running" });
+    await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunFinished });
+    expect((await first.listRuns())[0]).toMatchObject({ run_id: runId, status: "completed", tasks_total: 1, finished_at: expect.any(String) });
   });
 });
