@@ -7,7 +7,7 @@ import { engineFromOptions, printDryRun, printResult } from "./src/cli/print-run
 import { createProgress } from "./src/cli/progress.js";
 import { onInterrupt } from "./src/cli/interrupt.js";
 import { checkSameInput } from "./src/cli/run-id-reuse.js";
-import { runsCommand } from "./src/cli/runs-command.js";
+import { runsCommand, waitOption } from "./src/cli/runs-command.js";
 import { newRunId, WorkflowEngine } from "./src/engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "./src/model/errors.js";
 import type { PlanInput } from "./src/model/plan-schema.js";
@@ -28,7 +28,12 @@ async function main(argv: string[]): Promise<number> {
     return runsCommand(argv.slice(1), {
       out,
       err,
-      engine: (flags) => new WorkflowEngine({ workspace: flags.workspace, logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)) }),
+      engine: (flags) =>
+        new WorkflowEngine({
+          workspace: flags.workspace,
+          logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
+          ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
+        }),
     });
   }
   const options = await parseArgs(argv);
@@ -49,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       progress.finish();
       err(`\nInterrupted: run ${runId} stopped where it was; what completed is kept.\nContinue it with: node main.js runs resume ${runId}`);
     });
-    const first = await engine.run(input, { variables, runId }).finally(stopInterrupt);
+    const first = await engine.run(input, { variables, runId, ...waitOption(options.wait) }).finally(stopInterrupt);
     const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });

@@ -9,7 +9,9 @@ export {
   PlanValidationError,
   GoalNotUnderstoodError,
   CancelledError,
+  RunBusyError,
   ensureWorkflowError,
+  type LeaseHolderInfo,
   type SerializedError,
 } from "./model/errors.js";
 export { ActionType, PlanSchema, TASK_ID, TaskSpec, type Plan, type PlanInput, type TaskSpecInput } from "./model/plan-schema.js";

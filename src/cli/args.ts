@@ -41,6 +41,8 @@ export const CliOptions = z
     logLevel: z.enum(LogLevel).default("warn"),
     runId: z.string().regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)").optional(),
     persist: z.boolean().default(true),
+    wait: z.string().optional(),
+    leaseSeconds: z.number().min(1, "--lease-seconds must be at least 1").max(3600).optional(),
     cache: z.boolean().default(true),
     allowHost: z.array(z.string().min(1)).default([]),
     allowWrites: z.boolean().default(false),
@@ -88,6 +90,8 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("planner", { choices: ["auto", "llm", "rules"], describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)", default: "auto" })
     .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)", default: process.env.LOG_LEVEL || "warn" })
     .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
+    .option("wait", { type: "string", describe: "With --run-id: when another process drives that run, wait for it (SECONDS, or no value: until it is free) instead of failing with RUN_BUSY" })
+    .option("lease-seconds", { type: "number", describe: "Length of the run's lease, renewed every third of it; a crashed holder elsewhere is replaced after it (default: LEASE_SECONDS or 10)" })
     .option("persist", { type: "boolean", default: true, describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory" })
     .option("cache", { type: "boolean", default: true, describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again" })
     .option("allow-host", { type: "string", array: true, describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)" })

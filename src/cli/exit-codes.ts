@@ -16,6 +16,8 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.RunExists,
     ErrorCode.PlanTooLarge,
     ErrorCode.PlanRefused,
+    // Another process drives the run (its lease): wait (--wait) or try later.
+    ErrorCode.RunBusy,
     ErrorCode.NotAwaitingApproval,
     // Resuming a run that already finished: nothing to do, the request was wrong.
     ErrorCode.RunFinished,

@@ -22,6 +22,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
     planner: options.planner,
     logger: createLogger(options.logLevel, SecretScrubber.fromEnv(process.env)),
     planCache: options.cache,
+    ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
     ...safetyFromOptions(options),
     ...(options.persist ? {} : { persist: "memory" as const }),
     onEvent,

@@ -14,7 +14,7 @@ import { terminalText } from "./terminal-text.js";
 export interface RunsIo {
   out(text: string): void;
   err(text: string): void;
-  engine(flags: { workspace: string; logLevel: string }): WorkflowEngine;
+  engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }): WorkflowEngine;
 }
 
 const SUBCOMMANDS = ["list", "show", "resume", "approve", "reject", "history", "export", "delete", "prune", "watch", "graph"] as const;
@@ -25,17 +25,21 @@ const USAGE = `node main.js runs <command> [options]
 Commands:
   list [--status S] [--limit N]   the runs, newest first
   show <id>                        a run's tasks, statuses, results, errors and timings
-  resume <id>                      continue an unfinished run from its last checkpoint
+  resume <id> [--wait [S]]         continue an unfinished run from its last checkpoint
   approve <id> [--task T]          approve the mutating tasks a paused run waits for, and continue it
   reject <id> [--task T] [--reason R]  reject them (they and their dependents are skipped), and continue
   history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
   export <id> [--out FILE]         everything about a run as JSON
   delete <id>                      delete a run's checkpoints and record
-  prune --older-than 30d           delete runs last updated before then
+  prune --older-than 30d           delete runs last updated before then that nobody drives
   watch <id>                       follow a run's live events (needs REDIS_URL)
   graph <id> [--format mermaid|dot] the run's DAG, coloured by task status
 
-Common options: --workspace DIR, --json, --log-level LEVEL`;
+Common options: --workspace DIR, --json, --log-level LEVEL
+
+One process drives a run at a time (it holds the run's lease). resume, approve, reject and delete
+refuse a run another process holds with RUN_BUSY (exit 2); --wait [SECONDS] waits for it instead
+(no number: until it is free). --lease-seconds N (or LEASE_SECONDS, default 10): the lease's length.`;
 
 function parser(argv: string[], sub: Sub): Argv {
   return yargs(argv)
@@ -54,6 +58,8 @@ function parser(argv: string[], sub: Sub): Argv {
     .option("task", { type: "string", array: true })
     .option("reason", { type: "string" })
     .option("by", { type: "string" })
+    .option("wait", { type: "string" })
+    .option("lease-seconds", { type: "number" })
     .strictOptions()
     .version(false)
     .help(false)
@@ -82,7 +88,8 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
   const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
   const id = flags._[0] === undefined ? undefined : String(flags._[0]);
   if (sub !== "list" && sub !== "prune" && !id) throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
-  const engine = io.engine({ workspace: flags.workspace, logLevel: flags["log-level"] });
+  const leaseSeconds = flags["lease-seconds"];
+  const engine = io.engine({ workspace: flags.workspace, logLevel: flags["log-level"], ...(leaseSeconds === undefined ? {} : { leaseSeconds }) });
   // Reading a history that was never written must not create it.
   if (READ_ONLY.has(sub as Sub) && !engine.historyExists()) {
     await engine.close();
@@ -116,6 +123,8 @@ interface Flags {
   task?: string[];
   reason?: string;
   by?: string;
+  wait?: string;
+  "lease-seconds"?: number;
 }
 
 type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
@@ -134,7 +143,7 @@ const HANDLERS: Record<Sub, Handler> = {
     return 0;
   },
   async resume(engine, flags, id, io) {
-    const result = await engine.resume(id, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
+    const result = await engine.resume(id, { ...waitOption(flags.wait), ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }) });
     io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
     return exitCodeForStatus(result.status);
   },
@@ -159,8 +168,8 @@ const HANDLERS: Record<Sub, Handler> = {
     }
     return 0;
   },
-  async delete(engine, _flags, id, io) {
-    await engine.deleteRun(id);
+  async delete(engine, flags, id, io) {
+    await engine.deleteRun(id, waitOption(flags.wait));
     io.out(`deleted run ${id}`);
     return 0;
   },
@@ -194,7 +203,18 @@ const HANDLERS: Record<Sub, Handler> = {
 async function decide(engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo, approve: boolean): Promise<number> {
   const by = flags.by ?? `${userInfo().username} (runs ${approve ? "approve" : "reject"})`;
   const decision = { approve, by, ...(flags.task ? { tasks: flags.task.map(String) } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
-  const result = await engine.decide(id, decision, flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") });
+  const result = await engine.decide(id, decision, { ...waitOption(flags.wait), ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }) });
   io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
   return exitCodeForStatus(result.status);
+}
+
+/** `--wait [SECONDS]` as the engine's `wait` option: no number waits until the run is free. */
+export function waitOption(text: string | undefined): { wait?: number } {
+  if (text === undefined) return {};
+  if (text.trim() === "") return { wait: Number.POSITIVE_INFINITY };
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `--wait takes a number of seconds, or nothing to wait until the run is free; got "${text}".`);
+  }
+  return { wait: seconds };
 }

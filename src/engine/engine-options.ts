@@ -28,6 +28,11 @@ export const EngineSettings = z.strictObject({
   /** Reuse cached plans for the same goal and planner settings (when Redis is configured). */
   planCache: z.boolean().default(true),
   planCacheTtlSeconds: z.number().int().positive().optional(),
+  /**
+   * Length of a run's lease (who drives it: src/engine/lease-holder.ts), renewed every third of it. A holder
+   * that crashed on another machine is replaced after this long (on the same machine at once).
+   */
+  leaseSeconds: z.number().min(1, "leaseSeconds must be at least 1").max(3600).default(10),
   // Guardrails (README "Safety"): trusted hosts, SQL writes, approval of mutating tasks, limits.
   ...SafetySettings.shape,
 });
@@ -60,4 +65,9 @@ export interface RunOptions {
   variables?: Record<string, unknown>;
   signal?: AbortSignal;
   onEvent?: EventListener;
+  /**
+   * When another process drives the run (holds its lease): seconds to wait for it to finish or let go
+   * (Infinity: as long as it takes). Default: refuse at once with RUN_BUSY.
+   */
+  wait?: number;
 }

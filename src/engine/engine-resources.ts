@@ -5,6 +5,7 @@ import type { SqlClient } from "../actions/types.js";
 import { openPersistence, type Persistence, type PersistenceKind, sqliteFile, withoutSecrets } from "../persistence/open-persistence.js";
 import { createSqlClient } from "../actions/db-query/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
+import { MemoryLeaseStore } from "../persistence/run-lease.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 
@@ -53,20 +54,29 @@ export class EngineResources {
     if (!this.persistence) {
       const { checkpointer, stateDir, checkpointSchema, logger, secrets } = this.settings;
       const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
-      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), location: "custom", close: async () => undefined };
+      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), leases: new MemoryLeaseStore(), location: "custom", close: async () => undefined };
       this.persistence = custom
         ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom)
-        : openPersistence({ kind: this.persistKind, stateDir, schema: checkpointSchema, logger, ...(url ? { pool: this.pool(url) } : {}), ...(secrets ? { secrets } : {}) });
+        : openPersistence({
+            kind: this.persistKind,
+            stateDir,
+            schema: checkpointSchema,
+            logger,
+            // Lease renewals get connections of their own: tasks holding every shared one must not starve them.
+            ...(url ? { pool: this.pool(url), leasePool: this.pool(url, "leases") } : {}),
+            ...(secrets ? { secrets } : {}),
+          });
     }
     return this.persistence;
   }
 
-  private pool(url: string): pg.Pool {
-    let pool = this.pools.get(url);
+  private pool(url: string, purpose: "shared" | "leases" = "shared"): pg.Pool {
+    const key = `${purpose} ${url}`;
+    let pool = this.pools.get(key);
     if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 10_000 });
+      pool = new pg.Pool({ connectionString: url, max: purpose === "leases" ? 2 : 8, connectionTimeoutMillis: 10_000 });
       pool.on("error", (err) => this.settings.logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
-      this.pools.set(url, pool);
+      this.pools.set(key, pool);
     }
     return pool;
   }

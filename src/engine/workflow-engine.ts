@@ -27,7 +27,7 @@ import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { checkDecision, readPause } from "./approval-gate.js";
 import { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
-import { initialState, notFound, refuseExisting } from "./run-records.js";
+import { initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import type { RunLoop } from "../scheduler/run-loop.js";
 import type { Executor } from "../model/executor.js";
 import { InProcessExecutor } from "../executor/in-process-executor.js";
@@ -35,12 +35,16 @@ import { preflight } from "../executor/preflight.js";
 import { createAttemptRunner } from "../executor/run-attempt.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
+import { type HoldOptions, RunLeases } from "./lease-holder.js";
+import { fenceWrites } from "../persistence/fenced-writes.js";
 
 
 
 interface Opened {
   graph: WorkflowGraph;
   persistence: Persistence;
+  /** Who drives which run: a run is driven, resumed, decided or deleted only under its lease. */
+  leases: RunLeases;
 }
 
 /** A new run id: `wf-<uuid>`. */
@@ -130,29 +134,37 @@ export class WorkflowEngine {
     // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
     this.secrets.learn(...envValues(this.env, safety));
     const { persistence } = await this.open();
-    await refuseExisting(persistence, runId);
-    // Variables the plan declares are defaults; --var / options.variables override them.
-    const variables = { ...(planned.plan.variables ?? {}), ...given };
-    const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
-    const now = new Date().toISOString();
-    await persistence.runs.upsert({ run_id: runId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
-    const input = initialState({ runId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
-    return this.drive(runId, input, options, goal ?? "plan");
+    return this.underLease(runId, "run", options, async (leased) => {
+      await refuseExisting(persistence, runId);
+      // Variables the plan declares are defaults; --var / options.variables override them.
+      const variables = { ...(planned.plan.variables ?? {}), ...given };
+      const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
+      const now = new Date().toISOString();
+      await persistence.runs.upsert({ run_id: runId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
+      const input = initialState({ runId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
+      return this.drive(runId, input, leased, goal ?? "plan");
+    });
   }
 
   /** Continue an unfinished run from its last checkpoint; tasks that completed do not run again. */
   async resume(runId: string, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
     const { persistence } = await this.open();
-    const state = await this.getState(runId);
-    if (!state) throw notFound(runId, persistence);
-    if (state.context.finished_at) {
-      throw new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`, {
-        details: { status: state.context.status },
-      });
-    }
+    if (!(await persistence.runs.get(runId)) && !(await this.getState(runId))) throw notFound(runId, persistence);
     const release = this.claim(runId);
     try {
-      return await this.drive(runId, null, options, "resumed", state.context);
+      // The state is read under the lease: it is then the last checkpoint the previous holder wrote.
+      return await this.underLease(runId, "resume", options, async (leased) => {
+        const state = await this.getState(runId);
+        if (!state) throw notFound(runId, persistence);
+        if (state.context.finished_at) {
+          // A holder that lost its lease right after the last checkpoint left the record behind: set it right.
+          if (!(await persistence.runs.get(runId))?.finished_at) await recordResult(persistence, this.secrets.scrub(toResult(state)));
+          throw new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`, {
+            details: { status: state.context.status },
+          });
+        }
+        return this.drive(runId, null, leased, "resumed", state.context);
+      });
     } finally {
       release();
     }
@@ -161,11 +173,14 @@ export class WorkflowEngine {
   /** Approve (or reject) the mutating tasks a paused run waits for, and continue it; from any process. */
   async decide(runId: string, decision: ApprovalDecision, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
     const { graph } = await this.open();
-    const { waiting, context } = await readPause(graph, runId);
-    const checked = checkDecision(runId, waiting, decision);
     const release = this.claim(runId);
     try {
-      return await this.drive(runId, new Command({ resume: checked }), options, checked.approve ? "approved" : "rejected", context);
+      // Read under the lease: of several approvals sent at once, only the first finds the run paused.
+      return await this.underLease(runId, decision.approve ? "approve" : "reject", options, async (leased) => {
+        const { waiting, context } = await readPause(graph, runId);
+        const checked = checkDecision(runId, waiting, decision);
+        return this.drive(runId, new Command({ resume: checked }), leased, checked.approve ? "approved" : "rejected", context);
+      });
     } finally {
       release();
     }
@@ -202,6 +217,21 @@ export class WorkflowEngine {
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
   async hasRunEvents(runId: string): Promise<boolean> {
     return (await this.redis()?.events.hasEvents(runId)) ?? false;
+  }
+
+  /**
+   * Do `work` holding the run's lease (src/engine/lease-holder.ts), with options whose signal also aborts
+   * when the lease is lost; RUN_BUSY when another process holds it (after `options.wait` seconds, if set).
+   */
+  private async underLease<T, O extends { signal?: AbortSignal; wait?: number }>(
+    runId: string,
+    purpose: HoldOptions["purpose"],
+    options: O,
+    work: (leased: O) => Promise<T>,
+  ): Promise<T> {
+    const { leases } = await this.open();
+    const hold: HoldOptions = { purpose, ...(options.wait === undefined ? {} : { waitSeconds: options.wait }), ...(options.signal ? { signal: options.signal } : {}) };
+    return leases.hold(runId, hold, (lost) => work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }));
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
@@ -253,16 +283,21 @@ export class WorkflowEngine {
   }
 
   /** Delete a run's checkpoints, writes and record. */
-  async deleteRun(runId: string): Promise<void> {
+  async deleteRun(runId: string, options: { wait?: number } = {}): Promise<void> {
     const { persistence } = await this.open();
     if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
-    await persistence.checkpointer.deleteThread(runId);
-    await persistence.runs.delete(runId);
+    // Under the run's lease: a run being driven is not deleted (RUN_BUSY), nor driven while it is deleted.
+    await this.underLease(runId, "delete", options, async () => {
+      if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+      await persistence.checkpointer.deleteThread(runId);
+      await persistence.runs.delete(runId);
+    });
   }
 
-  /** Delete every run last updated before `cutoff`; returns their ids. */
+  /** Delete every run last updated before `cutoff` that nobody drives (see pruneRuns in run-admin.ts); returns their ids. */
   async pruneRuns(cutoff: Date): Promise<string[]> {
-    return pruneRuns((await this.open()).persistence, cutoff);
+    const { persistence, leases } = await this.open();
+    return pruneRuns(persistence, leases, cutoff);
   }
 
   /** The run's checkpoints, newest first (LangGraph time travel). */
@@ -321,7 +356,9 @@ export class WorkflowEngine {
   }
 
   private open(): Promise<Opened> {
-    this.opened ??= this.resources.openPersistence().then(async (persistence) => {
+    this.opened ??= this.resources.openPersistence().then(async (opened) => {
+      const leases = new RunLeases(opened.leases, this.settings.leaseSeconds * 1000, this.logger);
+      const persistence = fenceWrites(opened, (runId) => leases.check(runId));
       const deps = createGraphDeps({
         loops: this.loops,
         executor: this.executor,
@@ -334,10 +371,10 @@ export class WorkflowEngine {
       });
       if (this.settings.retentionDays !== undefined) {
         const cutoff = new Date(Date.now() - this.settings.retentionDays * 86_400_000);
-        const pruned = await pruneRuns(persistence, cutoff);
+        const pruned = await pruneRuns(persistence, leases, cutoff);
         if (pruned.length) this.logger.info({ pruned: pruned.length }, "retention: old runs deleted");
       }
-      return { graph: buildGraph(deps, persistence.checkpointer), persistence };
+      return { graph: buildGraph(deps, persistence.checkpointer), persistence, leases };
     });
     return this.opened;
   }

@@ -12,7 +12,7 @@ import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../model/ta
  * checkpoints synchronously (durability "sync"), so a snapshot of the map is serialised before the next
  * step changes it.
  */
-function mergeTasks(
+export function mergeTasks(
   current: Record<string, TaskState>,
   updates: readonly Record<string, TaskPatch>[],
 ): Record<string, TaskState> {

@@ -47,6 +47,10 @@ export const ErrorCode = {
   /** REDIS_URL is set but Redis does not answer (refused, silent, wrong password...): only `runs watch` fails on it. */
   RedisUnavailable: "REDIS_UNAVAILABLE",
   Internal: "INTERNAL_ERROR",
+  /** Another process holds the run's lease (it is driving the run, or deleting it). */
+  RunBusy: "RUN_BUSY",
+  /** This process held the run's lease and lost it: it stopped driving the run. */
+  LeaseLost: "LEASE_LOST",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -148,6 +152,40 @@ export class CancelledError extends WorkflowError {
   constructor(reason = "the task was cancelled") {
     super(ErrorCode.Cancelled, reason, { retryable: false });
     this.name = "CancelledError";
+  }
+}
+
+/** Who holds a run's lease, as RUN_BUSY and LEASE_LOST name it. */
+export interface LeaseHolderInfo {
+  host: string;
+  pid: number;
+  /** What it does with the run: run, resume, approve, reject, delete, prune. */
+  purpose: string;
+  /** When it took the lease, and until when it holds it unless renewed (ISO times). */
+  since: string;
+  until: string;
+}
+
+/** Describe a lease holder in a message: "pid 123 on host h (resume) since ..., lease until ...". */
+export function describeHolder(h: LeaseHolderInfo): string {
+  return `pid ${h.pid} on host ${h.host} (${h.purpose}) since ${h.since}, lease until ${h.until}`;
+}
+
+/** Another process drives (or deletes) the run: it holds the run's lease. Nothing was done. */
+export class RunBusyError extends WorkflowError {
+  readonly runId: string;
+  readonly holder: LeaseHolderInfo;
+  constructor(runId: string, holder: LeaseHolderInfo, waitedMs?: number) {
+    const waited = waitedMs === undefined ? "" : ` (waited ${(waitedMs / 1000).toFixed(1)} s)`;
+    super(
+      ErrorCode.RunBusy,
+      `Run "${runId}" is busy: ${describeHolder(holder)}${waited}. Nothing was done. ` +
+        "Wait for it with --wait [SECONDS], or try again once it has finished (a crashed holder's lease expires by itself).",
+      { retryable: true, details: { run_id: runId, holder } },
+    );
+    this.name = "RunBusyError";
+    this.runId = runId;
+    this.holder = holder;
   }
 }
 

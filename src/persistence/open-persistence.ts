@@ -5,6 +5,7 @@ import type pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
+import { MemoryLeaseStore, type RunLeaseStore } from "./run-lease.js";
 import { MemoryRunStore, type RunStore } from "./run-store.js";
 import { ScrubbedRunStore, scrubCheckpoints } from "./scrubbed-storage.js";
 
@@ -16,6 +17,8 @@ export interface Persistence {
   readonly kind: PersistenceKind;
   readonly checkpointer: BaseCheckpointSaver;
   readonly runs: RunStore;
+  /** Who drives each run (src/persistence/run-lease.ts), in the same backend. */
+  readonly leases: RunLeaseStore;
   /** Where the data is (a file, a schema), for messages. */
   readonly location: string;
   close(): Promise<void>;
@@ -27,6 +30,8 @@ export interface PersistenceOptions {
   stateDir: string;
   /** PostgreSQL: the pool (shared with db_query when the URLs are the same) and the schema. */
   pool?: pg.Pool;
+  /** PostgreSQL: the pool run leases are taken and renewed through (default: `pool`). */
+  leasePool?: pg.Pool;
   schema?: string;
   logger: Logger;
   /** Scrubs secrets out of every checkpoint, pending write and run record before it is stored. */
@@ -47,21 +52,22 @@ export function withoutSecrets(persistence: Persistence, secrets: SecretScrubber
 
 async function openKind(options: PersistenceOptions): Promise<Persistence> {
   if (options.kind === "memory") {
-    return { kind: "memory", checkpointer: new MemorySaver(), runs: new MemoryRunStore(), location: "memory", close: async () => undefined };
+    return { kind: "memory", checkpointer: new MemorySaver(), runs: new MemoryRunStore(), leases: new MemoryLeaseStore(), location: "memory", close: async () => undefined };
   }
   if (options.kind === "sqlite") return openSqlite(options.stateDir);
   if (!options.pool) throw new WorkflowError(ErrorCode.ConfigInvalid, "PostgreSQL persistence needs CHECKPOINT_URL or DATABASE_URL.");
-  return openPostgres(options.pool, options.schema ?? "workflow_engine");
+  return openPostgres(options.pool, options.leasePool ?? options.pool, options.schema ?? "workflow_engine");
 }
 
 async function openSqlite(stateDir: string): Promise<Persistence> {
   const file = sqliteFile(stateDir);
   try {
     mkdirSync(stateDir, { recursive: true });
-    const [{ default: Database }, { SqliteSaver }, { SqliteRunStore }] = await Promise.all([
+    const [{ default: Database }, { SqliteSaver }, { SqliteRunStore }, { SqliteLeaseStore }] = await Promise.all([
       import("better-sqlite3"),
       import("@langchain/langgraph-checkpoint-sqlite"),
       import("./sqlite-run-store.js"),
+      import("./sqlite-run-lease.js"),
     ]);
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
@@ -69,7 +75,8 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
     // only an OS crash or power loss can lose the last steps. FULL would fsync every step.
     db.pragma("synchronous = NORMAL");
     const checkpointer = new SqliteSaver(db);
-    return { kind: "sqlite", checkpointer, runs: new SqliteRunStore(db), location: file, close: async () => void db.close() };
+    const [runs, leases] = [new SqliteRunStore(db), new SqliteLeaseStore(db)];
+    return { kind: "sqlite", checkpointer, runs, leases, location: file, close: async () => void db.close() };
   } catch (err) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
@@ -79,19 +86,21 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
   }
 }
 
-async function openPostgres(pool: pg.Pool, schema: string): Promise<Persistence> {
+async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): Promise<Persistence> {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `CHECKPOINT_SCHEMA "${schema}" is not a plain identifier (letters, digits, _).`);
   }
-  const [{ PostgresSaver }, { PostgresRunStore }] = await Promise.all([
+  const [{ PostgresSaver }, { PostgresRunStore }, { PostgresLeaseStore }] = await Promise.all([
     import("@langchain/langgraph-checkpoint-postgres"),
     import("./postgres-run-store.js"),
+    import("./postgres-run-lease.js"),
   ]);
   try {
     const checkpointer = new PostgresSaver(pool, undefined, { schema });
     await checkpointer.setup();
     const runs = await PostgresRunStore.open(pool, schema);
-    return { kind: "postgres", checkpointer, runs, location: `schema ${schema}`, close: async () => undefined };
+    const leases = await PostgresLeaseStore.open(leasePool, schema);
+    return { kind: "postgres", checkpointer, runs, leases, location: `schema ${schema}`, close: async () => undefined };
   } catch (err) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot open the run history in PostgreSQL (schema ${schema}): ${(err as Error).message}.`, {
       cause: err,

@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync, readlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import type { Logger } from "../../utils/logger.js";
+import { describeHolder, ErrorCode, RunBusyError, WorkflowError } from "../model/errors.js";
+import { holderInfo, type Lease, type LeaseOwner, type RunLeaseStore } from "../persistence/run-lease.js";
+
+/** How to take a run's lease. */
+export interface HoldOptions {
+  /** What the holder does: run, resume, approve, reject, delete, prune (shown to whoever finds the run busy). */
+  purpose: string;
+  /** Seconds to wait while another process holds the lease (Infinity: until it frees); default: refuse at once. */
+  waitSeconds?: number;
+  /** Stops the wait. */
+  signal?: AbortSignal;
+}
+
+interface Held {
+  token: string;
+  /** performance.now() after which this process can no longer be sure it holds the lease. */
+  validUntil: number;
+  controller: AbortController;
+  renewing: boolean;
+  lost?: WorkflowError;
+}
+
+/** This process as a lease owner: host, pid, and where that pid means this process. */
+export function processIdentity(): Omit<LeaseOwner, "token" | "purpose"> {
+  const read = (f: () => string) => {
+    try {
+      return f().trim();
+    } catch {
+      return "";
+    }
+  };
+  const boot = read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8"));
+  const namespace = read(() => readlinkSync("/proc/self/ns/pid"));
+  return { host: hostname(), pid: process.pid, ...(boot && namespace ? { pidScope: `${boot} ${namespace}` } : {}) };
+}
+
+/**
+ * The leases this engine holds on runs (src/persistence/run-lease.ts has the store side). A lease is
+ * taken before a run is driven (or deleted) and renewed every third of its length. The holder counts it
+ * valid until two thirds of its length after the last renewal it sent, a margin before anyone else may
+ * take it; past that, or when a renewal finds another token, the lease is lost: the work's signal aborts
+ * (the run's tasks are cancelled) and `check` (the write fence) refuses every further write of the run.
+ */
+export class RunLeases {
+  private readonly held = new Map<string, Held>();
+
+  constructor(
+    private readonly store: RunLeaseStore,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+    private readonly me: Omit<LeaseOwner, "token" | "purpose"> = processIdentity(),
+  ) {}
+
+  /** Run `work` while holding `runId`'s lease; RUN_BUSY when another holds it, LEASE_LOST when lost meanwhile. */
+  async hold<T>(runId: string, options: HoldOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    const sent = performance.now();
+    await this.acquire(runId, { ...this.me, token, purpose: options.purpose }, options);
+    const entry: Held = { token, validUntil: sent + (this.ttlMs * 2) / 3, controller: new AbortController(), renewing: false };
+    this.held.set(runId, entry);
+    const timer = setInterval(() => void this.renew(runId, entry), this.ttlMs / 3);
+    timer.unref();
+    try {
+      return await work(entry.controller.signal);
+    } catch (err) {
+      throw entry.lost ?? err;
+    } finally {
+      clearInterval(timer);
+      this.held.delete(runId);
+      if (!entry.lost) await this.store.release(runId, token).catch((err: Error) => this.logger.warn({ runId, err: err.message }, "lease release failed"));
+    }
+  }
+
+  /** The write fence: throws LEASE_LOST when this engine held `runId`'s lease and lost it (or cannot be sure it holds it). */
+  check(runId: string): void {
+    const entry = this.held.get(runId);
+    if (!entry) return;
+    if (!entry.lost && performance.now() > entry.validUntil) this.lose(runId, entry, "its lease ran out before a renewal succeeded");
+    if (entry.lost) throw entry.lost;
+  }
+
+  private async acquire(runId: string, owner: LeaseOwner, options: HoldOptions): Promise<void> {
+    const started = performance.now();
+    const deadline = started + (options.waitSeconds ?? 0) * 1000;
+    for (;;) {
+      let got = await this.store.acquire(runId, owner, this.ttlMs);
+      if (!got.acquired && this.deadHere(got.holder)) {
+        const gone = holderInfo(got.holder);
+        got = await this.store.acquire(runId, owner, this.ttlMs, got.holder.token);
+        if (got.acquired) this.logger.info({ runId, holder: gone }, "took over the lease of a holder whose process is gone");
+      }
+      if (got.acquired) return;
+      const now = performance.now();
+      if (now >= deadline) throw new RunBusyError(runId, holderInfo(got.holder), options.waitSeconds ? now - started : undefined);
+      await pause(Math.min(250, this.ttlMs / 4, deadline - now), options.signal);
+    }
+  }
+
+  /** A holder on this machine, in this pid namespace, whose process no longer exists (killed, crashed). */
+  private deadHere(holder: Lease): boolean {
+    if (holder.host !== this.me.host || holder.pidScope !== this.me.pidScope || holder.pid === process.pid) return false;
+    try {
+      process.kill(holder.pid, 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ESRCH";
+    }
+  }
+
+  private async renew(runId: string, entry: Held): Promise<void> {
+    if (entry.lost || entry.renewing) return;
+    if (performance.now() > entry.validUntil) return this.lose(runId, entry, "its lease ran out before a renewal succeeded");
+    entry.renewing = true;
+    const sent = performance.now();
+    try {
+      const renewed = await this.store.renew(runId, entry.token, this.ttlMs);
+      if (renewed) entry.validUntil = sent + (this.ttlMs * 2) / 3;
+      else if (this.held.get(runId) === entry) {
+        const holder = await this.store.holder(runId).catch(() => undefined);
+        this.lose(runId, entry, holder ? `the lease is now held by ${describeHolder(holderInfo(holder))}` : "the lease was removed");
+      }
+    } catch (err) {
+      this.logger.warn({ runId, err: (err as Error).message }, "lease renewal failed; retrying");
+    } finally {
+      entry.renewing = false;
+    }
+  }
+
+  private lose(runId: string, entry: Held, why: string): void {
+    if (entry.lost) return;
+    entry.lost = new WorkflowError(
+      ErrorCode.LeaseLost,
+      `This process lost the lease on run "${runId}" (${why}) and stopped driving it; nothing more of it is written from here. ` +
+        `See the run with: runs show ${runId}`,
+      { details: { run_id: runId, why } },
+    );
+    this.logger.warn({ runId, why }, "run lease lost: cancelling the run here");
+    entry.controller.abort(entry.lost);
+  }
+}
+
+/** Wait `ms`, or until `signal` aborts (then throw its reason). */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
