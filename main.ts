@@ -64,7 +64,12 @@ async function main(argv: string[]): Promise<number> {
     const e = ensureWorkflowError(error);
     if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
     // Running a finished id again with the same input is not an error: say so and show the stored result.
-    await checkSameInput(engine, options.runId, options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput), variables);
+    await checkSameInput(
+      engine,
+      options.runId,
+      options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput),
+      variables,
+    );
     err(e.message);
     const { result } = await engine.getRun(options.runId);
     printResult(result, options, { out, err });

@@ -4,18 +4,10 @@ import { z } from "zod";
 import { CancelledError, ErrorCode, ensureWorkflowError, WorkflowError } from "../src/model/errors.js";
 import { ActionConfigSchemas, type TaskSpec } from "../src/model/plan-schema.js";
 import { type Logger, silentLogger } from "../utils/logger.js";
-import {
-  callStructured,
-  emptyUsage,
-  extractCandidate,
-  type LlmRetryOptions,
-  type StructuredReply,
-  withoutNulls,
-} from "./llm-call.js";
+import { callStructured, emptyUsage, extractCandidate, type LlmRetryOptions, type StructuredReply, withoutNulls } from "./llm-call.js";
 import { createChatModel, type LlmConfig } from "./llm-config.js";
 import { type Advice, AdviceDecision, type AdviceInput, type FailureAdvisor } from "../src/model/advisor.js";
 import { ADVICE_FUNCTION, ADVISOR_SYSTEM_PROMPT, advisorUserPrompt } from "./prompts.js";
-
 
 /** The reply the model is asked for (the advice function's parameters). */
 const WireAdviceSchema = z.object({
@@ -27,7 +19,6 @@ const WireAdviceSchema = z.object({
   reason: z.string().describe("one sentence explaining the decision"),
 });
 type WireAdvice = z.infer<typeof WireAdviceSchema>;
-
 
 export interface LlmFailureAdvisorOptions {
   config: LlmConfig;

@@ -65,12 +65,7 @@ function isTransientLlmError(err: unknown): boolean {
   if (status !== undefined) return status >= 500 || status === 429 || status === 408;
   const name = (err as { name?: unknown; constructor?: { name?: unknown } } | null)?.constructor?.name;
   const errName = (err as { name?: unknown } | null)?.name;
-  return (
-    name === "APIConnectionError" ||
-    name === "APIConnectionTimeoutError" ||
-    errName === "TimeoutError" ||
-    errName === "FetchError"
-  );
+  return name === "APIConnectionError" || name === "APIConnectionTimeoutError" || errName === "TimeoutError" || errName === "FetchError";
 }
 
 function firstLine(err: unknown): string {
@@ -103,7 +98,8 @@ function llmErrorMessage(err: unknown, config: Pick<LlmConfig, "baseURL" | "mode
     );
   }
   if (status === undefined) return `The request to ${at} failed (${why}).`;
-  if (status === 401 || status === 403) return `The LLM server at ${config.baseURL} rejected the API key (HTTP ${status}). Check OPENAI_API_KEY.`;
+  if (status === 401 || status === 403)
+    return `The LLM server at ${config.baseURL} rejected the API key (HTTP ${status}). Check OPENAI_API_KEY.`;
   if (status === 404) {
     return (
       `The LLM server at ${config.baseURL} answered HTTP 404 (${why}). Check OPENAI_MODEL ("${config.model}") and ` +

@@ -8,7 +8,6 @@ import { blankAsUnset } from "./llm-env.js";
 const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
 
-
 /** The environment the LLM agents read. */
 const LlmEnv = z.object({
   OPENAI_API_KEY: z.preprocess(
@@ -41,7 +40,6 @@ export interface ChatModelOptions {
   /** Per-request timeout; a timeout counts as a transient error. */
   timeoutMs?: number;
 }
-
 
 /** Read and validate the LLM settings from an environment record. Throws CONFIG_INVALID naming each problem. */
 export function loadLlmConfig(env: Record<string, string | undefined>): LlmConfig {

@@ -56,9 +56,7 @@ export interface LlmPlannerOptions {
   logger?: Logger;
 }
 
-type Checked =
-  | { plan: Plan }
-  | { error: PlanValidationError; previous: { plan: unknown } | { problem: string } };
+type Checked = { plan: Plan } | { error: PlanValidationError; previous: { plan: unknown } | { problem: string } };
 
 /** Plans with an LLM through function calling, sending invalid plans back with the validator's findings. */
 export class LlmPlanner implements Planner {
@@ -90,10 +88,7 @@ export class LlmPlanner implements Planner {
       ...(request.budget ? { budget: request.budget } : {}),
     };
     const variables = Object.keys(request.variables);
-    const opening = [
-      new SystemMessage(PLANNER_SYSTEM_PROMPT),
-      new HumanMessage(plannerUserPrompt(request.goal, request.variables)),
-    ];
+    const opening = [new SystemMessage(PLANNER_SYSTEM_PROMPT), new HumanMessage(plannerUserPrompt(request.goal, request.variables))];
     let messages: BaseMessage[] = opening;
     let last: PlanValidationError | undefined;
     for (let round = 0; round <= this.maxRepairs; round += 1) {

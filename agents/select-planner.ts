@@ -5,7 +5,6 @@ import { isLlmConfigured } from "./llm-env.js";
 import type { Planner, PlannerSetting } from "../src/model/planner.js";
 import { RulePlanner } from "./rule-planner.js";
 
-
 /**
  * The planner for a `--planner` choice: "auto" is the LLM when OPENAI_API_KEY is set, the rules
  * otherwise. The LLM modules are imported only when used: offline runs start faster without them.

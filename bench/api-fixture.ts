@@ -17,7 +17,9 @@ export async function startBenchApi(): Promise<BenchApi> {
     state.hits += 1;
     const answer = () => {
       const text = JSON.stringify({ path: url.pathname, delayed_ms: ms });
-      res.writeHead(req.method === "GET" ? 200 : 405, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+      res
+        .writeHead(req.method === "GET" ? 200 : 405, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+        .end(text);
     };
     req.resume();
     if (ms > 0) setTimeout(answer, ms);

@@ -19,13 +19,41 @@ export interface SummaryRow {
 export const round = (n: number, d = 2): number => Math.round(n * 10 ** d) / 10 ** d;
 
 /** A row for "measured ≤ limit". */
-export function atMost(section: string, name: string, measured: number, limit: number, shown = String(round(measured)), targetText = `≤ ${limit}`): SummaryRow {
-  return { section, case: name, measured: shown, target: targetText, vs_target: round(measured / limit), met: measured <= limit ? "yes" : "NO" };
+export function atMost(
+  section: string,
+  name: string,
+  measured: number,
+  limit: number,
+  shown = String(round(measured)),
+  targetText = `≤ ${limit}`,
+): SummaryRow {
+  return {
+    section,
+    case: name,
+    measured: shown,
+    target: targetText,
+    vs_target: round(measured / limit),
+    met: measured <= limit ? "yes" : "NO",
+  };
 }
 
 /** A row for "measured ≥ floor" (vs_target is floor ÷ measured, so ≤ 1 still means met). */
-export function atLeast(section: string, name: string, measured: number, floor: number, shown = String(round(measured)), targetText = `≥ ${floor}`): SummaryRow {
-  return { section, case: name, measured: shown, target: targetText, vs_target: round(floor / measured), met: measured >= floor ? "yes" : "NO" };
+export function atLeast(
+  section: string,
+  name: string,
+  measured: number,
+  floor: number,
+  shown = String(round(measured)),
+  targetText = `≥ ${floor}`,
+): SummaryRow {
+  return {
+    section,
+    case: name,
+    measured: shown,
+    target: targetText,
+    vs_target: round(floor / measured),
+    met: measured >= floor ? "yes" : "NO",
+  };
 }
 
 /** A row with no target in the issue (informational). */

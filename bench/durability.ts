@@ -32,7 +32,9 @@ function kilobytePlan(n: number): PlanInput {
 function sqliteBytes(file: string, runId: string): number {
   const db = new Database(file, { readonly: true });
   try {
-    const a = db.prepare("SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) AS n FROM checkpoints WHERE thread_id = ?").get(runId) as { n: number };
+    const a = db
+      .prepare("SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata)), 0) AS n FROM checkpoints WHERE thread_id = ?")
+      .get(runId) as { n: number };
     const b = db.prepare("SELECT COALESCE(SUM(LENGTH(value)), 0) AS n FROM writes WHERE thread_id = ?").get(runId) as { n: number };
     return a.n + b.n;
   } finally {
@@ -46,7 +48,9 @@ async function postgresBytes(url: string, schema: string, runId: string): Promis
   try {
     const q = async (sql: string) => Number((await client.query(sql, [runId])).rows[0]?.n ?? 0);
     return (
-      (await q(`SELECT COALESCE(SUM(octet_length(checkpoint::text) + octet_length(metadata::text)), 0) AS n FROM "${schema}".checkpoints WHERE thread_id = $1`)) +
+      (await q(
+        `SELECT COALESCE(SUM(octet_length(checkpoint::text) + octet_length(metadata::text)), 0) AS n FROM "${schema}".checkpoints WHERE thread_id = $1`,
+      )) +
       (await q(`SELECT COALESCE(SUM(octet_length(blob)), 0) AS n FROM "${schema}".checkpoint_blobs WHERE thread_id = $1`)) +
       (await q(`SELECT COALESCE(SUM(octet_length(blob)), 0) AS n FROM "${schema}".checkpoint_writes WHERE thread_id = $1`))
     );
@@ -62,7 +66,14 @@ export async function measureDurability(n: number, pgUrl: string | undefined): P
   const backends: [string, ConstructorParameters<typeof WorkflowEngine>[0]][] = [
     ["memory", { persist: "memory" }],
     ["sqlite", { persist: "sqlite" }],
-    ...(pgUrl ? [["postgres", { persist: "postgres", checkpointUrl: pgUrl, checkpointSchema: schema }] as [string, ConstructorParameters<typeof WorkflowEngine>[0]]] : []),
+    ...(pgUrl
+      ? [
+          ["postgres", { persist: "postgres", checkpointUrl: pgUrl, checkpointSchema: schema }] as [
+            string,
+            ConstructorParameters<typeof WorkflowEngine>[0],
+          ],
+        ]
+      : []),
   ];
   const rows: DurabilityRow[] = [];
   try {

@@ -52,7 +52,13 @@ export async function benchMakespan(quick: boolean): Promise<{ rows: MakespanRow
     await durable.close();
   }
   const summary = rows.flatMap((r) => [
-    atMost("1 makespan", `${r.case}: engine (memory)`, r.engine_ratio, TARGET, `${r.engine_ratio} (${r.engine_ms} ms / ${r.critical_path_ms} ms)`),
+    atMost(
+      "1 makespan",
+      `${r.case}: engine (memory)`,
+      r.engine_ratio,
+      TARGET,
+      `${r.engine_ratio} (${r.engine_ms} ms / ${r.critical_path_ms} ms)`,
+    ),
     info("1 makespan", `${r.case}: engine (SQLite)`, `${r.sqlite_ratio}`),
     info("1 makespan", `${r.case}: bare LangGraph loop`, `${r.bare_ratio}`, "(reference)"),
   ]);

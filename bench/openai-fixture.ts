@@ -32,7 +32,10 @@ export async function startBenchLlm(latencyMs: number, planFor: (goal: string) =
         tools?: { function: { name: string } }[];
       };
       const name = body.tool_choice?.function?.name ?? body.tools?.[0]?.function.name ?? "plan";
-      const user = body.messages.filter((m) => m.role === "user").map((m) => String(m.content)).join("\n");
+      const user = body.messages
+        .filter((m) => m.role === "user")
+        .map((m) => String(m.content))
+        .join("\n");
       const args = JSON.stringify(planFor(user));
       const usage = { prompt_tokens: Math.ceil(text.length / 4), completion_tokens: Math.ceil(args.length / 4) };
       const reply = {
@@ -43,7 +46,11 @@ export async function startBenchLlm(latencyMs: number, planFor: (goal: string) =
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content: null, tool_calls: [{ id: `call_${state.calls}`, type: "function", function: { name, arguments: args } }] },
+            message: {
+              role: "assistant",
+              content: null,
+              tool_calls: [{ id: `call_${state.calls}`, type: "function", function: { name, arguments: args } }],
+            },
             finish_reason: "tool_calls",
             logprobs: null,
           },

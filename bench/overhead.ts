@@ -49,7 +49,14 @@ export async function benchOverhead(quick: boolean, log: (s: string) => void): P
   const summary: SummaryRow[] = [];
   for (const r of rows) {
     summary.push(
-      atMost("2 overhead", `${r.shape} ${r.tasks}: engine ÷ bare per task`, r.engine_vs_bare, 0.5, `${r.engine_vs_bare} (${r.engine_us_per_task} vs ${r.bare_us_per_task} µs/task)`, "≤ 0.5"),
+      atMost(
+        "2 overhead",
+        `${r.shape} ${r.tasks}: engine ÷ bare per task`,
+        r.engine_vs_bare,
+        0.5,
+        `${r.engine_vs_bare} (${r.engine_us_per_task} vs ${r.bare_us_per_task} µs/task)`,
+        "≤ 0.5",
+      ),
     );
   }
   for (const shape of ["chain", "fanout"] as const) {
@@ -58,9 +65,18 @@ export async function benchOverhead(quick: boolean, log: (s: string) => void): P
     const last = mine[mine.length - 1];
     if (!first || !last || first === last) continue;
     const flat = last.engine_us_per_task / first.engine_us_per_task;
-    summary.push(atMost("2 overhead", `${shape}: engine per task at ${last.tasks} ÷ at ${first.tasks}`, flat, 1.5, `${round(flat)}`, "≤ 1.5 (flat)"));
+    summary.push(
+      atMost("2 overhead", `${shape}: engine per task at ${last.tasks} ÷ at ${first.tasks}`, flat, 1.5, `${round(flat)}`, "≤ 1.5 (flat)"),
+    );
     const bareFlat = last.bare_us_per_task / first.bare_us_per_task;
-    summary.push({ section: "2 overhead", case: `${shape}: bare per task at ${last.tasks} ÷ at ${first.tasks}`, measured: `${round(bareFlat)}`, target: "(reference)", vs_target: null, met: "-" });
+    summary.push({
+      section: "2 overhead",
+      case: `${shape}: bare per task at ${last.tasks} ÷ at ${first.tasks}`,
+      measured: `${round(bareFlat)}`,
+      target: "(reference)",
+      vs_target: null,
+      met: "-",
+    });
   }
   return { rows, summary };
 }

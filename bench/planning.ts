@@ -38,7 +38,15 @@ export async function benchPlanning(redisUrl: string): Promise<{ rows: PlanningR
   try {
     // Warm-up (not recorded): the first LLM-planned run in a process loads the LLM modules and opens the
     // HTTP clients; without it the first measured engine pays that and the c=8 vs c=1 ratio is skewed.
-    const warm = new WorkflowEngine({ workspace: workspace(), concurrency: 8, persist: "memory", planner: "llm", advisor: null, allowHosts: [new URL(api.url).host], env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.url } });
+    const warm = new WorkflowEngine({
+      workspace: workspace(),
+      concurrency: 8,
+      persist: "memory",
+      planner: "llm",
+      advisor: null,
+      allowHosts: [new URL(api.url).host],
+      env: { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: llm.url },
+    });
     try {
       await engineRun(warm, GOAL);
     } finally {
@@ -85,14 +93,27 @@ export async function benchPlanning(redisUrl: string): Promise<{ rows: PlanningR
   const find = (c: number, run: PlanningRow["run"]) => rows.find((r) => r.concurrency === c && r.run === run);
   const first = find(8, "first (LLM planned)");
   const cached = find(8, "cached plan");
-  if (first) summary.push(info("5 planning", "LLM calls / tokens per workflow, first run", `${first.llm_calls} calls, ${first.llm_tokens} tokens`));
-  if (cached) summary.push(info("5 planning", "LLM calls / tokens per workflow, cached plan", `${cached.llm_calls} calls, ${cached.llm_tokens} tokens`));
+  if (first)
+    summary.push(info("5 planning", "LLM calls / tokens per workflow, first run", `${first.llm_calls} calls, ${first.llm_tokens} tokens`));
+  if (cached)
+    summary.push(
+      info("5 planning", "LLM calls / tokens per workflow, cached plan", `${cached.llm_calls} calls, ${cached.llm_tokens} tokens`),
+    );
   for (const run of ["first (LLM planned)", "cached plan"] as const) {
     const c8 = find(8, run);
     const c1 = find(1, run);
     if (!c8 || !c1) continue;
     const speedup = c1.wall_ms / c8.wall_ms;
-    summary.push(atLeast("5 planning", `4 fetches × ${FETCH_MS} ms, ${run}: c=1 ÷ c=8`, speedup, 3, `${round(speedup)}× (${c1.wall_ms} vs ${c8.wall_ms} ms)`, "≥ 3×"));
+    summary.push(
+      atLeast(
+        "5 planning",
+        `4 fetches × ${FETCH_MS} ms, ${run}: c=1 ÷ c=8`,
+        speedup,
+        3,
+        `${round(speedup)}× (${c1.wall_ms} vs ${c8.wall_ms} ms)`,
+        "≥ 3×",
+      ),
+    );
   }
   return { rows, summary };
 }

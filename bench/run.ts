@@ -71,7 +71,10 @@ async function main(): Promise<void> {
     const mem = durability.find((d) => d.backend === "memory");
     for (const d of durability) {
       const over = mem && d !== mem ? `, +${round(d.per_task_ms - mem.per_task_ms)} ms/task vs memory` : "";
-      const bytes = d.bytes === null ? "bytes not measured (in memory)" : `${d.bytes_per_task} B/task written (${d.ratio_to_payload}× the 1 KB payload, ${round(d.bytes / 1e6)} MB)`;
+      const bytes =
+        d.bytes === null
+          ? "bytes not measured (in memory)"
+          : `${d.bytes_per_task} B/task written (${d.ratio_to_payload}× the 1 KB payload, ${round(d.bytes / 1e6)} MB)`;
       summary.push(info("4 durability", `${d.backend}: ${d.tasks} tasks returning 1 KB`, `${d.per_task_ms} ms/task${over}; ${bytes}`));
     }
     results.durability = durability;
@@ -90,10 +93,14 @@ async function main(): Promise<void> {
     results.memory = memory.rows;
   }
 
-  console.log("\nSummary (scheduling rows: engine with persist \"memory\"; vs_target ≤ 1 means met)");
+  console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');
   console.table(summary);
   const missed = summary.filter((r) => r.met === "NO");
-  console.log(missed.length ? `${missed.length} target(s) missed:\n${missed.map((r) => `  - [${r.section}] ${r.case}: ${r.measured} (target ${r.target})`).join("\n")}` : "all targets met");
+  console.log(
+    missed.length
+      ? `${missed.length} target(s) missed:\n${missed.map((r) => `  - [${r.section}] ${r.case}: ${r.measured} (target ${r.target})`).join("\n")}`
+      : "all targets met",
+  );
   results.summary = summary;
   results.total_s = round((performance.now() - started) / 1000, 1);
   console.log(`bench took ${results.total_s} s`);

@@ -24,14 +24,27 @@ export async function benchSpeedup(reps: number): Promise<{ rows: SpeedupRow[]; 
       const wall = await median(reps, () => timeRun(engine, toPlan(tasks)));
       if (concurrency === 1) serial = wall;
       const ideal = Math.ceil(TASKS / concurrency) * MS;
-      rows.push({ concurrency, wall_ms: round(wall, 1), ideal_ms: ideal, speedup_vs_c1: round(serial / wall), efficiency: round(ideal / wall, 3) });
+      rows.push({
+        concurrency,
+        wall_ms: round(wall, 1),
+        ideal_ms: ideal,
+        speedup_vs_c1: round(serial / wall),
+        efficiency: round(ideal / wall, 3),
+      });
     } finally {
       await engine.close();
     }
   }
   // Ideal speedup at concurrency c is c (ideal makespan ceil(64/c) × 50 ms); efficiency = ideal ÷ measured.
   const summary = rows.map((r) =>
-    atLeast("3 speedup", `64 × 50 ms at concurrency ${r.concurrency}`, r.efficiency, 0.9, `${r.efficiency} of ideal (${r.wall_ms} ms vs ${r.ideal_ms} ms; ${r.speedup_vs_c1}× vs c=1)`, "≥ 0.9 × ideal"),
+    atLeast(
+      "3 speedup",
+      `64 × 50 ms at concurrency ${r.concurrency}`,
+      r.efficiency,
+      0.9,
+      `${r.efficiency} of ideal (${r.wall_ms} ms vs ${r.ideal_ms} ms; ${r.speedup_vs_c1}× vs c=1)`,
+      "≥ 0.9 × ideal",
+    ),
   );
   return { rows, summary };
 }

@@ -4,7 +4,7 @@ try {
 } catch (error) {
   if (error && (error.code === "ERR_REQUIRE_ESM" || error.code === "ERR_REQUIRE_ASYNC_MODULE")) {
     throw new Error(
-      "agentic-workflow-engine is an ES module. Load it with `import { WorkflowEngine } from \"agentic-workflow-engine\"` " +
+      'agentic-workflow-engine is an ES module. Load it with `import { WorkflowEngine } from "agentic-workflow-engine"` ' +
         "(or `await import(...)` from CommonJS); `require()` of it needs Node 20.19 or later.",
       { cause: error },
     );

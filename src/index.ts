@@ -22,7 +22,15 @@ export { resolveTemplates, findReferences } from "./plan/template.js";
 export { toMermaid } from "./plan/plan-graph.js";
 export { buildGraph } from "./graph/build-graph.js";
 export type { TaskState, TaskStatus, RunStatus } from "./model/task-state.js";
-export { PlannerKind, PlannerSetting, PlanOrigin, type Planner, type PlanResult, type PlanRequest, type LlmUsage } from "./model/planner.js";
+export {
+  PlannerKind,
+  PlannerSetting,
+  PlanOrigin,
+  type Planner,
+  type PlanResult,
+  type PlanRequest,
+  type LlmUsage,
+} from "./model/planner.js";
 export { renderGraph, toDot, type GraphFormat } from "./plan/plan-graph.js";
 export type { RunRecord, ListRunsOptions } from "./persistence/run-store.js";
 export type { FailureAdvisor, Advice, AdviceInput, AdviceDecision } from "./model/advisor.js";

@@ -54,7 +54,6 @@ export interface LogScrubber {
   scrubText(text: string): string;
 }
 
-
 /**
  * A pino logger writing JSON lines to stderr (stdout is reserved for results). Credential fields are
  * redacted by path, and, given `secrets` (the engine's scrubber), every line is scrubbed of the secrets it

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { ErrorCode, HttpMethodField, TASK_ID, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
+import {
+  ErrorCode,
+  HttpMethodField,
+  TASK_ID,
+  WorkflowError,
+  type PlanInput,
+  type RunOptions,
+  type TaskSpecInput,
+  type WorkflowEngine,
+  type WorkflowResult,
+} from "../src/index.js";
 
 /** The task that stores every call's answer; no call may take its name. */
 export const SAVE_TASK_ID = "save_results";
@@ -34,7 +44,8 @@ export const ApiOrchestrationInput = z
   .superRefine((input, ctx) => {
     const seen = new Set<string>();
     for (const [i, call] of input.apiCalls.entries()) {
-      if (call.name === SAVE_TASK_ID) ctx.addIssue({ code: "custom", path: ["apiCalls", i, "name"], message: `"${SAVE_TASK_ID}" is reserved` });
+      if (call.name === SAVE_TASK_ID)
+        ctx.addIssue({ code: "custom", path: ["apiCalls", i, "name"], message: `"${SAVE_TASK_ID}" is reserved` });
       if (seen.has(call.name)) ctx.addIssue({ code: "custom", path: ["apiCalls", i, "name"], message: `"${call.name}" is used twice` });
       seen.add(call.name);
     }
@@ -79,7 +90,11 @@ export function apiOrchestrationPlan(input: ApiOrchestrationInput): PlanInput {
 }
 
 /** Build the api_orchestration plan and run it on `engine`; resolves with the result whatever its status. */
-export async function runApiOrchestration(engine: WorkflowEngine, input: ApiOrchestrationInput, options: RunOptions = {}): Promise<WorkflowResult> {
+export async function runApiOrchestration(
+  engine: WorkflowEngine,
+  input: ApiOrchestrationInput,
+  options: RunOptions = {},
+): Promise<WorkflowResult> {
   return engine.run(apiOrchestrationPlan(input), options);
 }
 
@@ -101,5 +116,7 @@ function parse(input: ApiOrchestrationInput): z.output<typeof ApiOrchestrationIn
   const parsed = ApiOrchestrationInput.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
-  throw new WorkflowError(ErrorCode.ConfigInvalid, `api_orchestration: invalid input: ${problems}.`, { details: { workflow: "api_orchestration" } });
+  throw new WorkflowError(ErrorCode.ConfigInvalid, `api_orchestration: invalid input: ${problems}.`, {
+    details: { workflow: "api_orchestration" },
+  });
 }

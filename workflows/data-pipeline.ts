@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { ErrorCode, TransformOperation, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
+import {
+  ErrorCode,
+  TransformOperation,
+  WorkflowError,
+  type PlanInput,
+  type RunOptions,
+  type TaskSpecInput,
+  type WorkflowEngine,
+  type WorkflowResult,
+} from "../src/index.js";
 
 /**
  * Turns rows (an array of objects, or one object) into CSV text: a header with every key in first-seen order,
@@ -46,7 +55,9 @@ export function dataPipelinePlan(input: DataPipelineInput): PlanInput {
       name: `Apply ${cfg.transformations.length} transformations`,
       action_type: "transform_data",
       action_config:
-        cfg.transformations.length > 0 ? { input: "{{fetch.data}}", operations: cfg.transformations } : { input: "{{fetch.data}}", expression: "$" },
+        cfg.transformations.length > 0
+          ? { input: "{{fetch.data}}", operations: cfg.transformations }
+          : { input: "{{fetch.data}}", expression: "$" },
     },
     {
       id: "validate",
@@ -122,5 +133,7 @@ function parse(input: DataPipelineInput): z.output<typeof DataPipelineInput> {
   const parsed = DataPipelineInput.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
-  throw new WorkflowError(ErrorCode.ConfigInvalid, `data_pipeline: invalid input: ${problems}.`, { details: { workflow: "data_pipeline" } });
+  throw new WorkflowError(ErrorCode.ConfigInvalid, `data_pipeline: invalid input: ${problems}.`, {
+    details: { workflow: "data_pipeline" },
+  });
 }

@@ -52,7 +52,13 @@ export function demoApiOrchestration(baseUrl: string): ApiOrchestrationInput {
 
 /** The job_execution's demo input: an inventory report job, polled every half second for at most a minute. */
 export function demoJobExecution(baseUrl: string): JobExecutionInput {
-  return { apiUrl: baseUrl, jobConfig: { type: "inventory_report" }, monitorInterval: 0.5, timeout: 60, resultPath: "output/job_result.json" };
+  return {
+    apiUrl: baseUrl,
+    jobConfig: { type: "inventory_report" },
+    monitorInterval: 0.5,
+    timeout: 60,
+    resultPath: "output/job_result.json",
+  };
 }
 
 /** Every prebuilt workflow by name; a missing name is a compile error. */

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { ErrorCode, WorkflowError, type PlanInput, type RunOptions, type TaskSpecInput, type WorkflowEngine, type WorkflowResult } from "../src/index.js";
+import {
+  ErrorCode,
+  WorkflowError,
+  type PlanInput,
+  type RunOptions,
+  type TaskSpecInput,
+  type WorkflowEngine,
+  type WorkflowResult,
+} from "../src/index.js";
 
 /** Statuses after which a job no longer changes. */
 export const FINAL_JOB_STATUSES = ["done", "failed"] as const;
@@ -99,5 +107,7 @@ function parse(input: JobExecutionInput): z.output<typeof JobExecutionInput> {
   const parsed = JobExecutionInput.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "input"}: ${i.message}`).join("; ");
-  throw new WorkflowError(ErrorCode.ConfigInvalid, `job_execution: invalid input: ${problems}.`, { details: { workflow: "job_execution" } });
+  throw new WorkflowError(ErrorCode.ConfigInvalid, `job_execution: invalid input: ${problems}.`, {
+    details: { workflow: "job_execution" },
+  });
 }

@@ -138,8 +138,15 @@ function coalesce(steps: readonly PlannedStep[]): PlannedStep[] {
 /** Build the tasks for a list of steps. */
 export function buildTasks(steps: readonly PlannedStep[]): Built {
   const flow: Flow = {
-    tasks: [], ids: new Set(), prev: [], groupDeps: [], current: [], run: [], lastWasSource: false,
-    understood: [], notUnderstood: [],
+    tasks: [],
+    ids: new Set(),
+    prev: [],
+    groupDeps: [],
+    current: [],
+    run: [],
+    lastWasSource: false,
+    understood: [],
+    notUnderstood: [],
   };
   for (const raw of coalesce(steps)) {
     const step = resolveBody(raw, flow);

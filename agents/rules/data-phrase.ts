@@ -92,7 +92,9 @@ function withCondition(before: string, condition: string, scope: Scope, masked: 
 function readList(text: string, scope: Scope): PartReading {
   const texts = text.split(/\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*/i);
   // "the users and posts" names every result when each is named by one of the parts
-  const all = scope.groups.length > 1 && scope.groups.every((g) => texts.some((t) => t.split(/\s+/).some((w) => g.includes(singular(possessive(w))))));
+  const all =
+    scope.groups.length > 1 &&
+    scope.groups.every((g) => texts.some((t) => t.split(/\s+/).some((w) => g.includes(singular(possessive(w))))));
   const parts = texts.map((p) => readPart(p, scope, all));
   const reason = parts.find((p) => p !== undefined && "reason" in p);
   if (reason) return reason;
@@ -112,7 +114,11 @@ export function namesData(text: string, scope: Scope): boolean {
 }
 
 function partOps(part: Part): ListOp[] {
-  return [...part.quant, ...(part.fields.length ? [{ op: "select" as const, fields: part.fields }] : []), ...(part.count ? [{ op: "count" as const }] : [])];
+  return [
+    ...part.quant,
+    ...(part.fields.length ? [{ op: "select" as const, fields: part.fields }] : []),
+    ...(part.count ? [{ op: "count" as const }] : []),
+  ];
 }
 
 /** first N / last N / top N (needs an order: a sort before, or "by FIELD"). */
@@ -131,7 +137,13 @@ function quantifier(words: string[], scope: Scope): { ops: ListOp[]; rest: strin
     const dir = order === undefined ? (which === "top" ? "desc" : "asc") : ORDER_WORDS[order.toLowerCase()];
     if (field === undefined || dir === undefined || extra.length > 0 || !/^[A-Za-z_$][\w$-]*$/.test(field)) return undefined;
     rest = rest.slice(0, by);
-    return { ops: [{ op: "sort", by: field, order: dir }, { op: "limit", count }], rest };
+    return {
+      ops: [
+        { op: "sort", by: field, order: dir },
+        { op: "limit", count },
+      ],
+      rest,
+    };
   }
   if (which === "top" && !scope.done.has("sort")) return undefined;
   return { ops: [which === "last" ? { op: "last", count } : { op: "limit", count }], rest };
@@ -153,7 +165,10 @@ function namesSource(word: string, scope: Scope, modifier: boolean): boolean {
 
 /** One noun phrase without "of" or lists: determiners, a quantifier, modifiers, a head. */
 function readPart(text: string, scope: Scope, allNamed = false): PartReading {
-  let words = text.trim().split(/\s+/).filter((w) => w !== "");
+  let words = text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   while (words.length > 0 && DETERMINERS.has((words[0] ?? "").toLowerCase())) words = words.slice(1);
   const q = quantifier(words, scope);
   if (!q) return undefined;
@@ -164,7 +179,9 @@ function readPart(text: string, scope: Scope, allNamed = false): PartReading {
     const problem = claimProblem(word.toLowerCase(), scope);
     if (problem) return { reason: problem };
     if (!allNamed && namesOnlySome(scope, possessive(word))) {
-      return { reason: `"${word}" names one of the ${scope.groups.length} results before it; handle them one at a time, or merge them first` };
+      return {
+        reason: `"${word}" names one of the ${scope.groups.length} results before it; handle them one at a time, or merge them first`,
+      };
     }
   }
   const modifiersOk = q.rest.slice(0, -1).every((w) => {

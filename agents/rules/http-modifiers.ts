@@ -33,16 +33,14 @@ const HEADERS = new RegExp(
   `${LEAD}(?:with|using|and)\\s+(?:the\\s+|an?\\s+)?(?:request\\s+)?headers?\\s*:?\\s*(${PH}(?:\\s*(?:,|and)\\s*${PH})*)`,
   "i",
 );
-const PARAMS = new RegExp(
-  `${LEAD}(?:with|using)\\s+(?:the\\s+)?(?:query\\s+)?(?:params|parameters|query\\s+string)\\s*:?\\s*(${PH})`,
-  "i",
-);
+const PARAMS = new RegExp(`${LEAD}(?:with|using)\\s+(?:the\\s+)?(?:query\\s+)?(?:params|parameters|query\\s+string)\\s*:?\\s*(${PH})`, "i");
 const BODY = new RegExp(
   `${LEAD}(?:with|using|containing|and)\\s+(?:the\\s+|an?\\s+|this\\s+)?(?:json\\s+|request\\s+)?` +
     `(?:body|payload|data|content)?\\s*(?:of\\s+)?:?\\s*(${PH})(?=\\s|,|$)`,
   "i",
 );
-const METHOD = /(?:\s*,\s*|\s+)(?:using|with|via|as)\s+(?:the\s+|an?\s+)?(GET|POST|PUT|PATCH|DELETE)(?:\s+(?:method|request|verb|call))?\b/i;
+const METHOD =
+  /(?:\s*,\s*|\s+)(?:using|with|via|as)\s+(?:the\s+|an?\s+)?(GET|POST|PUT|PATCH|DELETE)(?:\s+(?:method|request|verb|call))?\b/i;
 
 type Extract = { rest: string; reason?: string };
 
@@ -93,7 +91,9 @@ function params(text: string, masked: Masked, mods: HttpModifiers): Extract {
   const rest = text.slice(0, m.index) + text.slice(m.index + m[0].length);
   const value = tokenOf(masked, m[1])?.value;
   const ok =
-    typeof value === "object" && value !== null && !Array.isArray(value) &&
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
     Object.values(value).every((v) => ["string", "number", "boolean"].includes(typeof v));
   if (!ok) return { rest, reason: "query params are a JSON object of strings, numbers or booleans" };
   mods.params = value as Record<string, string | number | boolean>;
@@ -137,5 +137,11 @@ export function extractModifiers(text: string, masked: Masked): { rest: string; 
     if (out.reason) return { rest: out.rest, mods, reason: out.reason };
     rest = out.rest;
   }
-  return { rest: rest.replace(/\s+(?:as|in)\s+json\b/i, "").replace(/\s+/g, " ").trim(), mods };
+  return {
+    rest: rest
+      .replace(/\s+(?:as|in)\s+json\b/i, "")
+      .replace(/\s+/g, " ")
+      .trim(),
+    mods,
+  };
 }

@@ -31,8 +31,18 @@ export type ListOp =
   | { op: "select"; fields: string[][] };
 
 const SYMBOL: Readonly<Record<FilterOperator, string>> = {
-  "==": "==", "!=": "!=", ">": ">", ">=": ">=", "<": "<", "<=": "<=", contains: "contains",
-  not_contains: "does not contain", starts_with: "starts with", ends_with: "ends with", in: "in", exists: "exists",
+  "==": "==",
+  "!=": "!=",
+  ">": ">",
+  ">=": ">=",
+  "<": "<",
+  "<=": "<=",
+  contains: "contains",
+  not_contains: "does not contain",
+  starts_with: "starts with",
+  ends_with: "ends with",
+  in: "in",
+  exists: "exists",
 };
 
 function describeFilter(op: Filter): string {
@@ -58,11 +68,15 @@ export function describeOp(op: ListOp): string {
     case "last":
       return `take the last ${op.count}`;
     case "rename":
-      return `rename ${Object.entries(op.fields).map(([a, b]) => `${a} to ${b}`).join(", ")}`;
+      return `rename ${Object.entries(op.fields)
+        .map(([a, b]) => `${a} to ${b}`)
+        .join(", ")}`;
     case "pick":
       return `keep only the fields ${op.fields.join(", ")}`;
     case "map":
-      return `set ${Object.entries(op.fields).map(([k, e]) => `${k} = ${e}`).join(", ")}`;
+      return `set ${Object.entries(op.fields)
+        .map(([k, e]) => `${k} = ${e}`)
+        .join(", ")}`;
     case "count":
       return "count the items";
     case "select":

@@ -39,7 +39,8 @@ const PARSERS: readonly ClauseParser[] = [
   parseSelect,
 ];
 
-const PARALLEL = /(?:\s*,\s*|\s+)(?:in\s+parallel|concurrently|simultaneously|at\s+the\s+same\s+time|at\s+once|in\s+one\s+go)\b|^(?:in\s+parallel|concurrently|simultaneously)\s*[,:]?\s*/gi;
+const PARALLEL =
+  /(?:\s*,\s*|\s+)(?:in\s+parallel|concurrently|simultaneously|at\s+the\s+same\s+time|at\s+once|in\s+one\s+go)\b|^(?:in\s+parallel|concurrently|simultaneously)\s*[,:]?\s*/gi;
 
 /** The outcome of reading the clauses: steps for what was understood, the clauses that were not. */
 export interface ReadGoal {
@@ -86,7 +87,10 @@ function readClause(text: string, joiner: Joiner, masked: Masked, out: ReadGoal)
     if (!Array.isArray(headSteps)) continue;
     // "keep only the names where city is Lima": the condition is on the items, before the selection
     if (cut.modifier && headSteps.some((s) => s.kind === "transform" && s.ops.some((o) => o.op === "select"))) continue;
-    const tail: ReadGoal = { steps: [...out.steps, ...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel)], notUnderstood: [] };
+    const tail: ReadGoal = {
+      steps: [...out.steps, ...plan(headSteps, restore(stripFiller(cut.head), masked.tokens), joiner, parallel)],
+      notUnderstood: [],
+    };
     readClause(cut.tail, "and", masked, tail);
     // a modifier that cannot be read leaves the whole clause unread: name it all, not a fragment
     if (cut.modifier && tail.notUnderstood.length > 0) break;

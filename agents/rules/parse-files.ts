@@ -5,8 +5,7 @@ import type { ClauseContext, ParseOutcome } from "./clause-context.js";
 
 /** File clauses that read the workspace or delete from it: read, list, exists, delete. */
 
-const READ =
-  /^(?:read|load|open|import|parse|ingest)(?:\s+in)?\s+(?:the\s+)?(?:(?:contents?|text|json|data)\s+(?:of|from|in)\s+)?(.+)$/i;
+const READ = /^(?:read|load|open|import|parse|ingest)(?:\s+in)?\s+(?:the\s+)?(?:(?:contents?|text|json|data)\s+(?:of|from|in)\s+)?(.+)$/i;
 
 /** "read output/users.json", "load the file data.json", "open a.json and b.json". */
 export function parseRead(ctx: ClauseContext): ParseOutcome {
@@ -54,8 +53,14 @@ export function parseList(ctx: ClauseContext): ParseOutcome {
 
 /** Each form, and whether a bare word ("output") may be the path. */
 const EXISTS_FORMS: readonly [RegExp, boolean][] = [
-  [/^(?:check|verify|test|see|determine|find\s+out)\s+(?:whether|if|that)\s+(?:there\s+is\s+)?(?:an?\s+|the\s+)?(.+?)\s+(?:exists|is\s+there|is\s+present)(?:\s+or\s+not)?\??$/i, true],
-  [/^(?:check|verify|test|see)\s+(?:whether|if)\s+there\s+is\s+(?:an?\s+)?(?:file|folder|directory)\s+(?:at|called|named)\s+(.+?)\??$/i, true],
+  [
+    /^(?:check|verify|test|see|determine|find\s+out)\s+(?:whether|if|that)\s+(?:there\s+is\s+)?(?:an?\s+|the\s+)?(.+?)\s+(?:exists|is\s+there|is\s+present)(?:\s+or\s+not)?\??$/i,
+    true,
+  ],
+  [
+    /^(?:check|verify|test|see)\s+(?:whether|if)\s+there\s+is\s+(?:an?\s+)?(?:file|folder|directory)\s+(?:at|called|named)\s+(.+?)\??$/i,
+    true,
+  ],
   [/^(?:check|look)\s+for\s+(?:the\s+)?(.+?)$/i, false],
   [/^check\s+(?:the\s+)?existence\s+of\s+(?:the\s+)?(.+?)$/i, true],
   [/^does\s+(?:the\s+)?(.+?)\s+exist\??$/i, true],

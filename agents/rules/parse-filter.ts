@@ -25,7 +25,14 @@ const CONNECTOR =
 const FILTER_CONNECTOR = /\b(?:by|to|on|for|so\s+that|using|where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i;
 
 const NEGATE: Readonly<Record<string, Filter["operator"] | undefined>> = {
-  "==": "!=", "!=": "==", ">": "<=", "<=": ">", "<": ">=", ">=": "<", contains: "not_contains", not_contains: "contains",
+  "==": "!=",
+  "!=": "==",
+  ">": "<=",
+  "<=": ">",
+  "<": ">=",
+  ">=": "<",
+  contains: "not_contains",
+  not_contains: "contains",
 };
 
 function negate(ops: Filter[]): Filter[] | { reason: string } {
@@ -44,7 +51,12 @@ function negate(ops: Filter[]): Filter[] | { reason: string } {
  */
 function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optional: boolean): string | { reason: string } | undefined {
   const m = connector.exec(rest);
-  const object = m ? rest.slice(0, m.index).trim().replace(/^(?:all\s+(?:of\s+)?)?/i, "") : undefined;
+  const object = m
+    ? rest
+        .slice(0, m.index)
+        .trim()
+        .replace(/^(?:all\s+(?:of\s+)?)?/i, "")
+    : undefined;
   if (m && object !== undefined && !namesData(object, scope) && !optional) {
     const read = readDataPhrase(object, scope);
     if (read && "ops" in read && read.ops.some((o) => o.op === "select")) {
@@ -54,7 +66,8 @@ function objectAndCondition(rest: string, connector: RegExp, scope: Scope, optio
   if (!m || object === undefined || !namesData(object, scope)) return optional ? rest : undefined;
   let condition = rest.slice(m.index + m[0].length);
   // "filter to only keep items where ...", "filter down to the ones with ..."
-  const again = /^(?:only\s+)?(?:keep\s+)?(?:only\s+)?(?:the\s+)?(?:\w+\s+)?(?:where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i.exec(condition);
+  const again =
+    /^(?:only\s+)?(?:keep\s+)?(?:only\s+)?(?:the\s+)?(?:\w+\s+)?(?:where|whose|with|that\s+(?:have|has|are|is)|having)\s+/i.exec(condition);
   if (again && namesData(again[0].replace(/\b(?:only|keep|where|whose|with|that|have|has|are|is|having)\b/gi, ""), scope)) {
     condition = condition.slice(again[0].length);
   }
@@ -81,7 +94,10 @@ export function parseFilter(ctx: ClauseContext): ParseOutcome {
   if ("reason" in parsed) return parsed;
   // "users in Lima": "in" as a place, not membership of a field named like the data itself
   const place = parsed.ops.find((o) => o.operator === "in" && ctx.scope.sources.has(singular(o.field)));
-  if (place) return { reason: `"${place.field}" names the data, not a field of its items; say which field, e.g. "where city is ${String((place.value as unknown[])[0])}"` };
+  if (place)
+    return {
+      reason: `"${place.field}" names the data, not a field of its items; say which field, e.g. "where city is ${String((place.value as unknown[])[0])}"`,
+    };
   const ops = negated ? negate(parsed.ops) : parsed.ops;
   return "reason" in ops ? ops : [{ kind: "transform", ops }];
 }

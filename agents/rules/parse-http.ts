@@ -27,7 +27,10 @@ const LEADS: readonly [RegExp, (m: RegExpExecArray) => Omit<Lead, "rest">][] = [
   ],
   [/^(?:send|make|issue)\s+an?\s+(?:http\s+)?request\s+(?:to|at|for)\s+/i, () => ({ method: "GET" })],
   [/^(delete|remove)\b\s*(?:(?:request|call)\s+)?(?:(?:to|on|at|against)\s+)?/i, () => ({ method: "DELETE", fileVerb: true })],
-  [/^(get|post|put|patch)\b\s*(?:(?:request|call)\s+)?(?:(?:to|on|at|against)\s+)?/i, (m) => ({ method: (m[1] ?? "get").toUpperCase() as Method })],
+  [
+    /^(get|post|put|patch)\b\s*(?:(?:request|call)\s+)?(?:(?:to|on|at|against)\s+)?/i,
+    (m) => ({ method: (m[1] ?? "get").toUpperCase() as Method }),
+  ],
   [/^(?:send|submit|upload|push)\b\s*/i, () => ({ method: "POST" })],
   [/^(?:read|load|open)\b\s*/i, () => ({ method: "GET", fileVerb: true })],
   [/^(?:fetch|download|retrieve|call|pull|request|grab|hit|query|access|scrape|poll|ping|curl)\b\s*/i, () => ({ method: "GET" })],

@@ -29,7 +29,8 @@ function parseOrder(text: string): Order | undefined {
 }
 
 const SORT = /^(?:sort|order|rank|arrange|reorder)\s+(.*?)\s*\bby\s+(.+)$/i;
-const ORDER_SUFFIX = /^(.*?)\s*((?:in\s+)?(?:asc|ascending|desc|descending|reverse|reversed|alphabetical(?:ly)?|increasing|decreasing)(?:\s+order)?)?$/i;
+const ORDER_SUFFIX =
+  /^(.*?)\s*((?:in\s+)?(?:asc|ascending|desc|descending|reverse|reversed|alphabetical(?:ly)?|increasing|decreasing)(?:\s+order)?)?$/i;
 
 const BY_AGE =
   /^(?:(?:sort|order|rank|arrange|sorted|ordered)(?:\s+(?:them|it|the\s+\w+))?\s+(?:with\s+(?:the\s+)?)?)?(?:newest|latest|most\s+recent|oldest|earliest)(?:\s+(?:ones|items|entries))?\s+first$/i;
@@ -125,7 +126,10 @@ export function parseRename(ctx: ClauseContext): ParseOutcome {
 const PICK_VERB = "(?:pick|select|keep|retain|extract|return|take|get|project|include|show|choose|use)";
 const PICK_FORMS: readonly RegExp[] = [
   new RegExp(`^${PICK_VERB}\\s+(?:only\\s+|just\\s+)?${FIELD_WORD}\\s*:?\\s+(.+?)(?:\\s+only)?$`, "i"),
-  new RegExp(`^${PICK_VERB}\\s+(?:only\\s+|just\\s+)?(?:the\\s+)?(.+?)\\s+(?:fields?|keys?|columns?|properties|attributes?)(?:\\s+only)?$`, "i"),
+  new RegExp(
+    `^${PICK_VERB}\\s+(?:only\\s+|just\\s+)?(?:the\\s+)?(.+?)\\s+(?:fields?|keys?|columns?|properties|attributes?)(?:\\s+only)?$`,
+    "i",
+  ),
   /^(?:pick|select|project)\s+(?:only\s+|just\s+)?(.+?)(?:\s+only)?$/i,
 ];
 

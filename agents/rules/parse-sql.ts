@@ -23,7 +23,7 @@ export function parseSql(ctx: ClauseContext): ParseOutcome {
   if (sql.kind === "quote" && !/\b(?:sql|query|statement|database|db)\b/i.test(ctx.text)) return undefined;
   const paramsToken = m[2] === undefined ? undefined : tokenOf(ctx.masked, m[2]);
   if (m[2] !== undefined && !(paramsToken?.kind === "json" && Array.isArray(paramsToken.value))) {
-    return { reason: "SQL params are a JSON array, e.g. with params [1, \"a\"]" };
+    return { reason: 'SQL params are a JSON array, e.g. with params [1, "a"]' };
   }
   return [{ kind: "sql", query, params: (paramsToken?.value as unknown[] | undefined) ?? [] }];
 }

@@ -71,7 +71,13 @@ export function parseAppend(ctx: ClauseContext): ParseOutcome {
   if (read && "reason" in read) return read;
   if ((object === "" && data[1]?.toLowerCase() !== "append") || !read) return undefined;
   const paths = parsePathList(data[3] ?? "", ctx.masked);
-  return paths && withOps(read.ops, paths.map((path) => ({ kind: "save", path, append: true })));
+  return (
+    paths &&
+    withOps(
+      read.ops,
+      paths.map((path) => ({ kind: "save", path, append: true })),
+    )
+  );
 }
 
 /** The steps a data phrase asks for ("the names" → a transform), then the writes. */
@@ -81,7 +87,8 @@ function withOps(ops: ListOp[], writes: Step[]): Step[] {
 
 const SAVE = /^(?:save|write|store|put|export|dump|persist|output|copy|place)(?:\s+out)?\b\s*(.*)$/i;
 const PREPOSITION = /(?:^|\s+)(?:to|into|in|as|at|under|on|inside)\s+/gi;
-const AS_JSON = /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|as\s+(?:a\s+list|an\s+array)|out|pretty(?:-printed)?)$/i;
+const AS_JSON =
+  /(?:^|\s+)(?:(?:as|in)\s+(?:pretty(?:-printed)?\s+)?json(?:\s+format)?|as\s+(?:a\s+list|an\s+array)|out|pretty(?:-printed)?)$/i;
 
 /** "save to out.json", "write it to a.json", "store the result in a.json and b.json", "export them as out.json". */
 export function parseSave(ctx: ClauseContext): ParseOutcome {
@@ -91,11 +98,18 @@ export function parseSave(ctx: ClauseContext): ParseOutcome {
   let reason: { reason: string } | undefined;
   for (const p of rest.matchAll(PREPOSITION)) {
     const object = readDataPhrase(rest.slice(0, p.index).replace(AS_JSON, "").trim(), ctx.scope, ctx.masked);
-    const target = rest.slice(p.index + p[0].length).replace(AS_JSON, "").trim();
+    const target = rest
+      .slice(p.index + p[0].length)
+      .replace(AS_JSON, "")
+      .trim();
     if (object && "reason" in object) reason ??= object;
     if (!object || "reason" in object) continue;
     const paths = parsePathList(target, ctx.masked);
-    if (paths) return withOps(object.ops, paths.map((path) => ({ kind: "save", path, append: false })));
+    if (paths)
+      return withOps(
+        object.ops,
+        paths.map((path) => ({ kind: "save", path, append: false })),
+      );
   }
   if (reason) return reason;
   const whole = readDataPhrase(rest.replace(AS_JSON, ""), ctx.scope);

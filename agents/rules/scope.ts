@@ -30,7 +30,10 @@ function words(text: string): string[] {
 
 /** The words of a URL's path ("/api/users/3" → api, user): the query names fields, not the data. */
 function urlWords(url: string): string[] {
-  const path = url.replace(/^[a-z]+:\/\/[^/?#]*/i, "").replace(/[?#].*$/, "").replace(/\{\{[^}]*\}\}/g, " ");
+  const path = url
+    .replace(/^[a-z]+:\/\/[^/?#]*/i, "")
+    .replace(/[?#].*$/, "")
+    .replace(/\{\{[^}]*\}\}/g, " ");
   return words(path);
 }
 
@@ -51,9 +54,13 @@ export function sourceWords(step: Step): string[] {
 }
 
 function fieldsOf(ops: readonly ListOp[]): string[] {
-  return ops.flatMap((op) =>
-    op.op !== "filter" ? [] : [op.field, ...(typeof op.value === "string" ? [op.value] : []), ...(Array.isArray(op.value) ? op.value.map(String) : [])],
-  ).flatMap(words);
+  return ops
+    .flatMap((op) =>
+      op.op !== "filter"
+        ? []
+        : [op.field, ...(typeof op.value === "string" ? [op.value] : []), ...(Array.isArray(op.value) ? op.value.map(String) : [])],
+    )
+    .flatMap(words);
 }
 
 /** A scope with one more source, for the nouns of a fetch clause ("get the users from URL"). */

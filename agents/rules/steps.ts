@@ -58,7 +58,11 @@ export function describeStep(step: Step): string {
   switch (step.kind) {
     case "http": {
       const body =
-        step.bodyFrom === "literal" ? ` with body ${JSON.stringify(step.body)}` : step.bodyFrom === "input" ? " with the data so far as body" : "";
+        step.bodyFrom === "literal"
+          ? ` with body ${JSON.stringify(step.body)}`
+          : step.bodyFrom === "input"
+            ? " with the data so far as body"
+            : "";
       const timeout = step.timeout === undefined ? "" : ` (timeout ${step.timeout} s)`;
       return `${step.method === "GET" ? "fetch " : ""}${step.method} ${step.url}${body}${timeout}`;
     }

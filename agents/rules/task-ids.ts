@@ -5,8 +5,16 @@ import type { Step } from "./steps.js";
 /** Short, readable task ids (`fetch_users`, `filter`, `save`), unique within a plan. */
 
 const OP_NAMES: Readonly<Record<string, string>> = {
-  filter: "filter", sort: "sort", limit: "limit", last: "last", rename: "rename", pick: "pick", select: "select",
-  map: "add_field", count: "count", merge: "merge",
+  filter: "filter",
+  sort: "sort",
+  limit: "limit",
+  last: "last",
+  rename: "rename",
+  pick: "pick",
+  select: "select",
+  map: "add_field",
+  count: "count",
+  merge: "merge",
 };
 
 function transformBase(ops: readonly { op: string }[]): string {

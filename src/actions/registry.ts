@@ -40,4 +40,3 @@ function configInvalid(type: ActionType, error: z.ZodError): WorkflowError {
     { retryable: false, details: { action_type: type, issues } },
   );
 }
-

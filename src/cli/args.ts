@@ -13,7 +13,10 @@ const LIMIT_FLAGS = {
   "task-timeout": { limit: "taskTimeoutSeconds", describe: "Seconds one task attempt may take (default 600, at most 604800)" },
   "run-deadline": { limit: "runDeadlineSeconds", describe: "Seconds the whole run may take (default: none, at most 2592000)" },
   "max-response-bytes": { limit: "maxResponseBytes", describe: "Largest HTTP response body (default 10 MiB, at most 512 MiB)" },
-  "max-result-bytes": { limit: "maxResultBytes", describe: "Largest db_query result, as the database sends it (default 10 MiB, at most 512 MiB)" },
+  "max-result-bytes": {
+    limit: "maxResultBytes",
+    describe: "Largest db_query result, as the database sends it (default 10 MiB, at most 512 MiB)",
+  },
   "transform-timeout": { limit: "transformTimeoutSeconds", describe: "Seconds one JSONata evaluation may take (default 60)" },
   "max-transform-bytes": { limit: "maxTransformBytes", describe: "Bytes one JSONata evaluation may allocate, estimated (default 256 MiB)" },
   "max-llm-calls": { limit: "maxLlmCalls", describe: "LLM calls per run, planner and advisor together (default 20)" },
@@ -39,7 +42,10 @@ export const CliOptions = z
     var: z.array(z.string()).default([]),
     planner: z.enum(["auto", "llm", "rules"]).default("auto"),
     logLevel: z.enum(LogLevel).default("warn"),
-    runId: z.string().regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)").optional(),
+    runId: z
+      .string()
+      .regex(/^[\w.:-]{1,128}$/, "--run-id takes letters, digits, . _ : - (max 128)")
+      .optional(),
     persist: z.boolean().default(true),
     wait: z.string().optional(),
     leaseSeconds: z.number().min(1, "--lease-seconds must be at least 1").max(3600).optional(),
@@ -53,7 +59,7 @@ export const CliOptions = z
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
     if (sources !== 1) {
-      ctx.addIssue({ code: "custom", path: [], message: "give exactly one of --goal \"...\", --plan FILE or --example NAME" });
+      ctx.addIssue({ code: "custom", path: [], message: 'give exactly one of --goal "...", --plan FILE or --example NAME' });
     }
     if (o.source !== undefined && o.example === undefined) {
       ctx.addIssue({ code: "custom", path: ["source"], message: "--source only applies with --example NAME" });
@@ -62,7 +68,7 @@ export const CliOptions = z
 export type CliOptions = z.infer<typeof CliOptions>;
 
 const EXAMPLES: [string, string][] = [
-  ['$0 --goal "Create output/hello.txt with \'Hello\'"', "Plan a goal offline and run it"],
+  ["$0 --goal \"Create output/hello.txt with 'Hello'\"", "Plan a goal offline and run it"],
   ['$0 --goal "Fetch https://api.example.com/users and save to output/users.json" --json', "Print the result as one JSON object"],
   ["$0 --plan plan.yaml --var user_id=3", "Run a plan file with a workflow variable"],
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
@@ -74,7 +80,7 @@ const EXAMPLES: [string, string][] = [
 export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
   const raw = await yargs(argv)
     .scriptName("node main.js")
-    .usage("$0 --goal \"...\" | --plan FILE | --example NAME [options]\n\nPlan a goal as a DAG of tasks and run it.")
+    .usage('$0 --goal "..." | --plan FILE | --example NAME [options]\n\nPlan a goal as a DAG of tasks and run it.')
     .option("goal", { type: "string", describe: "A goal in plain words, planned then run" })
     .option("plan", { type: "string", describe: "A plan file (JSON or YAML) to run as written" })
     .option("example", { type: "string", describe: "A prebuilt example workflow (data_pipeline, api_orchestration, job_execution)" })
@@ -87,16 +93,48 @@ export async function parseArgs(argv: string[]): Promise<CliOptions | "help"> {
     .option("workspace", { type: "string", describe: "Folder that file paths are relative to", default: "." })
     .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })
     .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })
-    .option("planner", { choices: ["auto", "llm", "rules"], describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)", default: "auto" })
-    .option("log-level", { choices: [...LogLevel], describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)", default: process.env.LOG_LEVEL || "warn" })
+    .option("planner", {
+      choices: ["auto", "llm", "rules"],
+      describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)",
+      default: "auto",
+    })
+    .option("log-level", {
+      choices: [...LogLevel],
+      describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)",
+      default: process.env.LOG_LEVEL || "warn",
+    })
     .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
-    .option("wait", { type: "string", describe: "With --run-id: when another process drives that run, wait for it (SECONDS, or no value: until it is free) instead of failing with RUN_BUSY" })
-    .option("lease-seconds", { type: "number", describe: "Length of the run's lease, renewed every third of it; a crashed holder elsewhere is replaced after it (default: LEASE_SECONDS or 10)" })
-    .option("persist", { type: "boolean", default: true, describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory" })
-    .option("cache", { type: "boolean", default: true, describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again" })
-    .option("allow-host", { type: "string", array: true, describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)" })
+    .option("wait", {
+      type: "string",
+      describe:
+        "With --run-id: when another process drives that run, wait for it (SECONDS, or no value: until it is free) instead of failing with RUN_BUSY",
+    })
+    .option("lease-seconds", {
+      type: "number",
+      describe:
+        "Length of the run's lease, renewed every third of it; a crashed holder elsewhere is replaced after it (default: LEASE_SECONDS or 10)",
+    })
+    .option("persist", {
+      type: "boolean",
+      default: true,
+      describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
+    })
+    .option("cache", {
+      type: "boolean",
+      default: true,
+      describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again",
+    })
+    .option("allow-host", {
+      type: "string",
+      array: true,
+      describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)",
+    })
     .option("allow-writes", { type: "boolean", describe: "Let db_query write (otherwise queries run in a READ ONLY transaction)" })
-    .option("approve", { choices: [...ApproveMode], describe: "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)" })
+    .option("approve", {
+      choices: [...ApproveMode],
+      describe:
+        "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)",
+    })
     .options(limitOptions())
     .group(["allow-host", "allow-writes", "approve", ...Object.keys(LIMIT_FLAGS)], "Safety (see README, Safety):")
     .example(EXAMPLES)

@@ -71,11 +71,11 @@ function listExamples(io: ExampleIo, json: boolean): number {
 /** Print the example's plan and graph, as --dry-run does for a goal; nothing starts or runs. */
 function dryRun(example: Example, options: CliOptions, io: ExampleIo): number {
   const plan = validatePlan(example.plan(options.source ?? DRY_RUN_BASE_URL), { variables: Object.keys(parseVariables(options.var)) });
-  const note = options.source === undefined ? `  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)` : undefined;
+  const note =
+    options.source === undefined ? `  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)` : undefined;
   printDryRun(plan, options, io, note);
   return 0;
 }
-
 
 /** As for --goal and --plan: a --run-id that already finished is shown, not run again. */
 async function shownAgain(engine: WorkflowEngine, options: CliOptions, io: ExampleIo, error: unknown): Promise<WorkflowResult> {
@@ -89,6 +89,8 @@ async function shownAgain(engine: WorkflowEngine, options: CliOptions, io: Examp
 function writtenFiles(result: WorkflowResult): string[] {
   return result.tasks.flatMap((t) => {
     const r = t.result as { path?: unknown; bytes_written?: unknown } | undefined;
-    return t.status === "completed" && typeof r?.path === "string" && typeof r.bytes_written === "number" ? [`wrote ${r.path} (${r.bytes_written} bytes)`] : [];
+    return t.status === "completed" && typeof r?.path === "string" && typeof r.bytes_written === "number"
+      ? [`wrote ${r.path} (${r.bytes_written} bytes)`]
+      : [];
   });
 }

@@ -39,7 +39,14 @@ export interface LiveViewOptions {
 type Style = Parameters<typeof styleText>[0];
 
 const SYMBOL: Record<RowStatus, string> = { running: "▶", retrying: "↻", completed: "✔", failed: "✖", skipped: "↷", pending: "·" };
-const STYLE: Record<RowStatus, Style> = { running: "cyan", retrying: "yellow", completed: "green", failed: "red", skipped: "gray", pending: "gray" };
+const STYLE: Record<RowStatus, Style> = {
+  running: "cyan",
+  retrying: "yellow",
+  completed: "green",
+  failed: "red",
+  skipped: "gray",
+  pending: "gray",
+};
 
 /** A result, error or reason on one line, its control characters escaped (it came from outside). */
 function oneLine(value: unknown): string {

@@ -61,7 +61,9 @@ export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber):
   const lines = [
     `Workflow ${r.workflow_id}: ${r.status}`,
     r.goal ? `Goal: ${r.goal}` : undefined,
-    r.planner ? `Plan: ${r.planner === "provided" ? "given" : `by the ${r.planner} planner`}${m.plan_cache_hit ? " (from the plan cache, no planning)" : ""}` : undefined,
+    r.planner
+      ? `Plan: ${r.planner === "provided" ? "given" : `by the ${r.planner} planner`}${m.plan_cache_hit ? " (from the plan cache, no planning)" : ""}`
+      : undefined,
     `Tasks: ${m.tasks_completed} completed, ${m.tasks_failed} failed, ${m.tasks_skipped} skipped of ${m.tasks_total}; retries ${m.retries}`,
     `Time: ${m.wall_ms} ms wall${m.paused_ms ? ` (and ${m.paused_ms} ms paused for approval)` : ""}, critical path ${m.critical_path_ms} ms, parallel speedup ${m.parallel_speedup}x`,
     `LLM: ${m.llm_calls} calls, ${m.llm_tokens} tokens`,

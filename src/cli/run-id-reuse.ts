@@ -6,7 +6,12 @@ import type { Plan, PlanInput } from "../model/plan-schema.js";
  * `--run-id ID` of a run that already finished: the same goal or plan shows the stored run; anything else is
  * refused (RUN_EXISTS, exit 2), naming the id and what it ran, since running it would silently do nothing.
  */
-export async function checkSameInput(engine: WorkflowEngine, runId: string, input: string | PlanInput, variables: Record<string, unknown>): Promise<void> {
+export async function checkSameInput(
+  engine: WorkflowEngine,
+  runId: string,
+  input: string | PlanInput,
+  variables: Record<string, unknown>,
+): Promise<void> {
   const { record, result } = await engine.getRun(runId);
   const stored = { goal: record.goal, tasks: result.tasks };
   let same: boolean;
@@ -16,7 +21,9 @@ export async function checkSameInput(engine: WorkflowEngine, runId: string, inpu
     same = stored.goal === (plan.goal ?? stored.goal) && shape(plan.tasks) === shape(stored.tasks);
   }
   if (same) return;
-  const ran = stored.goal ? `the goal "${stored.goal}"` : `a plan of ${stored.tasks.length} tasks (${stored.tasks.map((t) => t.id).join(", ")})`;
+  const ran = stored.goal
+    ? `the goal "${stored.goal}"`
+    : `a plan of ${stored.tasks.length} tasks (${stored.tasks.map((t) => t.id).join(", ")})`;
   throw new WorkflowError(
     ErrorCode.RunExists,
     `Run id "${runId}" is taken: it already ran ${ran}, not this ${typeof input === "string" ? "goal" : "plan"}. ` +

@@ -42,31 +42,33 @@ refuse a run another process holds with RUN_BUSY (exit 2); --wait [SECONDS] wait
 (no number: until it is free). --lease-seconds N (or LEASE_SECONDS, default 10): the lease's length.`;
 
 function parser(argv: string[], sub: Sub): Argv {
-  return yargs(argv)
-    .scriptName(`node main.js runs ${sub}`)
-    .option("workspace", { type: "string", default: "." })
-    .option("json", { type: "boolean", default: false })
-    .option("quiet", { type: "boolean", default: false })
-    // Accepted like on a run: resume, approve and reject print their progress as plain lines already.
-    .option("plain", { type: "boolean", default: false })
-    .option("log-level", { type: "string", default: process.env.LOG_LEVEL || "warn" })
-    .option("status", { choices: [...RunStatus] })
-    .option("limit", { type: "number", default: 50 })
-    .option("out", { type: "string" })
-    .option("older-than", { type: "string" })
-    .option("format", { choices: [...GraphFormat], default: "mermaid" })
-    .option("task", { type: "string", array: true })
-    .option("reason", { type: "string" })
-    .option("by", { type: "string" })
-    .option("wait", { type: "string" })
-    .option("lease-seconds", { type: "number" })
-    .strictOptions()
-    .version(false)
-    .help(false)
-    .exitProcess(false)
-    .fail((msg, err) => {
-      throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run \`node main.js runs --help\`.`);
-    });
+  return (
+    yargs(argv)
+      .scriptName(`node main.js runs ${sub}`)
+      .option("workspace", { type: "string", default: "." })
+      .option("json", { type: "boolean", default: false })
+      .option("quiet", { type: "boolean", default: false })
+      // Accepted like on a run: resume, approve and reject print their progress as plain lines already.
+      .option("plain", { type: "boolean", default: false })
+      .option("log-level", { type: "string", default: process.env.LOG_LEVEL || "warn" })
+      .option("status", { choices: [...RunStatus] })
+      .option("limit", { type: "number", default: 50 })
+      .option("out", { type: "string" })
+      .option("older-than", { type: "string" })
+      .option("format", { choices: [...GraphFormat], default: "mermaid" })
+      .option("task", { type: "string", array: true })
+      .option("reason", { type: "string" })
+      .option("by", { type: "string" })
+      .option("wait", { type: "string" })
+      .option("lease-seconds", { type: "number" })
+      .strictOptions()
+      .version(false)
+      .help(false)
+      .exitProcess(false)
+      .fail((msg, err) => {
+        throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run \`node main.js runs --help\`.`);
+      })
+  );
 }
 
 /** `node main.js runs ...`: the run history. Returns the exit code. */
@@ -87,9 +89,14 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
   }
   const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
   const id = flags._[0] === undefined ? undefined : String(flags._[0]);
-  if (sub !== "list" && sub !== "prune" && !id) throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
+  if (sub !== "list" && sub !== "prune" && !id)
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
   const leaseSeconds = flags["lease-seconds"];
-  const engine = io.engine({ workspace: flags.workspace, logLevel: flags["log-level"], ...(leaseSeconds === undefined ? {} : { leaseSeconds }) });
+  const engine = io.engine({
+    workspace: flags.workspace,
+    logLevel: flags["log-level"],
+    ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
+  });
   // Reading a history that was never written must not create it.
   if (READ_ONLY.has(sub as Sub) && !engine.historyExists()) {
     await engine.close();
@@ -97,7 +104,10 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
       io.out(flags.json ? "[]" : "No runs.");
       return 0;
     }
-    throw new WorkflowError(ErrorCode.RunNotFound, `No run "${id}" in the run history (sqlite: ${path.join(engine.stateDir, "checkpoints.sqlite")}). List the runs with: runs list`);
+    throw new WorkflowError(
+      ErrorCode.RunNotFound,
+      `No run "${id}" in the run history (sqlite: ${path.join(engine.stateDir, "checkpoints.sqlite")}). List the runs with: runs list`,
+    );
   }
   try {
     return await HANDLERS[sub as Sub](engine, flags, id ?? "", io);
@@ -134,7 +144,9 @@ const HANDLERS: Record<Sub, Handler> = {
     const runs = await engine.listRuns({ limit: flags.limit, ...(flags.status ? { status: flags.status } : {}) });
     if (flags.json) io.out(JSON.stringify(engine.secrets.scrub(runs)));
     else if (runs.length === 0) io.out("No runs.");
-    else for (const r of engine.secrets.scrub(runs)) io.out(`${r.run_id}  ${r.status.padEnd(21)} ${r.created_at}  ${String(r.tasks_total ?? "-").padStart(4)} tasks  ${r.goal ?? ""}`);
+    else
+      for (const r of engine.secrets.scrub(runs))
+        io.out(`${r.run_id}  ${r.status.padEnd(21)} ${r.created_at}  ${String(r.tasks_total ?? "-").padStart(4)} tasks  ${r.goal ?? ""}`);
     return 0;
   },
   async show(engine, flags, id, io) {
@@ -143,7 +155,10 @@ const HANDLERS: Record<Sub, Handler> = {
     return 0;
   },
   async resume(engine, flags, id, io) {
-    const result = await engine.resume(id, { ...waitOption(flags.wait), ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }) });
+    const result = await engine.resume(id, {
+      ...waitOption(flags.wait),
+      ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }),
+    });
     io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
     return exitCodeForStatus(result.status);
   },
@@ -153,7 +168,9 @@ const HANDLERS: Record<Sub, Handler> = {
     const checkpoints = engine.secrets.scrub(await engine.runHistory(id, flags.limit));
     if (flags.json) io.out(JSON.stringify(checkpoints));
     for (const c of flags.json ? [] : checkpoints) {
-      const counts = Object.entries(c.tasks).map(([s, n]) => `${s} ${n}`).join(", ");
+      const counts = Object.entries(c.tasks)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(", ");
       io.out(`step ${String(c.step).padStart(4)}  ${c.checkpoint_id}  next: ${c.next.join(",") || "-"}  ${c.status ?? ""}  ${counts}`);
     }
     return 0;
@@ -177,7 +194,9 @@ const HANDLERS: Record<Sub, Handler> = {
     const age = flags["older-than"] === undefined ? undefined : parseAge(flags["older-than"]);
     if (age === undefined) throw new WorkflowError(ErrorCode.ConfigInvalid, "runs prune needs --older-than AGE, e.g. 30d, 12h, 45m.");
     const ids = await engine.pruneRuns(new Date(Date.now() - age));
-    io.out(flags.json ? JSON.stringify({ deleted: ids }) : `deleted ${ids.length} run(s) last updated more than ${flags["older-than"]} ago`);
+    io.out(
+      flags.json ? JSON.stringify({ deleted: ids }) : `deleted ${ids.length} run(s) last updated more than ${flags["older-than"]} ago`,
+    );
     return 0;
   },
   async graph(engine, flags, id, io) {
@@ -202,8 +221,16 @@ const HANDLERS: Record<Sub, Handler> = {
 /** `runs approve|reject <id>`: continue a paused run with a person's decision (from any process). */
 async function decide(engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo, approve: boolean): Promise<number> {
   const by = flags.by ?? `${userInfo().username} (runs ${approve ? "approve" : "reject"})`;
-  const decision = { approve, by, ...(flags.task ? { tasks: flags.task.map(String) } : {}), ...(flags.reason ? { reason: flags.reason } : {}) };
-  const result = await engine.decide(id, decision, { ...waitOption(flags.wait), ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }) });
+  const decision = {
+    approve,
+    by,
+    ...(flags.task ? { tasks: flags.task.map(String) } : {}),
+    ...(flags.reason ? { reason: flags.reason } : {}),
+  };
+  const result = await engine.decide(id, decision, {
+    ...waitOption(flags.wait),
+    ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }),
+  });
   io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
   return exitCodeForStatus(result.status);
 }
@@ -214,7 +241,10 @@ export function waitOption(text: string | undefined): { wait?: number } {
   if (text.trim() === "") return { wait: Number.POSITIVE_INFINITY };
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `--wait takes a number of seconds, or nothing to wait until the run is free; got "${text}".`);
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `--wait takes a number of seconds, or nothing to wait until the run is free; got "${text}".`,
+    );
   }
   return { wait: seconds };
 }

@@ -22,7 +22,6 @@ export interface DemoApiOptions {
   port?: number;
 }
 
-
 /** Polls of `GET /jobs/:id` that answer "queued", then "running"; the next one answers "done" (or "failed"). */
 const JOB_QUEUED_POLLS = 1;
 const JOB_RUNNING_POLLS = 2;
@@ -121,7 +120,11 @@ export async function startDemoApi(options: DemoApiOptions = {}): Promise<DemoAp
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
-const fail = (status: number, error: string, headers?: Record<string, string>): Reply => ({ status, body: { error }, ...(headers ? { headers } : {}) });
+const fail = (status: number, error: string, headers?: Record<string, string>): Reply => ({
+  status,
+  body: { error },
+  ...(headers ? { headers } : {}),
+});
 
 /** Exact routes; `/jobs/:id` and `/jobs/:id/result` are matched in `route`. */
 const ROUTES: Record<string, (r: Request) => Reply> = {
@@ -182,7 +185,8 @@ function jobStatus(r: Request, id: string): Reply {
   if (!job) return fail(404, `no job ${id}`);
   job.polls += 1;
   const status = statusOf(job);
-  const progress = status === "queued" ? 0 : status === "running" ? Math.round((100 * (job.polls - JOB_QUEUED_POLLS)) / (JOB_RUNNING_POLLS + 1)) : 100;
+  const progress =
+    status === "queued" ? 0 : status === "running" ? Math.round((100 * (job.polls - JOB_QUEUED_POLLS)) / (JOB_RUNNING_POLLS + 1)) : 100;
   const error = status === "failed" ? { error: "the job was asked to fail (fail: true)" } : {};
   return ok({ id, type: job.type, status, progress, polls: job.polls, ...error });
 }
@@ -206,7 +210,12 @@ function inventoryReport(): { categories: unknown[]; totals: { products: number;
   const categories = [...new Set(DEMO_PRODUCTS.map((p) => p.category))].sort().map((category) => {
     const items = DEMO_PRODUCTS.filter((p) => p.category === category);
     const average = items.reduce((sum, p) => sum + p.price, 0) / items.length;
-    return { category, products: items.length, in_stock: items.filter((p) => p.in_stock).length, average_price: Math.round(average * 100) / 100 };
+    return {
+      category,
+      products: items.length,
+      in_stock: items.filter((p) => p.in_stock).length,
+      average_price: Math.round(average * 100) / 100,
+    };
   });
   return { categories, totals: { products: DEMO_PRODUCTS.length, in_stock: DEMO_PRODUCTS.filter((p) => p.in_stock).length } };
 }

@@ -31,7 +31,12 @@ export function checkDecision(runId: string, waiting: ApprovalRequest | undefine
   }
   const parsed = DecisionSchema.safeParse(decision, { reportInput: true });
   if (!parsed.success) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid approval decision: ${inputIssues(parsed.error).map((i) => `${i.path || "decision"}: ${i.message}`).join("; ")}.`);
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `Invalid approval decision: ${inputIssues(parsed.error)
+        .map((i) => `${i.path || "decision"}: ${i.message}`)
+        .join("; ")}.`,
+    );
   }
   const known = new Set(waiting.tasks.map((t) => t.id));
   const unknown = (parsed.data.tasks ?? []).filter((id) => !known.has(id));

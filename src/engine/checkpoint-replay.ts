@@ -68,7 +68,11 @@ async function foldTaskCounts(
       channel.replayWrites(writes);
       const touched = writes.map((w) => w[2]);
       if (touched.some(isOverwrite)) tally.reset(mapOf(channel));
-      else tally.update(mapOf(channel), touched.flatMap((patches) => Object.keys(patches as object)));
+      else
+        tally.update(
+          mapOf(channel),
+          touched.flatMap((patches) => Object.keys(patches as object)),
+        );
     } else {
       // The first checkpoint read, or one whose parent is not the one before it (a fork): rebuild it the slow way.
       const history = (await saver.getDeltaChannelHistory({ config: tuple.config, channels: [TASKS] }))[TASKS];
@@ -87,11 +91,15 @@ function mapOf(channel: { isAvailable(): boolean; get(): Record<string, TaskStat
 
 /** LangGraph's Overwrite, as stored (it replaces the whole map). */
 function isOverwrite(value: unknown): boolean {
-  return typeof value === "object" && value !== null && ("__overwrite__" in value || (value as { type?: unknown }).type === "__overwrite__");
+  return (
+    typeof value === "object" && value !== null && ("__overwrite__" in value || (value as { type?: unknown }).type === "__overwrite__")
+  );
 }
 
 function deltaChannels(graph: WorkflowGraph): Set<string> {
-  return new Set(Object.entries(graph.channels as Record<string, unknown>).flatMap(([name, spec]) => (spec instanceof DeltaChannel ? [name] : [])));
+  return new Set(
+    Object.entries(graph.channels as Record<string, unknown>).flatMap(([name, spec]) => (spec instanceof DeltaChannel ? [name] : [])),
+  );
 }
 
 /**
@@ -119,7 +127,10 @@ class ListedCheckpoints extends BaseCheckpointSaver {
     yield* this.tuples;
   }
 
-  override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): ReturnType<BaseCheckpointSaver["getDeltaChannelHistory"]> {
+  override async getDeltaChannelHistory(options: {
+    config: RunnableConfig;
+    channels: string[];
+  }): ReturnType<BaseCheckpointSaver["getDeltaChannelHistory"]> {
     const replayed = options.channels.filter((ch) => !this.skipped.has(ch));
     const read = replayed.length ? await this.inner.getDeltaChannelHistory({ config: options.config, channels: replayed }) : {};
     return { ...Object.fromEntries(options.channels.map((ch) => [ch, { writes: [] }])), ...read };

@@ -65,7 +65,8 @@ export async function driveRun(
     loop.events.flush(); // the last step is committed once invoke returns
     const waiting = approvalIn(final.__interrupt__);
     const result: WorkflowResult = secrets.scrub(toResult(final, waiting));
-    if (waiting) loop.events.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
+    if (waiting)
+      loop.events.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
     await recordResult(persistence, result);
     ctx.logger.info({ runId: runId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
     return result;

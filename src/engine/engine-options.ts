@@ -7,7 +7,6 @@ import type { Logger } from "../../utils/logger.js";
 import { SafetySettings } from "../model/safety-policy.js";
 import type { EventListener } from "../model/events.js";
 
-
 /** The plain, validated part of the engine's options. */
 export const EngineSettings = z.strictObject({
   workspace: z.string().min(1).optional(),
@@ -19,7 +18,10 @@ export const EngineSettings = z.strictObject({
   /** auto: PostgreSQL when checkpointUrl / CHECKPOINT_URL / DATABASE_URL is set, else SQLite. */
   persist: z.enum(["auto", "memory", "sqlite", "postgres"]).default("auto"),
   checkpointUrl: z.string().min(1).optional(),
-  checkpointSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a plain identifier").default("workflow_engine"),
+  checkpointSchema: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "a plain identifier")
+    .default("workflow_engine"),
   /** Runs last updated longer ago than this are deleted when the engine opens its history. */
   retentionDays: z.number().positive().optional(),
   /** Redis for the plan cache and live event streams; default: REDIS_URL. */

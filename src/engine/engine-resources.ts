@@ -36,7 +36,7 @@ export class EngineResources {
   get persistKind(): PersistenceKind {
     const { persist, checkpointUrl, databaseUrl } = this.settings;
     if (persist !== "auto") return persist;
-    return checkpointUrl ?? databaseUrl ? "postgres" : "sqlite";
+    return (checkpointUrl ?? databaseUrl) ? "postgres" : "sqlite";
   }
 
   /** False when nothing was ever stored: the history is a SQLite file that does not exist yet. */
@@ -54,7 +54,14 @@ export class EngineResources {
     if (!this.persistence) {
       const { checkpointer, stateDir, checkpointSchema, logger, secrets } = this.settings;
       const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
-      const custom: Persistence | undefined = checkpointer && { kind: "memory", checkpointer, runs: new MemoryRunStore(), leases: new MemoryLeaseStore(), location: "custom", close: async () => undefined };
+      const custom: Persistence | undefined = checkpointer && {
+        kind: "memory",
+        checkpointer,
+        runs: new MemoryRunStore(),
+        leases: new MemoryLeaseStore(),
+        location: "custom",
+        close: async () => undefined,
+      };
       this.persistence = custom
         ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom)
         : openPersistence({

@@ -21,7 +21,9 @@ export function parseSettings(options: EngineOptions, env: Record<string, string
   const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);
   const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) }, { reportInput: true });
   if (!parsed.success) {
-    const what = inputIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join("; ");
+    const what = inputIssues(parsed.error)
+      .map((i) => `${i.path}: ${i.message}`)
+      .join("; ");
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Invalid engine options: ${what}.`);
   }
   return parsed.data;

@@ -71,7 +71,8 @@ export class RunLeases {
     } finally {
       clearInterval(timer);
       this.held.delete(runId);
-      if (!entry.lost) await this.store.release(runId, token).catch((err: Error) => this.logger.warn({ runId, err: err.message }, "lease release failed"));
+      if (!entry.lost)
+        await this.store.release(runId, token).catch((err: Error) => this.logger.warn({ runId, err: err.message }, "lease release failed"));
     }
   }
 
@@ -151,10 +152,13 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -28,7 +28,10 @@ export class RedisFeatures {
     // One view of Redis's health for both features: a silent Redis costs one wait per outage, not one per feature.
     const availability = new RedisAvailability(this.redis, settings.logger, timeoutMs);
     const common = { prefix, logger: settings.logger, availability };
-    this.planCache = new PlanCache(this.redis, { ...common, ...(settings.planCacheTtlSeconds ? { ttlSeconds: settings.planCacheTtlSeconds } : {}) });
+    this.planCache = new PlanCache(this.redis, {
+      ...common,
+      ...(settings.planCacheTtlSeconds ? { ttlSeconds: settings.planCacheTtlSeconds } : {}),
+    });
     this.events = new RedisEventStream(this.redis, common);
     this.publish = createPublisher(this.events);
   }

@@ -26,7 +26,11 @@ export function initialState(a: {
       safety: a.safety,
       ...(planned.cache ? { plan_cache: planned.cache } : {}),
       ...(planned.usage
-        ? { llm_calls: planned.usage.calls, llm_prompt_tokens: planned.usage.prompt_tokens, llm_completion_tokens: planned.usage.completion_tokens }
+        ? {
+            llm_calls: planned.usage.calls,
+            llm_prompt_tokens: planned.usage.prompt_tokens,
+            llm_completion_tokens: planned.usage.completion_tokens,
+          }
         : {}),
       ...(a.goal === undefined ? {} : { goal: a.goal }),
     },

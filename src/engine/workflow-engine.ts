@@ -38,8 +38,6 @@ import { streamRun } from "./stream-run.js";
 import { type HoldOptions, RunLeases } from "./lease-holder.js";
 import { fenceWrites } from "../persistence/fenced-writes.js";
 
-
-
 interface Opened {
   graph: WorkflowGraph;
   persistence: Persistence;
@@ -91,7 +89,13 @@ export class WorkflowEngine {
     this.executor =
       options.executor ??
       new InProcessExecutor(
-        createAttemptRunner({ workspace: this.workspace, logger: this.logger, sql: () => this.resources.sqlClient(), env: this.env, secrets: this.secrets }),
+        createAttemptRunner({
+          workspace: this.workspace,
+          logger: this.logger,
+          sql: () => this.resources.sqlClient(),
+          env: this.env,
+          secrets: this.secrets,
+        }),
       );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
@@ -110,7 +114,6 @@ export class WorkflowEngine {
     return (await this.planFor(goalOrPlan, variables, signal)).plan;
   }
 
-
   /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
   async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
     const runId = options.runId ?? options.workflowId ?? newRunId();
@@ -128,7 +131,14 @@ export class WorkflowEngine {
     const planned = await this.planFor(goalOrPlan, given, options.signal);
     // Secrets written in the plan or the variables are never stored, logged or published from here on.
     this.secrets.learnFrom([planned.plan, given]);
-    const safety = buildRunSafety({ settings: this.settings, plan: planned.plan, planner: planned.planner, variables: given, logger: this.logger, ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}) });
+    const safety = buildRunSafety({
+      settings: this.settings,
+      plan: planned.plan,
+      planner: planned.planner,
+      variables: given,
+      logger: this.logger,
+      ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}),
+    });
     // What the plan already shows a guard would refuse is refused now: nothing runs, nothing is recorded.
     await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env });
     // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
@@ -141,7 +151,15 @@ export class WorkflowEngine {
       const goal = typeof goalOrPlan === "string" ? goalOrPlan : planned.plan.goal;
       const now = new Date().toISOString();
       await persistence.runs.upsert({ run_id: runId, status: "running", created_at: now, updated_at: now, ...(goal ? { goal } : {}) });
-      const input = initialState({ runId, planned, variables, now, safety, concurrency: this.settings.concurrency, ...(goal === undefined ? {} : { goal }) });
+      const input = initialState({
+        runId,
+        planned,
+        variables,
+        now,
+        safety,
+        concurrency: this.settings.concurrency,
+        ...(goal === undefined ? {} : { goal }),
+      });
       return this.drive(runId, input, leased, goal ?? "plan");
     });
   }
@@ -159,9 +177,13 @@ export class WorkflowEngine {
         if (state.context.finished_at) {
           // A holder that lost its lease right after the last checkpoint left the record behind: set it right.
           if (!(await persistence.runs.get(runId))?.finished_at) await recordResult(persistence, this.secrets.scrub(toResult(state)));
-          throw new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`, {
-            details: { status: state.context.status },
-          });
+          throw new WorkflowError(
+            ErrorCode.RunFinished,
+            `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`,
+            {
+              details: { status: state.context.status },
+            },
+          );
         }
         return this.drive(runId, null, leased, "resumed", state.context);
       });
@@ -171,7 +193,11 @@ export class WorkflowEngine {
   }
 
   /** Approve (or reject) the mutating tasks a paused run waits for, and continue it; from any process. */
-  async decide(runId: string, decision: ApprovalDecision, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+  async decide(
+    runId: string,
+    decision: ApprovalDecision,
+    options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {},
+  ): Promise<WorkflowResult> {
     const { graph } = await this.open();
     const release = this.claim(runId);
     try {
@@ -194,7 +220,18 @@ export class WorkflowEngine {
   private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
     const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
-    return enterPlan({ planner: () => this.getPlanner(), env: this.env, budget: { maxCalls, maxTokens }, holdsSecrets: (v) => this.secrets.scrub(v) !== v, ...(cache ? { cache } : {}) }, goalOrPlan, variables, signal);
+    return enterPlan(
+      {
+        planner: () => this.getPlanner(),
+        env: this.env,
+        budget: { maxCalls, maxTokens },
+        holdsSecrets: (v) => this.secrets.scrub(v) !== v,
+        ...(cache ? { cache } : {}),
+      },
+      goalOrPlan,
+      variables,
+      signal,
+    );
   }
 
   /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
@@ -202,7 +239,12 @@ export class WorkflowEngine {
     const url = this.settings.redisUrl ?? (this.env.REDIS_URL || undefined);
     if (url && !this.redisFeatures) {
       const { redisPrefix, planCacheTtlSeconds } = this.settings;
-      this.redisFeatures = new RedisFeatures({ url, logger: this.logger, ...(redisPrefix ? { prefix: redisPrefix } : {}), ...(planCacheTtlSeconds ? { planCacheTtlSeconds } : {}) });
+      this.redisFeatures = new RedisFeatures({
+        url,
+        logger: this.logger,
+        ...(redisPrefix ? { prefix: redisPrefix } : {}),
+        ...(planCacheTtlSeconds ? { planCacheTtlSeconds } : {}),
+      });
     }
     return this.redisFeatures;
   }
@@ -210,7 +252,8 @@ export class WorkflowEngine {
   /** Follow a run's live events from Redis (another process may be running it); ends with the run. */
   watch(runId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
     const redis = this.redis();
-    if (!redis) throw new WorkflowError(ErrorCode.ConfigInvalid, "Watching a run needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
+    if (!redis)
+      throw new WorkflowError(ErrorCode.ConfigInvalid, "Watching a run needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
     return redis.events.watch(runId, signal ? { signal } : {});
   }
 
@@ -230,8 +273,14 @@ export class WorkflowEngine {
     work: (leased: O) => Promise<T>,
   ): Promise<T> {
     const { leases } = await this.open();
-    const hold: HoldOptions = { purpose, ...(options.wait === undefined ? {} : { waitSeconds: options.wait }), ...(options.signal ? { signal: options.signal } : {}) };
-    return leases.hold(runId, hold, (lost) => work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }));
+    const hold: HoldOptions = {
+      purpose,
+      ...(options.wait === undefined ? {} : { waitSeconds: options.wait }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    return leases.hold(runId, hold, (lost) =>
+      work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }),
+    );
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
@@ -328,7 +377,13 @@ export class WorkflowEngine {
     await this.resources.close();
   }
 
-  private async drive(runId: string, input: unknown, options: Omit<RunOptions, "runId">, detail: string, known?: RunContext): Promise<WorkflowResult> {
+  private async drive(
+    runId: string,
+    input: unknown,
+    options: Omit<RunOptions, "runId">,
+    detail: string,
+    known?: RunContext,
+  ): Promise<WorkflowResult> {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
     const { graph, persistence } = await this.open();

@@ -38,7 +38,9 @@ export class InProcessExecutor implements Executor {
       .then(
         (result) => finish(true, result),
         (err: unknown) => {
-          const error = controller.signal.aborted ? new CancelledError(String(controller.signal.reason ?? "cancelled")) : ensureWorkflowError(err);
+          const error = controller.signal.aborted
+            ? new CancelledError(String(controller.signal.reason ?? "cancelled"))
+            : ensureWorkflowError(err);
           finish(false, error.toJSON());
         },
       );

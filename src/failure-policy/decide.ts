@@ -65,12 +65,7 @@ function cappedNote(retryAfterMs: number | undefined): string {
   return `; the server's Retry-After of ${Math.round(retryAfterMs / 1000)} s is capped at ${MAX_RETRY_DELAY_MS / 1000} s`;
 }
 
-function fromAdvice(
-  task: TaskState,
-  advice: Advice,
-  attemptsLeft: boolean,
-  retry: (reason: string) => FailureDecision,
-): FailureDecision {
+function fromAdvice(task: TaskState, advice: Advice, attemptsLeft: boolean, retry: (reason: string) => FailureDecision): FailureDecision {
   const why = `failure advisor: ${advice.reason}`;
   switch (advice.decision) {
     case "skip":
@@ -93,9 +88,7 @@ export function mergePatch(base: Record<string, unknown>, patch: Record<string, 
     if (key === "__proto__" || key === "constructor" || key === "prototype") continue;
     const current = out[key];
     const bothObjects = [current, value].every((v) => typeof v === "object" && v !== null && !Array.isArray(v));
-    out[key] = bothObjects
-      ? mergePatch(current as Record<string, unknown>, value as Record<string, unknown>)
-      : value;
+    out[key] = bothObjects ? mergePatch(current as Record<string, unknown>, value as Record<string, unknown>) : value;
   }
   return out;
 }

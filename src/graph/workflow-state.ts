@@ -12,10 +12,7 @@ import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../model/ta
  * checkpoints synchronously (durability "sync"), so a snapshot of the map is serialised before the next
  * step changes it.
  */
-export function mergeTasks(
-  current: Record<string, TaskState>,
-  updates: readonly Record<string, TaskPatch>[],
-): Record<string, TaskState> {
+export function mergeTasks(current: Record<string, TaskState>, updates: readonly Record<string, TaskPatch>[]): Record<string, TaskState> {
   for (const update of updates) for (const [id, patch] of Object.entries(update)) applyPatch(current, id, patch);
   return current;
 }

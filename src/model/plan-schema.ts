@@ -38,10 +38,7 @@ export const RetryPolicy = z.strictObject({
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
 /** What to do once a task has finally failed; `{modify: patch}` merges the patch into action_config and retries once. */
-const OnFailure = z.union([
-  z.enum(["retry", "skip", "fail"]),
-  z.strictObject({ modify: z.record(z.string(), z.unknown()) }),
-]);
+const OnFailure = z.union([z.enum(["retry", "skip", "fail"]), z.strictObject({ modify: z.record(z.string(), z.unknown()) })]);
 
 /** The loose task shape: action_config is checked per type in validate.ts, so errors point at the right field. */
 export const TaskSpec = z.strictObject({

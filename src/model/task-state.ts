@@ -71,4 +71,3 @@ export interface RunContext {
   /** The run's safety policy, fixed at its start (absent in runs from before policies). */
   safety?: RunSafety;
 }
-

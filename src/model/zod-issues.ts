@@ -14,7 +14,12 @@ const ZOD_DEFAULT = /^(Too small|Too big|Invalid option|Invalid input|Invalid va
 function showValue(value: unknown): string {
   let text: string;
   try {
-    text = value === undefined ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+    text =
+      value === undefined
+        ? "nothing"
+        : typeof value === "number" && !Number.isFinite(value)
+          ? String(value)
+          : (JSON.stringify(value) ?? String(value));
   } catch {
     text = Object.prototype.toString.call(value);
   }

@@ -52,7 +52,14 @@ export function withoutSecrets(persistence: Persistence, secrets: SecretScrubber
 
 async function openKind(options: PersistenceOptions): Promise<Persistence> {
   if (options.kind === "memory") {
-    return { kind: "memory", checkpointer: new MemorySaver(), runs: new MemoryRunStore(), leases: new MemoryLeaseStore(), location: "memory", close: async () => undefined };
+    return {
+      kind: "memory",
+      checkpointer: new MemorySaver(),
+      runs: new MemoryRunStore(),
+      leases: new MemoryLeaseStore(),
+      location: "memory",
+      close: async () => undefined,
+    };
   }
   if (options.kind === "sqlite") return openSqlite(options.stateDir);
   if (!options.pool) throw new WorkflowError(ErrorCode.ConfigInvalid, "PostgreSQL persistence needs CHECKPOINT_URL or DATABASE_URL.");
@@ -102,9 +109,13 @@ async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): 
     const leases = await PostgresLeaseStore.open(leasePool, schema);
     return { kind: "postgres", checkpointer, runs, leases, location: `schema ${schema}`, close: async () => undefined };
   } catch (err) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot open the run history in PostgreSQL (schema ${schema}): ${(err as Error).message}.`, {
-      cause: err,
-    });
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `Cannot open the run history in PostgreSQL (schema ${schema}): ${(err as Error).message}.`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -8,7 +8,6 @@ import { DEFAULT_REDIS_TIMEOUT_MS } from "./redis-connection.js";
 import { PlannerKind } from "../model/planner.js";
 import type { CachedPlan, PlanCacheKey, PlanStore } from "../plan/plan-entry.js";
 
-
 /** A stored plan; `plan` is re-validated by the engine before anything runs. */
 const CachedPlanSchema = z.object({
   plan: z.unknown().refine((p) => p !== undefined && p !== null, "a cached plan must not be empty"),
@@ -43,10 +42,7 @@ export class PlanCache implements PlanStore {
   constructor(redis: Redis, options: PlanCacheOptions) {
     const ttl = options.ttlSeconds ?? 86_400;
     if (!Number.isInteger(ttl) || ttl < 1) {
-      throw new WorkflowError(
-        ErrorCode.ConfigInvalid,
-        `The plan cache TTL must be a whole number of seconds of at least 1, got ${ttl}.`,
-      );
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `The plan cache TTL must be a whole number of seconds of at least 1, got ${ttl}.`);
     }
     this.#redis = redis;
     this.#prefix = options.prefix;

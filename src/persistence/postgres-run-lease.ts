@@ -60,7 +60,10 @@ export class PostgresLeaseStore implements RunLeaseStore {
   }
 
   async holder(runId: string): Promise<Lease | undefined> {
-    const { rows } = await this.pool.query(`SELECT ${LEASE_COLUMNS}, until <= clock_timestamp() AS expired FROM ${this.table} WHERE run_id = $1`, [runId]);
+    const { rows } = await this.pool.query(
+      `SELECT ${LEASE_COLUMNS}, until <= clock_timestamp() AS expired FROM ${this.table} WHERE run_id = $1`,
+      [runId],
+    );
     return rows[0] ? leaseFromRow(rows[0] as Record<string, unknown>, Date.now()) : undefined;
   }
 }

@@ -55,7 +55,8 @@ export class RedisAvailability {
 
   /** Note a failed command: a timeout means a silent server, which opens an outage. */
   failed(err: unknown): void {
-    if (err instanceof Error && err.message === TIMED_OUT) this.outage(`a command got no answer within ${this.#redis.options.commandTimeout ?? "?"} ms`);
+    if (err instanceof Error && err.message === TIMED_OUT)
+      this.outage(`a command got no answer within ${this.#redis.options.commandTimeout ?? "?"} ms`);
   }
 
   /** Start an outage of silence: warn once, stop waiting, and drop a socket that is connected but silent. */

@@ -104,6 +104,12 @@ export class MemoryLeaseStore implements RunLeaseStore {
   }
 
   private toLease(runId: string, e: { owner: LeaseOwner; since: number; until: number }): Lease {
-    return { runId, ...e.owner, since: new Date(e.since).toISOString(), until: new Date(e.until).toISOString(), expired: e.until <= this.now() };
+    return {
+      runId,
+      ...e.owner,
+      since: new Date(e.since).toISOString(),
+      until: new Date(e.until).toISOString(),
+      expired: e.until <= this.now(),
+    };
   }
 }

@@ -26,14 +26,26 @@ export class SqliteLeaseStore implements RunLeaseStore {
            pid_scope = excluded.pid_scope, purpose = excluded.purpose, since = excluded.since, until = excluded.until
          WHERE workflow_run_leases.until <= @now OR workflow_run_leases.token = @replacing`,
       )
-      .run({ run_id: runId, token: owner.token, host: owner.host, pid: owner.pid, pid_scope: owner.pidScope ?? null, purpose: owner.purpose, now, until: now + ttlMs, replacing: replacing ?? null }).changes;
+      .run({
+        run_id: runId,
+        token: owner.token,
+        host: owner.host,
+        pid: owner.pid,
+        pid_scope: owner.pidScope ?? null,
+        purpose: owner.purpose,
+        now,
+        until: now + ttlMs,
+        replacing: replacing ?? null,
+      }).changes;
     const row = await this.holder(runId);
     if (!row) return this.acquire(runId, owner, ttlMs, replacing); // released in between: try again
     return changed > 0 && row.token === owner.token ? { acquired: true, lease: row } : { acquired: false, holder: row };
   }
 
   async renew(runId: string, token: string, ttlMs: number): Promise<Lease | undefined> {
-    const changes = this.db.prepare("UPDATE workflow_run_leases SET until = ? WHERE run_id = ? AND token = ?").run(this.now() + ttlMs, runId, token).changes;
+    const changes = this.db
+      .prepare("UPDATE workflow_run_leases SET until = ? WHERE run_id = ? AND token = ?")
+      .run(this.now() + ttlMs, runId, token).changes;
     return changes > 0 ? this.holder(runId) : undefined;
   }
 
@@ -42,7 +54,9 @@ export class SqliteLeaseStore implements RunLeaseStore {
   }
 
   async holder(runId: string): Promise<Lease | undefined> {
-    const row = this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM workflow_run_leases WHERE run_id = ?`).get(runId) as Record<string, unknown> | undefined;
+    const row = this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM workflow_run_leases WHERE run_id = ?`).get(runId) as
+      | Record<string, unknown>
+      | undefined;
     return row && leaseFromRow(row, this.now());
   }
 }

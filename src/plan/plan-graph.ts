@@ -15,8 +15,26 @@ function label(text: string): string {
 
 /** Words Mermaid's flowchart grammar reads as keywords wherever a node id stands (compared lower-case). */
 const MERMAID_KEYWORDS = new Set([
-  "end", "graph", "flowchart", "flowchart-elk", "subgraph", "style", "linkstyle", "classdef", "class", "click",
-  "call", "href", "callback", "interpolate", "default", "direction", "_self", "_blank", "_parent", "_top",
+  "end",
+  "graph",
+  "flowchart",
+  "flowchart-elk",
+  "subgraph",
+  "style",
+  "linkstyle",
+  "classdef",
+  "class",
+  "click",
+  "call",
+  "href",
+  "callback",
+  "interpolate",
+  "default",
+  "direction",
+  "_self",
+  "_blank",
+  "_parent",
+  "_top",
 ]);
 
 /** Ids Mermaid reads as one plain node id: words joined by single hyphens, not an edge's `o-`/`x-` start. */
@@ -88,7 +106,11 @@ function dotString(text: string): string {
 
 /** The plan's DAG in Graphviz DOT; statuses (when given) fill the nodes. */
 export function toDot(plan: Pick<Plan, "tasks">, statuses: Record<string, TaskStatus> = {}): string {
-  const lines = ["digraph workflow {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];'];
+  const lines = [
+    "digraph workflow {",
+    "  rankdir=TB;",
+    '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
+  ];
   for (const t of plan.tasks) {
     const status = statuses[t.id];
     const fill = status ? `, fillcolor=${dotString(DOT_COLOURS[status])}` : "";

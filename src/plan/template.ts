@@ -70,7 +70,10 @@ function lookupEnv(ref: Reference, scope: TemplateScope): string {
   }
   const value = scope.env[name];
   if (value === undefined) {
-    throw unresolved(ref, `the environment variable ${name} is not set; set it in the environment of the process that runs (or resumes) the workflow`);
+    throw unresolved(
+      ref,
+      `the environment variable ${name} is not set; set it in the environment of the process that runs (or resumes) the workflow`,
+    );
   }
   return value;
 }

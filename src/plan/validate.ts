@@ -16,7 +16,6 @@ export interface ValidateOptions {
 const RESERVED_ENV = (what: string) =>
   `"${ENV_ROOT}" is reserved (\`{{env.NAME}}\` reads the environment variable NAME) and cannot be a ${what}; rename it`;
 
-
 /**
  * Validate a plan from any source and normalise it: defaults applied, dependencies implied by
  * references added. Throws PlanValidationError naming every problem found.

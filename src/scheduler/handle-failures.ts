@@ -38,7 +38,9 @@ export async function handleFailures(view: RunView, loop: RunLoop, options: Fail
   for (const id of view.pending_failures) {
     const task = view.tasks[id];
     if (!task?.error || task.status !== "failed") continue;
-    const advice = needsAdvice(task, task.error) ? await options.advise(task, task.error, loop.signal, budgetOf(view.context, usage)) : undefined;
+    const advice = needsAdvice(task, task.error)
+      ? await options.advise(task, task.error, loop.signal, budgetOf(view.context, usage))
+      : undefined;
     usage.calls += advice?.usage?.calls ?? 0;
     usage.prompt_tokens += advice?.usage?.prompt_tokens ?? 0;
     usage.completion_tokens += advice?.usage?.completion_tokens ?? 0;
@@ -58,12 +60,30 @@ function apply(view: RunView, loop: RunLoop, task: TaskState, decision: FailureD
   switch (decision.kind) {
     case "retry":
       out.tasks[task.id] = { status: "pending", retry_at: now + decision.delayMs };
-      out.history.push({ at, event: "task_retry", task_id: task.id, attempt: task.attempts, detail: `in ${decision.delayMs} ms: ${decision.reason}` });
-      loop.events.emitAfterCommit({ type: "task_retry", task_id: task.id, attempt: task.attempts, delay_ms: decision.delayMs, detail: decision.reason });
+      out.history.push({
+        at,
+        event: "task_retry",
+        task_id: task.id,
+        attempt: task.attempts,
+        detail: `in ${decision.delayMs} ms: ${decision.reason}`,
+      });
+      loop.events.emitAfterCommit({
+        type: "task_retry",
+        task_id: task.id,
+        attempt: task.attempts,
+        delay_ms: decision.delayMs,
+        detail: decision.reason,
+      });
       return;
     case "modify":
       out.tasks[task.id] = { status: "pending", modified: true, action_config: mergePatch(task.action_config, decision.patch) };
-      out.history.push({ at, event: "task_modified", task_id: task.id, attempt: task.attempts, detail: `patch ${JSON.stringify(decision.patch)}: ${decision.reason}` });
+      out.history.push({
+        at,
+        event: "task_modified",
+        task_id: task.id,
+        attempt: task.attempts,
+        detail: `patch ${JSON.stringify(decision.patch)}: ${decision.reason}`,
+      });
       loop.events.emitAfterCommit({ type: "task_modified", task_id: task.id, attempt: task.attempts, detail: decision.reason });
       return;
     case "skip":
@@ -74,7 +94,13 @@ function apply(view: RunView, loop: RunLoop, task: TaskState, decision: FailureD
       return;
     case "fail":
       out.failedBy ??= task.id;
-      out.history.push({ at, event: "task_failed", task_id: task.id, attempt: task.attempts, detail: `fails the workflow: ${decision.reason}` });
+      out.history.push({
+        at,
+        event: "task_failed",
+        task_id: task.id,
+        attempt: task.attempts,
+        detail: `fails the workflow: ${decision.reason}`,
+      });
       return;
   }
 }

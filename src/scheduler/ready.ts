@@ -87,10 +87,7 @@ export function nextRetryAt(tasks: Readonly<Record<string, TaskState>>): number 
 }
 
 /** Length of the longest dependency chain, weighting each task by `weight(task)` (e.g. its duration). */
-export function criticalPath<T extends Pick<TaskState, "id" | "dependencies">>(
-  tasks: readonly T[],
-  weight: (task: T) => number,
-): number {
+export function criticalPath<T extends Pick<TaskState, "id" | "dependencies">>(tasks: readonly T[], weight: (task: T) => number): number {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const memo = new Map<string, number>();
   const finish = (t: T): number => {

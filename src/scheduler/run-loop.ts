@@ -73,7 +73,18 @@ export class RunLoop {
     else {
       const at = this.now();
       const error = (this.#cancelError ?? new CancelledError(String(this.signal.reason ?? "cancelled"))).toJSON();
-      queueMicrotask(() => deliver({ attemptId: attempt.id, runId: this.runId, taskId: task.id, attempt: attempt.attempt, ok: false, error, startedAt: at, endedAt: at }));
+      queueMicrotask(() =>
+        deliver({
+          attemptId: attempt.id,
+          runId: this.runId,
+          taskId: task.id,
+          attempt: attempt.attempt,
+          ok: false,
+          error,
+          startedAt: at,
+          endedAt: at,
+        }),
+      );
     }
   }
 

@@ -108,6 +108,7 @@ export function applyPatch(tasks: Record<string, TaskState>, id: string, patch: 
   tasks[id] = after;
   const index = indexes.get(tasks);
   if (!index) return;
-  if (before === undefined) indexes.delete(tasks); // a new task: rebuild on next use
+  if (before === undefined)
+    indexes.delete(tasks); // a new task: rebuild on next use
   else index.update(id, before, after);
 }

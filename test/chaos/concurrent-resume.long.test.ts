@@ -28,7 +28,12 @@ function plan(base: string): PlanInput {
     tasks.push(
       i % 2 === 0
         ? { id: `t${i}`, action_type: "api_call", action_config: { method: "POST", url: `${base}/t${i}`, body: { i } }, dependencies }
-        : { id: `t${i}`, action_type: "file_operation", action_config: { operation: "append", path: `out/t${i}.log`, content: `t${i}\n` }, dependencies },
+        : {
+            id: `t${i}`,
+            action_type: "file_operation",
+            action_config: { operation: "append", path: `out/t${i}.log`, content: `t${i}\n` },
+            dependencies,
+          },
     );
   }
   return { tasks };
@@ -73,7 +78,7 @@ let server: CountingServer;
 let root: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => {
-  server = await startCountingServer((p) => 20 + (p.length * 13) % 40);
+  server = await startCountingServer((p) => 20 + ((p.length * 13) % 40));
   ({ dir: root, cleanup } = await makeTempDir("wf-chaos-resume-"));
 });
 afterAll(async () => {
@@ -126,7 +131,11 @@ describe.each(["sqlite", "postgres"] as const)("three concurrent resumes of a cr
         if (loser.code === 2) {
           // Held by another resume: the one driving it, or one that took the lease after it to find the run finished.
           const others = resumes.map((r) => r.pid).filter((pid) => pid !== loser.pid);
-          expect(loser.stderr).toMatch(new RegExp(`^Error \\[RUN_BUSY\\]: Run "${runId}" is busy: pid (${others.join("|")}) on host \\S+ \\(resume\\) since \\S+Z, lease until \\S+Z\\. Nothing was done\\.`));
+          expect(loser.stderr).toMatch(
+            new RegExp(
+              `^Error \\[RUN_BUSY\\]: Run "${runId}" is busy: pid (${others.join("|")}) on host \\S+ \\(resume\\) since \\S+Z, lease until \\S+Z\\. Nothing was done\\.`,
+            ),
+          );
           tally.busy++;
         } else {
           expect(loser.code).toBe(1);

@@ -52,18 +52,35 @@ describe("DO blocks and dynamic SQL in a run that may write", () => {
   it("refuses every attack once, writes no server file, leaves the session alone, and runs the honest tasks once", async () => {
     const plan: PlanInput = {
       tasks: [
-        ...Object.entries(attacks).map(([id, query]) => ({ id, action_type: "db_query" as const, action_config: { query }, on_failure: "skip" as const })),
-        { id: "insert", action_type: "db_query", action_config: { query: `INSERT INTO ${schema}.items (name) VALUES ($1)`, params: ["honest"] } },
+        ...Object.entries(attacks).map(([id, query]) => ({
+          id,
+          action_type: "db_query" as const,
+          action_config: { query },
+          on_failure: "skip" as const,
+        })),
+        {
+          id: "insert",
+          action_type: "db_query",
+          action_config: { query: `INSERT INTO ${schema}.items (name) VALUES ($1)`, params: ["honest"] },
+        },
         // After the attacks (one task at a time, in plan order), on the same pool: the session must still be the engine's.
-        { id: "probe", action_type: "db_query", action_config: { query: "SELECT current_setting('application_name') AS app" }, dependencies: ["insert"] },
+        {
+          id: "probe",
+          action_type: "db_query",
+          action_config: { query: "SELECT current_setting('application_name') AS app" },
+          dependencies: ["insert"],
+        },
       ],
     };
     const file = path.join(root, "plan.json");
     await writeFile(file, JSON.stringify(plan));
 
-    const run = await runCli(["--plan", file, "--workspace", root, "--allow-writes", "--approve", "auto", "--no-persist", "--json", "--concurrency", "1"], {
-      env: { DATABASE_URL },
-    });
+    const run = await runCli(
+      ["--plan", file, "--workspace", root, "--allow-writes", "--approve", "auto", "--no-persist", "--json", "--concurrency", "1"],
+      {
+        env: { DATABASE_URL },
+      },
+    );
     const output = jsonOf(run);
     // The process ended on its own with the run's status: the refusals were skipped, not a crash.
     expect(run.code).toBe(1);
@@ -92,7 +109,9 @@ describe("DO blocks and dynamic SQL in a run that may write", () => {
     // No file on the database server, and no function left behind.
     const stat = await admin.query("SELECT pg_stat_file($1, true) AS s", [serverFile]);
     expect(stat.rows[0].s).toBeNull();
-    const fns = await admin.query("SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1", [schema]);
+    const fns = await admin.query("SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1", [
+      schema,
+    ]);
     expect(fns.rows).toEqual([]);
   });
 });

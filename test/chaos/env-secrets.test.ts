@@ -69,7 +69,15 @@ describe("values read through {{env.NAME}}, whatever the name", () => {
 
   it("keeps the value out of the checkpoint, --json and runs export, on a run and after an approval elsewhere", async () => {
     const plan: PlanInput = {
-      tasks: [call("get", "GET"), { ...call("post", "POST"), dependencies: ["get"] }, { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/echo.json", content: "{{get.data}}" } }],
+      tasks: [
+        call("get", "GET"),
+        { ...call("post", "POST"), dependencies: ["get"] },
+        {
+          id: "save",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "out/echo.json", content: "{{get.data}}" },
+        },
+      ],
     };
     const file = path.join(root, "plan.json");
     await writeFile(file, JSON.stringify(plan));

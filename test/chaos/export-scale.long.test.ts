@@ -21,7 +21,12 @@ const EXPORT_BOUND_MS = 60_000;
 /** 100 chains of 10 instant waits. */
 function plan(): PlanInput {
   return {
-    tasks: Array.from({ length: TASKS }, (_, i) => ({ id: `t${i}`, action_type: "wait" as const, action_config: { ms: 0 }, dependencies: i % 10 === 0 ? [] : [`t${i - 1}`] })),
+    tasks: Array.from({ length: TASKS }, (_, i) => ({
+      id: `t${i}`,
+      action_type: "wait" as const,
+      action_config: { ms: 0 },
+      dependencies: i % 10 === 0 ? [] : [`t${i - 1}`],
+    })),
   };
 }
 
@@ -36,7 +41,10 @@ describe.each(["sqlite", "postgres"] as const)("a 1,000-task run (%s)", (name) =
       const runId = `export-${name}-${ID}`;
       try {
         expect((await engine.run(plan(), { runId })).status).toBe("completed");
-        const saver = (await engine.compiledGraph()).checkpointer as { getTuple: (...a: unknown[]) => Promise<unknown>; list: (...a: unknown[]) => AsyncGenerator<unknown> };
+        const saver = (await engine.compiledGraph()).checkpointer as {
+          getTuple: (...a: unknown[]) => Promise<unknown>;
+          list: (...a: unknown[]) => AsyncGenerator<unknown>;
+        };
         const reads = { getTuple: 0, listed: 0 };
         const [getTuple, list] = [saver.getTuple.bind(saver), saver.list.bind(saver)];
         saver.getTuple = (...a) => {
@@ -66,7 +74,10 @@ describe.each(["sqlite", "postgres"] as const)("a 1,000-task run (%s)", (name) =
       const exported = await runCli(["runs", "export", runId, "--workspace", ws, "--out", out], { env: backend.env });
       const cliMs = Math.round(performance.now() - started);
       expect(exported.code, exported.stderr).toBe(0);
-      const doc = JSON.parse(await readFile(out, "utf8")) as { result: { tasks: { status: string }[] }; checkpoints: { step: number; tasks: Record<string, number> }[] };
+      const doc = JSON.parse(await readFile(out, "utf8")) as {
+        result: { tasks: { status: string }[] };
+        checkpoints: { step: number; tasks: Record<string, number> }[];
+      };
       expect(doc.result.tasks.filter((t) => t.status === "completed")).toHaveLength(TASKS);
       expect(doc.checkpoints[0]?.tasks).toEqual({ completed: TASKS });
       expect(doc.checkpoints.at(-1)?.step).toBe(-1);

@@ -35,8 +35,18 @@ describe("a hard link in the workspace to a file outside it", () => {
     const plan: PlanInput = {
       tasks: [
         { id: "read", action_type: "file_operation", action_config: { operation: "read", path: "linked.txt" }, on_failure: "skip" },
-        { id: "append", action_type: "file_operation", action_config: { operation: "append", path: "linked.txt", content: "appended\n" }, on_failure: "skip" },
-        { id: "write", action_type: "file_operation", action_config: { operation: "write", path: "linked.txt", content: "overwritten\n" }, on_failure: "skip" },
+        {
+          id: "append",
+          action_type: "file_operation",
+          action_config: { operation: "append", path: "linked.txt", content: "appended\n" },
+          on_failure: "skip",
+        },
+        {
+          id: "write",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "linked.txt", content: "overwritten\n" },
+          on_failure: "skip",
+        },
         { id: "honest", action_type: "file_operation", action_config: { operation: "write", path: "out/ok.txt", content: "ok" } },
       ],
     };

@@ -60,14 +60,22 @@ describe("responses larger than the engine can hold are refused up front or as t
     const file = await plan([
       { id: "big", action_type: "api_call", action_config: { url: `${url}/big` }, on_failure: "skip" },
       { id: "tick", action_type: "wait", action_config: { ms: 50 } },
-      { id: "after", action_type: "transform_data", action_config: { input: "{{tick}}", expression: "waited_ms >= 0" }, dependencies: ["tick"] },
+      {
+        id: "after",
+        action_type: "transform_data",
+        action_config: { input: "{{tick}}", expression: "waited_ms >= 0" },
+        dependencies: ["tick"],
+      },
     ]);
     const run = await runCli(["--plan", file, "--workspace", dir, "--json", "--max-response-bytes", "1048576"], { killAfterMs: 60_000 });
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { status: string; tasks: JsonTask[] };
     const big = out.tasks.find((t) => t.id === "big");
     expect(big).toMatchObject({ status: "skipped", attempts: 1 });
-    expect(big?.error).toMatchObject({ code: "RESPONSE_TOO_LARGE", message: expect.stringContaining("larger than the limit of 1048576 bytes") });
+    expect(big?.error).toMatchObject({
+      code: "RESPONSE_TOO_LARGE",
+      message: expect.stringContaining("larger than the limit of 1048576 bytes"),
+    });
     expect(hits).toBe(1);
     for (const id of ["tick", "after"]) expect(out.tasks.find((t) => t.id === id)?.status).toBe("completed");
   });

@@ -31,7 +31,12 @@ describe("a huge db_query result on PostgreSQL fails its task; the process and t
         { id: "huge", action_type: "db_query", action_config: { query: "SELECT repeat('x', 600000000) AS big" }, on_failure: "skip" },
         { id: "tick", action_type: "wait", action_config: { ms: 50 } },
         { id: "answer", action_type: "db_query", action_config: { query: "SELECT 42 AS answer" }, dependencies: ["tick"] },
-        { id: "after", action_type: "transform_data", action_config: { input: "{{answer.rows}}", expression: "$[0].answer" }, dependencies: ["answer"] },
+        {
+          id: "after",
+          action_type: "transform_data",
+          action_config: { input: "{{answer.rows}}", expression: "$[0].answer" },
+          dependencies: ["answer"],
+        },
       ],
     };
     const file = path.join(dir, "plan.json");

@@ -15,7 +15,9 @@ const ID = randomBytes(4).toString("hex");
 const SCHEMA_PREFIX = `wfe_chaos_races_${ID}_`;
 const TRIALS = 5;
 const BUSY = (runId: string, pid: number, purpose: string) =>
-  new RegExp(`^Error \\[RUN_BUSY\\]: Run "${runId}" is busy: pid ${pid} on host \\S+ \\(${purpose}\\) since \\S+Z, lease until \\S+Z\\. Nothing was done\\.`);
+  new RegExp(
+    `^Error \\[RUN_BUSY\\]: Run "${runId}" is busy: pid ${pid} on host \\S+ \\(${purpose}\\) since \\S+Z, lease until \\S+Z\\. Nothing was done\\.`,
+  );
 
 let server: CountingServer;
 let root: string;
@@ -72,7 +74,8 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
         const run = spawnCli(["--plan", planFile, "--run-id", runId, "--workspace", ws, "--plain"], { env: backend.env });
         await until(() => gate.waiting() === 1, 60_000);
         const resumes = await Promise.all([0, 1].map(() => runCli(["runs", "resume", runId, "--workspace", ws], { env: backend.env })));
-        for (const r of resumes) expect(r).toMatchObject({ code: 2, stdout: "", stderr: expect.stringMatching(BUSY(runId, run.pid, "run")) });
+        for (const r of resumes)
+          expect(r).toMatchObject({ code: 2, stdout: "", stderr: expect.stringMatching(BUSY(runId, run.pid, "run")) });
         gate.release();
         const end = await run.exited;
         expect(end.code, end.stderr).toBe(0);
@@ -90,7 +93,9 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
       const prefix = `/${name}-start-${trial}`;
       const { ws, planFile } = await workspaceWith(chains(`${server.url}${prefix}`));
       const runId = `start-${name}-${trial}-${ID}`;
-      const starts = [0, 1, 2].map(() => spawnCli(["--plan", planFile, "--run-id", runId, "--workspace", ws, "--plain"], { env: backend.env }));
+      const starts = [0, 1, 2].map(() =>
+        spawnCli(["--plan", planFile, "--run-id", runId, "--workspace", ws, "--plain"], { env: backend.env }),
+      );
       const ends = await Promise.all(starts.map((s) => s.exited));
       // The one that ran it printed its progress; a later one shows the stored result (exit 0, "not run again").
       const ran = ends.filter((e) => /^ {2}started /m.test(e.stderr));
@@ -98,7 +103,10 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
       expect(ran[0]?.code).toBe(0);
       for (const other of ends.filter((e) => e !== ran[0])) {
         const busy = BUSY(runId, ran[0]?.pid ?? -1, "run").test(other.stderr);
-        const shown = other.code === 0 && other.stderr.includes(`Run "${runId}" already finished (completed)`) && other.stderr.includes("it was not run again");
+        const shown =
+          other.code === 0 &&
+          other.stderr.includes(`Run "${runId}" already finished (completed)`) &&
+          other.stderr.includes("it was not run again");
         expect(busy ? other.code : shown, other.stderr).toBe(busy ? 2 : true);
         outcomes[busy ? "RUN_BUSY" : "shown finished"] = (outcomes[busy ? "RUN_BUSY" : "shown finished"] ?? 0) + 1;
       }
@@ -114,14 +122,23 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
       const { ws, planFile } = await workspaceWith({
         tasks: [
           { id: "read", action_type: "api_call", action_config: { url: `${prefix}/read` } },
-          { id: "post", action_type: "api_call", action_config: { method: "POST", url: `${prefix}/post/slow`, body: { trial } }, dependencies: ["read"] },
+          {
+            id: "post",
+            action_type: "api_call",
+            action_config: { method: "POST", url: `${prefix}/post/slow`, body: { trial } },
+            dependencies: ["read"],
+          },
           { id: "after", action_type: "transform_data", action_config: { input: "{{post.data.value}}", expression: "$" } },
         ],
       });
       const runId = `approve-${name}-${trial}-${ID}`;
-      const paused = await runCli(["--plan", planFile, "--run-id", runId, "--workspace", ws, "--approve", "ask", "--quiet"], { env: backend.env });
+      const paused = await runCli(["--plan", planFile, "--run-id", runId, "--workspace", ws, "--approve", "ask", "--quiet"], {
+        env: backend.env,
+      });
       expect(paused.code, paused.stderr).toBe(3);
-      const approvals = await Promise.all([0, 1, 2].map(() => runCli(["runs", "approve", runId, "--workspace", ws, "--json"], { env: backend.env })));
+      const approvals = await Promise.all(
+        [0, 1, 2].map(() => runCli(["runs", "approve", runId, "--workspace", ws, "--json"], { env: backend.env })),
+      );
       const winners = approvals.filter((a) => a.code === 0);
       expect(winners, approvals.map((a) => `${a.code}: ${a.stderr}`).join("\n")).toHaveLength(1);
       expect((JSON.parse(winners[0]?.stdout ?? "{}") as { status: string }).status).toBe("completed");
@@ -145,7 +162,12 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
         tasks: [
           { id: "first", action_type: "wait", action_config: { ms: 10 } },
           { id: "long", action_type: "api_call", action_config: { url: gate.url }, dependencies: ["first"] },
-          { id: "last", action_type: "file_operation", action_config: { operation: "write", path: "out/last.txt", content: "done" }, dependencies: ["long"] },
+          {
+            id: "last",
+            action_type: "file_operation",
+            action_config: { operation: "write", path: "out/last.txt", content: "done" },
+            dependencies: ["long"],
+          },
         ],
       });
       const runId = `prune-${name}-${ID}`;

@@ -73,7 +73,11 @@ describe("a portless URL in a plan does not trust the host's other ports", () =>
     expect(fetch).toMatchObject({ status: "failed", attempts: 1, error: { code: "NETWORK_REFUSED", retryable: false } });
     expect(fetch.error?.message).toContain(`Refused to follow the redirect from ${startUrl} to ${adminUrl}`);
     const adminHost = new URL(adminUrl).host;
-    expect(fetch.error?.details).toMatchObject({ rule: "non-public-address", redirected_from: startUrl, allow: expect.arrayContaining([`--allow-host ${adminHost}`]) });
+    expect(fetch.error?.details).toMatchObject({
+      rule: "non-public-address",
+      redirected_from: startUrl,
+      allow: expect.arrayContaining([`--allow-host ${adminHost}`]),
+    });
     expect(run.stdout).not.toContain("admin-page-123");
     expect(startHits).toBe(1);
     expect(adminHits).toBe(0);
@@ -83,7 +87,11 @@ describe("a portless URL in a plan does not trust the host's other ports", () =>
     const run = await runPlan(["--allow-host", "127.0.0.1"]);
     const output = jsonOf(run);
     expect(run.code, run.stderr).toBe(0);
-    expect(taskOf(output, "fetch")).toMatchObject({ status: "completed", attempts: 1, result: { status: 200, data: { page: "admin-page-123" } } });
+    expect(taskOf(output, "fetch")).toMatchObject({
+      status: "completed",
+      attempts: 1,
+      result: { status: 200, data: { page: "admin-page-123" } },
+    });
     expect(taskOf(output, "honest")).toMatchObject({ status: "completed", attempts: 1 });
     expect(startHits).toBe(2);
     expect(adminHits).toBe(1);

@@ -38,7 +38,12 @@ describe("a runaway JSONata expression fails its task; the run and the process g
         hostile("bomb", "$count([1..10000000].[1..10000000])"),
         { id: "tick1", action_type: "wait", action_config: { ms: 200 } },
         { id: "tick2", action_type: "wait", action_config: { ms: 200 }, dependencies: ["tick1"] },
-        { id: "normal", action_type: "transform_data", action_config: { input: "{{tick2}}", expression: "waited_ms >= 0" }, dependencies: ["tick2"] },
+        {
+          id: "normal",
+          action_type: "transform_data",
+          action_config: { input: "{{tick2}}", expression: "waited_ms >= 0" },
+          dependencies: ["tick2"],
+        },
       ],
     };
     const file = path.join(dir, "plan.json");

@@ -59,7 +59,10 @@ describe("a Redis that accepts connections and never answers", () => {
     const file = path.join(root, "plan.json");
     await writeFile(file, JSON.stringify(plan));
     const before = accepted;
-    const run = await runCli(["--plan", file, "--workspace", root, "--no-persist", "--json"], { env: { REDIS_URL: silentUrl }, timeoutMs: DEADLINE_MS });
+    const run = await runCli(["--plan", file, "--workspace", root, "--no-persist", "--json"], {
+      env: { REDIS_URL: silentUrl },
+      timeoutMs: DEADLINE_MS,
+    });
     expect(run.killed, `the CLI hung; stderr:\n${run.stderr}`).toBeUndefined();
     expect(run.code).toBe(0);
     const output = jsonOf(run);
@@ -89,16 +92,23 @@ describe("a Redis that accepts connections and never answers", () => {
     expect(run.killed, `runs watch hung; stderr:\n${run.stderr}`).toBeUndefined();
     expect(run.code).toBe(1);
     const port = new URL(silentUrl).port;
-    expect(run.stderr).toContain(`Error [REDIS_UNAVAILABLE]: Following a run's events needs Redis, and Redis at redis://127.0.0.1:${port}/0 (REDIS_URL) is unavailable`);
+    expect(run.stderr).toContain(
+      `Error [REDIS_UNAVAILABLE]: Following a run's events needs Redis, and Redis at redis://127.0.0.1:${port}/0 (REDIS_URL) is unavailable`,
+    );
     expect(run.stderr).toContain("Check that Redis is running and reachable at that address");
     expect(run.stderr).not.toContain("s3cret-pass");
   });
 
   it("makes runs watch with Redis refused fail the same way, with the connection error", async () => {
-    const run = await runCli(["runs", "watch", "some-run", "--workspace", root], { env: { REDIS_URL: "redis://127.0.0.1:1" }, timeoutMs: DEADLINE_MS });
+    const run = await runCli(["runs", "watch", "some-run", "--workspace", root], {
+      env: { REDIS_URL: "redis://127.0.0.1:1" },
+      timeoutMs: DEADLINE_MS,
+    });
     expect(run.killed, `runs watch hung; stderr:\n${run.stderr}`).toBeUndefined();
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Error [REDIS_UNAVAILABLE]: Following a run's events needs Redis, and Redis at redis://127.0.0.1:1/0 (REDIS_URL) is unavailable: connect ECONNREFUSED");
+    expect(run.stderr).toContain(
+      "Error [REDIS_UNAVAILABLE]: Following a run's events needs Redis, and Redis at redis://127.0.0.1:1/0 (REDIS_URL) is unavailable: connect ECONNREFUSED",
+    );
     expect(run.stderr).not.toContain("max retries");
   });
 });

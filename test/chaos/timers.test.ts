@@ -64,7 +64,12 @@ function checkpoints(): number {
 
 const normal = [
   { id: "tick", action_type: "wait", action_config: { ms: 100 } },
-  { id: "after", action_type: "transform_data", action_config: { input: "{{tick}}", expression: "waited_ms >= 0" }, dependencies: ["tick"] },
+  {
+    id: "after",
+    action_type: "transform_data",
+    action_config: { input: "{{tick}}", expression: "waited_ms >= 0" },
+    dependencies: ["tick"],
+  },
 ];
 
 describe("timers beyond what Node can schedule neither spin nor fire at once", () => {
@@ -102,7 +107,9 @@ describe("timers beyond what Node can schedule neither spin nor fire at once", (
     const file = await plan([{ id: "limited", action_type: "api_call", action_config: { url: `${url}/limited` } }]);
     const run = await runCli(["--plan", file, "--workspace", dir, "--run-deadline", "99999999"], { killAfterMs: 60_000 });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("--run-deadline 99999999: must be a number greater than 0 and at most 2592000 (limits.runDeadlineSeconds)");
+    expect(run.stderr).toContain(
+      "--run-deadline 99999999: must be a number greater than 0 and at most 2592000 (limits.runDeadlineSeconds)",
+    );
     expect(hits).toBe(0);
   });
 });

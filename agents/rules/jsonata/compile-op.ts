@@ -25,7 +25,13 @@ export function compileOp(op: ListOp, v: string): string {
     case "pick":
       return eachObject(v, what, `{ ${op.fields.map((f) => `${literal(f)}: $lookup($o, ${literal(f)})`).join(", ")} }`);
     case "map":
-      return eachObject(v, what, `$merge([$o, { ${Object.entries(op.fields).map(([k, e]) => `${literal(k)}: $o.(${e})`).join(", ")} }])`);
+      return eachObject(
+        v,
+        what,
+        `$merge([$o, { ${Object.entries(op.fields)
+          .map(([k, e]) => `${literal(k)}: $o.(${e})`)
+          .join(", ")} }])`,
+      );
     case "select":
       return select(op.fields, v, what);
   }

@@ -43,12 +43,7 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
 }
 
 /** 429 and 5xx are retryable (after `Retry-After` when given); other 4xx are not. */
-export function statusError(
-  response: AxiosResponse<string>,
-  target: Target,
-  text: string,
-  headers: Record<string, string>,
-): WorkflowError {
+export function statusError(response: AxiosResponse<string>, target: Target, text: string, headers: Record<string, string>): WorkflowError {
   const { status, statusText } = response;
   const retryable = status === 429 || status >= 500;
   const excerpt = bodyExcerpt(text);
@@ -131,7 +126,9 @@ function tooLarge(target: string, at: FailureContext, err: unknown): WorkflowErr
 function tooLargeToDecode(target: string, at: FailureContext, err: unknown): WorkflowError {
   const limit = at.maxResponseBytes;
   const declared = Number((isAxiosError(err) ? err.response?.headers?.["content-length"] : undefined) ?? Number.NaN);
-  const size = Number.isFinite(declared) ? `${declared} bytes (${formatBytes(declared)})` : `more than ${formatBytes(bufferConstants.MAX_STRING_LENGTH)}`;
+  const size = Number.isFinite(declared)
+    ? `${declared} bytes (${formatBytes(declared)})`
+    : `more than ${formatBytes(bufferConstants.MAX_STRING_LENGTH)}`;
   return new WorkflowError(
     ErrorCode.ResponseTooLarge,
     `${target}: the response body, ${size}, arrived but is too large to decode: a body is held in memory as one ` +
@@ -141,7 +138,14 @@ function tooLargeToDecode(target: string, at: FailureContext, err: unknown): Wor
     {
       retryable: false,
       cause: err,
-      details: { method: at.method, url: at.url, limit, setting: "limits.maxResponseBytes", max_string_length: bufferConstants.MAX_STRING_LENGTH, ...(Number.isFinite(declared) ? { bytes: declared } : {}) },
+      details: {
+        method: at.method,
+        url: at.url,
+        limit,
+        setting: "limits.maxResponseBytes",
+        max_string_length: bufferConstants.MAX_STRING_LENGTH,
+        ...(Number.isFinite(declared) ? { bytes: declared } : {}),
+      },
     },
   );
 }

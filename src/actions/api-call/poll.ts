@@ -28,10 +28,7 @@ export interface PollOptions {
  * Repeat `send` (given the 1-based poll number) until `until` holds, waiting `intervalMs` between polls.
  * Throws POLL_DEADLINE when the next poll would start after `deadlineMs`, counted from the first request.
  */
-export async function pollUntil(
-  send: (poll: number) => Promise<Answer>,
-  opts: PollOptions,
-): Promise<ApiCallResult & { polls: number }> {
+export async function pollUntil(send: (poll: number) => Promise<Answer>, opts: PollOptions): Promise<ApiCallResult & { polls: number }> {
   const started = performance.now();
   for (let polls = 1; ; polls++) {
     const answer = await send(polls);

@@ -125,11 +125,7 @@ function seconds(field: keyof typeof SECONDS_FIELDS, value: number | string | un
 }
 
 /** Non-GET requests carry `Idempotency-Key` (runId:taskId, stable across retries; one per poll) unless one is set. */
-function withIdempotencyKey(
-  method: string,
-  headers: Record<string, string> | undefined,
-  key: string,
-): Record<string, string> {
+function withIdempotencyKey(method: string, headers: Record<string, string> | undefined, key: string): Record<string, string> {
   const out = { ...headers };
   if (method === "GET" || Object.keys(out).some((h) => h.toLowerCase() === "idempotency-key")) return out;
   return { ...out, "Idempotency-Key": key };

@@ -43,7 +43,13 @@ export function resultTooLarge(limit: number, query: string, seen: { rowBytes?: 
       `\nQuery: ${shown}`,
     {
       retryable: false,
-      details: { limit, setting: "limits.maxResultBytes", total_bytes: seen.totalBytes, ...(seen.rowBytes === undefined ? {} : { row_bytes: seen.rowBytes }), query: shown },
+      details: {
+        limit,
+        setting: "limits.maxResultBytes",
+        total_bytes: seen.totalBytes,
+        ...(seen.rowBytes === undefined ? {} : { row_bytes: seen.rowBytes }),
+        query: shown,
+      },
     },
   );
 }

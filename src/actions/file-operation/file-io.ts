@@ -142,11 +142,10 @@ function refuseNonRegular(info: Stats, target: FileTarget): void {
         ? 'Use operation "list" to see what is in it'
         : "Choose a file name inside it"
       : "Point the task at a regular file in the workspace: file_operation only reads and writes regular files";
-  throw new WorkflowError(
-    ErrorCode.FileError,
-    `${target.operation} "${target.relative}": it is ${kind}, not a regular file. ${hint}.`,
-    { retryable: false, details: { path: target.relative, operation: target.operation, kind } },
-  );
+  throw new WorkflowError(ErrorCode.FileError, `${target.operation} "${target.relative}": it is ${kind}, not a regular file. ${hint}.`, {
+    retryable: false,
+    details: { path: target.relative, operation: target.operation, kind },
+  });
 }
 
 async function openNoFollow(file: string, flags: number, target: FileTarget): Promise<FileHandle> {

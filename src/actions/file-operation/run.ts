@@ -129,9 +129,9 @@ function toFileError(err: unknown, operation: string, relPath: string, workspace
           : code === "ELOOP"
             ? "The path goes through a symlink loop (or too many symlinks); fix or remove the symlink."
             : "Check the path and the operation.";
-  return new WorkflowError(
-    ErrorCode.FileError,
-    `${operation} "${relPath}" in the workspace ${workspace} failed: ${reason}. ${hint}`,
-    { retryable: TRANSIENT.has(code), cause: err, details },
-  );
+  return new WorkflowError(ErrorCode.FileError, `${operation} "${relPath}" in the workspace ${workspace} failed: ${reason}. ${hint}`, {
+    retryable: TRANSIENT.has(code),
+    cause: err,
+    details,
+  });
 }

@@ -93,10 +93,7 @@ function compileRename(fields: Record<string, string>, v: string): string {
   const from = literal(Object.keys(fields));
   const map = literal(fields);
   const renameKey = `($k in ${from} ? $lookup(${map}, $k) : $k)`;
-  return (
-    `$onEach(${v}, function($o){ $type($o) = "object" ` +
-    `? $merge([$each($o, function($v, $k){ { ${renameKey}: $v } })]) : $o })`
-  );
+  return `$onEach(${v}, function($o){ $type($o) = "object" ` + `? $merge([$each($o, function($v, $k){ { ${renameKey}: $v } })]) : $o })`;
 }
 
 /** Adds or replaces fields computed per item; each expression sees the item as `$` (and the input as `$$`). */

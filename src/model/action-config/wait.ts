@@ -7,7 +7,12 @@ export const WAIT_MAX_MS = 86_400_000;
 /** `wait` config: exactly one of `seconds` or `ms`. */
 export const WaitConfig = z
   .strictObject({
-    seconds: templated(z.number().nonnegative().max(WAIT_MAX_MS / 1000)).optional(),
+    seconds: templated(
+      z
+        .number()
+        .nonnegative()
+        .max(WAIT_MAX_MS / 1000),
+    ).optional(),
     ms: templated(z.number().nonnegative().max(WAIT_MAX_MS)).optional(),
   })
   .superRefine((cfg, ctx) => {

@@ -29,13 +29,19 @@ function needsApproval(task: TaskState, safety: RunSafety): boolean {
  * The scheduler's hold for tasks waiting for approval, or undefined when nothing can wait (approve mode is
  * not "ask"): without a hold, selecting ready tasks stops at the concurrency limit, as it always did.
  */
-export function approvalHold(tasks: Readonly<Record<string, TaskState>>, safety: RunSafety): { test(id: string): boolean; held: string[] } | undefined {
+export function approvalHold(
+  tasks: Readonly<Record<string, TaskState>>,
+  safety: RunSafety,
+): { test(id: string): boolean; held: string[] } | undefined {
   if (safety.approve !== "ask") return undefined;
   return { test: (id) => needsApproval(tasks[id] as TaskState, safety), held: [] };
 }
 
 /** Under approve mode "never", a mutating task is refused before it does anything. */
-export function refusedByPolicy(task: Pick<TaskState, "id" | "action_type" | "action_config">, safety: RunSafety): WorkflowError | undefined {
+export function refusedByPolicy(
+  task: Pick<TaskState, "id" | "action_type" | "action_config">,
+  safety: RunSafety,
+): WorkflowError | undefined {
   if (safety.approve !== "never" || !isMutating(task)) return undefined;
   return new WorkflowError(
     ErrorCode.ApprovalRefused,

@@ -17,14 +17,18 @@ export function armRunDeadline(
   if (seconds === undefined) return () => undefined;
   const started = startedAt ? Date.parse(startedAt) : now;
   const remaining = Math.max(0, (Number.isNaN(started) ? now : started) + seconds * 1000 - now);
-  const timer = setLongTimeout(() => {
-    const error = new WorkflowError(
-      ErrorCode.RunDeadline,
-      `The run passed its deadline of ${seconds} s and was stopped; tasks in flight were cancelled and the rest skipped. ` +
-        "Raise the limit (--run-deadline SECONDS, limits.runDeadlineSeconds) if the work needs more time.",
-      { retryable: false, details: { limit_seconds: seconds } },
-    );
-    cancel(error.message, error);
-  }, remaining, { unref: true });
+  const timer = setLongTimeout(
+    () => {
+      const error = new WorkflowError(
+        ErrorCode.RunDeadline,
+        `The run passed its deadline of ${seconds} s and was stopped; tasks in flight were cancelled and the rest skipped. ` +
+          "Raise the limit (--run-deadline SECONDS, limits.runDeadlineSeconds) if the work needs more time.",
+        { retryable: false, details: { limit_seconds: seconds } },
+      );
+      cancel(error.message, error);
+    },
+    remaining,
+    { unref: true },
+  );
   return () => timer.clear();
 }

@@ -24,4 +24,3 @@ export function addressRange(address: string): string {
   }
   return parsed.range();
 }
-

@@ -38,9 +38,7 @@ export function networkRefused(input: RefusalInput): WorkflowError {
   const host = url.hostname;
   const entry = hostOf(url.href) ?? host;
   const allow = rule === NetworkRule.Scheme ? [] : [`--allow-host ${entry}`, `allowHosts: ["${entry}"]`, `ALLOW_HOSTS=${entry}`];
-  const what = redirectedFrom
-    ? `Refused to follow the redirect from ${redirectedFrom} to ${shown}`
-    : `Refused to connect to ${shown}`;
+  const what = redirectedFrom ? `Refused to follow the redirect from ${redirectedFrom} to ${shown}` : `Refused to connect to ${shown}`;
   const why =
     rule === NetworkRule.Scheme
       ? `api_call only speaks http: and https:, and ${url.protocol} is neither (rule ${rule}; no setting allows it). ` +

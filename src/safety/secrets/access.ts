@@ -36,7 +36,10 @@ export function envNamesAllowed(plan: Plan, author: PlanAuthor): string[] {
 }
 
 /** The environment a task's references may read: the run's allowed names, with their values in `env`. */
-export function envScope(env: Readonly<Record<string, string | undefined>>, safety: Pick<RunSafety, "envNames">): Record<string, string | undefined> {
+export function envScope(
+  env: Readonly<Record<string, string | undefined>>,
+  safety: Pick<RunSafety, "envNames">,
+): Record<string, string | undefined> {
   const scope: Record<string, string | undefined> = {};
   for (const name of safety.envNames ?? []) scope[name] = env[name];
   return scope;

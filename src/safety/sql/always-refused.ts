@@ -68,7 +68,10 @@ export async function alwaysRefused(kind: string, body: Fields, query: string, p
 
 function statementRefusal(kind: string, body: Fields, query: string, within: string | undefined, top: boolean): WorkflowError | undefined {
   const what = `${describe(kind, body)}${within ? ` in ${within}` : ""}`;
-  if (kind === "TransactionStmt" || (kind === "VariableSetStmt" && ["TRANSACTION", "SESSION CHARACTERISTICS"].includes(String(body.name)))) {
+  if (
+    kind === "TransactionStmt" ||
+    (kind === "VariableSetStmt" && ["TRANSACTION", "SESSION CHARACTERISTICS"].includes(String(body.name)))
+  ) {
     return refusedByGuard(
       SqlRule.Transaction,
       query,
@@ -87,7 +90,8 @@ function statementRefusal(kind: string, body: Fields, query: string, within: str
     );
   }
   const dynamic = DYNAMIC_STATEMENTS[kind];
-  if (dynamic) return refusedByGuard(SqlRule.DynamicSql, query, `${what} ${dynamic}. ${PLAIN_SQL_ADVICE}`, { construct: describe(kind, body) });
+  if (dynamic)
+    return refusedByGuard(SqlRule.DynamicSql, query, `${what} ${dynamic}. ${PLAIN_SQL_ADVICE}`, { construct: describe(kind, body) });
   const server = SERVER_STATEMENTS[kind];
   if (server) {
     return refusedByGuard(

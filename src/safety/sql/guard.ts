@@ -73,7 +73,8 @@ function findWrite(kind: string, body: Fields): string | undefined {
     if (found) return;
     if (key === "intoClause") found = "SELECT INTO creates a table";
     else if (key === "lockingClause") found = "SELECT ... FOR UPDATE/SHARE locks rows as a write would";
-    else if (/^[A-Z]\w*Stmt$/.test(key) && key !== "SelectStmt") found = `${describe(key, asFields(value))} inside the query can change the database`;
+    else if (/^[A-Z]\w*Stmt$/.test(key) && key !== "SelectStmt")
+      found = `${describe(key, asFields(value))} inside the query can change the database`;
   });
   return found;
 }

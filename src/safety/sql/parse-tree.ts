@@ -55,7 +55,9 @@ export function namesOf(list: unknown): string[] {
 /** A statement node in SQL words: `DeleteStmt` is DELETE, `TransactionStmt` BEGIN or COMMIT... */
 export function describe(kind: string, body: Fields): string {
   if (kind === "TransactionStmt") {
-    const word = String(body.kind ?? "").replace(/^TRANS_STMT_/, "").replace(/_/g, " ");
+    const word = String(body.kind ?? "")
+      .replace(/^TRANS_STMT_/, "")
+      .replace(/_/g, " ");
     return word === "PREPARE" ? "PREPARE TRANSACTION" : word === "START" ? "START TRANSACTION" : word;
   }
   if (kind === "VariableSetStmt") {

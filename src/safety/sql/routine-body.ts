@@ -29,9 +29,15 @@ const REWRITE_ADVICE = "Write the function in LANGUAGE sql or in PL/pgSQL withou
  * libpg-query's PL/pgSQL parser, their dynamic SQL (`EXECUTE`) is refused and every embedded query and
  * expression is checked; any other language is code the guard cannot read, and is refused.
  */
-export async function checkRoutine(fields: Fields, query: string, place: StatementPlace, check: StatementCheck): Promise<WorkflowError | undefined> {
+export async function checkRoutine(
+  fields: Fields,
+  query: string,
+  place: StatementPlace,
+  check: StatementCheck,
+): Promise<WorkflowError | undefined> {
   const what = describe("CreateFunctionStmt", fields);
-  if (place.depth >= MAX_DEPTH) return dynamic(query, `${what} nests function bodies more than ${MAX_DEPTH} deep, which the guard does not read. ${REWRITE_ADVICE}`);
+  if (place.depth >= MAX_DEPTH)
+    return dynamic(query, `${what} nests function bodies more than ${MAX_DEPTH} deep, which the guard does not read. ${REWRITE_ADVICE}`);
   const language = optionValue(fields, "language")?.toLowerCase() ?? "sql";
   const inner: StatementPlace = { text: "", depth: place.depth + 1, within: `${what}'s body` };
   if (language === "sql") return checkSqlBody(fields, query, inner, check);
@@ -43,13 +49,24 @@ export async function checkRoutine(fields: Fields, query: string, place: Stateme
   );
 }
 
-async function checkSqlBody(fields: Fields, query: string, place: StatementPlace, check: StatementCheck): Promise<WorkflowError | undefined> {
+async function checkSqlBody(
+  fields: Fields,
+  query: string,
+  place: StatementPlace,
+  check: StatementCheck,
+): Promise<WorkflowError | undefined> {
   // A BEGIN ATOMIC body (sql_body) is part of the statement's tree, which the caller walks; a string body is parsed here.
   const source = optionValue(fields, "as");
   return source === undefined ? undefined : checkText(source, query, place, check);
 }
 
-async function checkPlpgsqlBody(what: string, text: string, query: string, place: StatementPlace, check: StatementCheck): Promise<WorkflowError | undefined> {
+async function checkPlpgsqlBody(
+  what: string,
+  text: string,
+  query: string,
+  place: StatementPlace,
+  check: StatementCheck,
+): Promise<WorkflowError | undefined> {
   const { parsePlPgSQL } = await import("libpg-query");
   let tree: unknown;
   try {
@@ -105,7 +122,10 @@ async function checkText(text: string, query: string, place: StatementPlace, che
     stmts = ((await parse(text)) as { stmts?: typeof stmts }).stmts ?? [];
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    return dynamic(query, `part of ${place.within ?? "a function body"} cannot be parsed (${message}), so the guard cannot check it. Fix the function body.`);
+    return dynamic(
+      query,
+      `part of ${place.within ?? "a function body"} cannot be parsed (${message}), so the guard cannot check it. Fix the function body.`,
+    );
   }
   for (const s of stmts) {
     const start = s.stmt_location ?? 0;

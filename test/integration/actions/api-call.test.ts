@@ -21,7 +21,6 @@ function call(config: Record<string, unknown>, ctx: ActionContext = makeContext(
   return apiCall.run(apiCall.schema.parse(config) as ApiCallConfig, ctx);
 }
 
-
 /** A port nothing listens on: bind, read the port, close. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -121,7 +120,8 @@ describe("api_call against the fixture API", () => {
   });
 
   it("caps the response at limits.maxResponseBytes with RESPONSE_TOO_LARGE, naming the setting", async () => {
-    const ctx = (maxResponseBytes: number) => makeContext({ safety: { ...TEST_SAFETY, limits: { ...TEST_SAFETY.limits, maxResponseBytes } } });
+    const ctx = (maxResponseBytes: number) =>
+      makeContext({ safety: { ...TEST_SAFETY, limits: { ...TEST_SAFETY.limits, maxResponseBytes } } });
     // /users is about 800 bytes of JSON: it fits in 4 KiB, not in 100 bytes.
     expect((await call({ url: `${api.url}/users` }, ctx(4096))).data).toEqual(USERS);
     const err = await failure(call({ url: `${api.url}/users` }, ctx(100)));

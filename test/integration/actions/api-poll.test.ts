@@ -38,7 +38,6 @@ function pollTimes(jobUrl: string): number[] {
   return api.requests.filter((r) => r.method === "GET" && r.path === path).map((r) => r.at);
 }
 
-
 describe("api_call with until (polling)", () => {
   it("polls until the condition holds and returns the last response with polls", async () => {
     const url = await createJob(3);

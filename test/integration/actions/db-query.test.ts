@@ -14,7 +14,6 @@ import { failure } from "../../fixtures/errors.js";
 
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-
 interface Backend {
   sql: SqlClient;
   /** Qualified name of this run's table. */
@@ -61,8 +60,7 @@ describe.each([
 ] as const)("db_query on %s", (kind, open) => {
   let backend: Backend;
   let ctx: ReturnType<typeof makeContext>;
-  const run = (query: string, params: unknown[] = [], c = ctx) =>
-    dbQuery.run(dbQuery.schema.parse({ query, params }) as DbQueryConfig, c);
+  const run = (query: string, params: unknown[] = [], c = ctx) => dbQuery.run(dbQuery.schema.parse({ query, params }) as DbQueryConfig, c);
 
   beforeAll(async () => {
     backend = await open();

@@ -33,7 +33,6 @@ function op(config: Record<string, unknown>) {
   return fileOperation.run(fileOperation.schema.parse(config) as FileOperationConfig, ctx);
 }
 
-
 describe("file_operation inside the workspace", () => {
   it("writes an object as pretty JSON and reads .json back parsed", async () => {
     const content = { users: [{ id: 1, name: "Ada" }] };

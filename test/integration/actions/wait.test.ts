@@ -41,7 +41,10 @@ describe("wait", () => {
   it("a reference that resolves past the longest wait (one day) is refused, not turned into a 1 ms timer", async () => {
     const started = Date.now();
     const huge = await wait.run({ ms: "3000000000" }, makeContext()).catch((e: unknown) => e);
-    expect(huge).toMatchObject({ code: "ACTION_CONFIG_INVALID", message: expect.stringContaining("ms must be a number from 0 to 86400000") });
+    expect(huge).toMatchObject({
+      code: "ACTION_CONFIG_INVALID",
+      message: expect.stringContaining("ms must be a number from 0 to 86400000"),
+    });
     const days = await wait.run({ seconds: "100000" }, makeContext()).catch((e: unknown) => e);
     expect(days).toMatchObject({ code: "ACTION_CONFIG_INVALID", message: expect.stringContaining("from 0 to 86400") });
     expect(Date.now() - started).toBeLessThan(1000);

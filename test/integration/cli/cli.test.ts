@@ -208,14 +208,42 @@ describe("plan files", () => {
 
 describe("flags", () => {
   it.each([
-    ["an unknown flag", ["--goal", "Delete output/x.txt", "--frobnicate"], /^Error \[CONFIG_INVALID\]: Unknown argument: frobnicate\. Run with --help for the options\.\n$/],
-    ["--concurrency 0", ["--plan", "PLAN", "--concurrency", "0"], /^Error \[CONFIG_INVALID\]: --concurrency must be at least 1 \(given 0\)\. Run with --help for the options\.\n$/],
-    ["--concurrency 1.5", ["--plan", "PLAN", "--concurrency", "1.5"], /^Error \[CONFIG_INVALID\]: --concurrency must be a whole number \(given 1\.5\)\. Run with --help/],
-    ["--goal together with --plan", ["--goal", "Delete output/x.txt", "--plan", "PLAN"], /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/],
-    ["no goal at all", [], /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/],
+    [
+      "an unknown flag",
+      ["--goal", "Delete output/x.txt", "--frobnicate"],
+      /^Error \[CONFIG_INVALID\]: Unknown argument: frobnicate\. Run with --help for the options\.\n$/,
+    ],
+    [
+      "--concurrency 0",
+      ["--plan", "PLAN", "--concurrency", "0"],
+      /^Error \[CONFIG_INVALID\]: --concurrency must be at least 1 \(given 0\)\. Run with --help for the options\.\n$/,
+    ],
+    [
+      "--concurrency 1.5",
+      ["--plan", "PLAN", "--concurrency", "1.5"],
+      /^Error \[CONFIG_INVALID\]: --concurrency must be a whole number \(given 1\.5\)\. Run with --help/,
+    ],
+    [
+      "--goal together with --plan",
+      ["--goal", "Delete output/x.txt", "--plan", "PLAN"],
+      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/,
+    ],
+    [
+      "no goal at all",
+      [],
+      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/,
+    ],
     ["a --var without =", ["--plan", "PLAN", "--var", "novalue"], /^Error \[CONFIG_INVALID\]: --var "novalue" is not name=value/],
-    ["a bad --run-id", ["--plan", "PLAN", "--run-id", "no spaces allowed"], /^Error \[CONFIG_INVALID\]: --run-id takes letters, digits, \. _ : - \(max 128\)/],
-    ["an unknown --planner", ["--plan", "PLAN", "--planner", "magic"], /^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: planner, Given: "magic", Choices: "auto", "llm", "rules"/],
+    [
+      "a bad --run-id",
+      ["--plan", "PLAN", "--run-id", "no spaces allowed"],
+      /^Error \[CONFIG_INVALID\]: --run-id takes letters, digits, \. _ : - \(max 128\)/,
+    ],
+    [
+      "an unknown --planner",
+      ["--plan", "PLAN", "--planner", "magic"],
+      /^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: planner, Given: "magic", Choices: "auto", "llm", "rules"/,
+    ],
   ])("%s exits 2 with a clear message and runs nothing", async (_name, args, message) => {
     const file = await planFile("plan.json", { tasks: guardTasks() });
     const before = api.requests.length;
@@ -232,7 +260,19 @@ describe("flags", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain('node main.js --goal "..." | --plan FILE | --example NAME [options]');
-    for (const flag of ["--goal", "--plan", "--dry-run", "--json", "--quiet", "--workspace", "--concurrency", "--var", "--planner", "--log-level", "--run-id"]) {
+    for (const flag of [
+      "--goal",
+      "--plan",
+      "--dry-run",
+      "--json",
+      "--quiet",
+      "--workspace",
+      "--concurrency",
+      "--var",
+      "--planner",
+      "--log-level",
+      "--run-id",
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toContain("Examples:");
@@ -247,7 +287,9 @@ describe("goals the rule planner does not understand", () => {
     const run = await cli(["--goal", "Frobnicate the widgets"]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain('Error [GOAL_NOT_UNDERSTOOD]: The offline rule-based planner could not understand the goal "Frobnicate the widgets".');
+    expect(run.stderr).toContain(
+      'Error [GOAL_NOT_UNDERSTOOD]: The offline rule-based planner could not understand the goal "Frobnicate the widgets".',
+    );
     expect(run.stderr).toContain('It did not understand:\n  - "Frobnicate the widgets"');
     expect(run.stderr).toContain("Nothing was run.");
     expect(run.stderr).toContain("set OPENAI_API_KEY");
@@ -279,10 +321,7 @@ describe("--dry-run", () => {
 
   it("with --json prints one object {plan, graph} whose graph is a Mermaid flowchart of the plan", async () => {
     const file = await planFile("plan.json", {
-      tasks: [
-        ...guardTasks(),
-        { id: "after", action_type: "wait", action_config: { ms: 1 }, dependencies: ["guard_write", "guard_call"] },
-      ],
+      tasks: [...guardTasks(), { id: "after", action_type: "wait", action_config: { ms: 1 }, dependencies: ["guard_write", "guard_call"] }],
     });
     const before = api.requests.length;
     const run = await cli(["--plan", file, "--dry-run", "--json"]);
@@ -307,7 +346,11 @@ describe("output", () => {
       tasks: [
         { id: "fetch_users", action_type: "api_call", action_config: { url: `${api.url}/users` } },
         { id: "count", action_type: "transform_data", action_config: { input: "{{fetch_users.data}}", operations: [{ op: "count" }] } },
-        { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/count.json", content: "{{count.data}}" } },
+        {
+          id: "save",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "out/count.json", content: "{{count.data}}" },
+        },
       ],
     };
   }
@@ -346,7 +389,15 @@ describe("output", () => {
     expect(await readFile(path.join(ws, "out/count.json"), "utf8")).toBe("10\n");
 
     const m = out.metrics;
-    expect(m).toMatchObject({ tasks_total: 3, tasks_completed: 3, tasks_failed: 0, tasks_skipped: 0, retries: 0, llm_calls: 0, llm_tokens: 0 });
+    expect(m).toMatchObject({
+      tasks_total: 3,
+      tasks_completed: 3,
+      tasks_failed: 0,
+      tasks_skipped: 0,
+      retries: 0,
+      llm_calls: 0,
+      llm_tokens: 0,
+    });
     expect(m.task_time_ms).toBe(out.tasks.reduce((sum, t) => sum + (t.duration_ms ?? 0), 0));
     expect(m.critical_path_ms).toBe(m.task_time_ms); // a chain: the critical path is every task
     expect(m.wall_ms).toBeGreaterThanOrEqual(m.critical_path_ms);
@@ -381,20 +432,35 @@ describe("output", () => {
 
 describe("--var", () => {
   it("makes variables readable as {{name}}; JSON values keep their type", async () => {
-    const file = await planFile("plan.yaml", [
-      "tasks:",
-      "  - id: note",
-      "    action_type: file_operation",
-      '    action_config: { operation: write, path: "out/{{name}}.txt", content: "count={{n}}; owner={{owner.name}}" }',
-      "  - id: next",
-      "    action_type: transform_data",
-      '    action_config: { input: "{{n}}", expression: "$ + 1" }',
-      "  - id: kind",
-      "    action_type: transform_data",
-      '    action_config: { input: { n: "{{n}}", flag: "{{flag}}", label: "{{name}}" }, expression: "[$type(n), $type(flag), $type(label)]" }',
-      "",
-    ].join("\n"));
-    const run = await cli(["--plan", file, "--json", "--var", "name=report", "--var", "n=41", "--var", "flag=true", "--var", 'owner={"name":"Ada"}']);
+    const file = await planFile(
+      "plan.yaml",
+      [
+        "tasks:",
+        "  - id: note",
+        "    action_type: file_operation",
+        '    action_config: { operation: write, path: "out/{{name}}.txt", content: "count={{n}}; owner={{owner.name}}" }',
+        "  - id: next",
+        "    action_type: transform_data",
+        '    action_config: { input: "{{n}}", expression: "$ + 1" }',
+        "  - id: kind",
+        "    action_type: transform_data",
+        '    action_config: { input: { n: "{{n}}", flag: "{{flag}}", label: "{{name}}" }, expression: "[$type(n), $type(flag), $type(label)]" }',
+        "",
+      ].join("\n"),
+    );
+    const run = await cli([
+      "--plan",
+      file,
+      "--json",
+      "--var",
+      "name=report",
+      "--var",
+      "n=41",
+      "--var",
+      "flag=true",
+      "--var",
+      'owner={"name":"Ada"}',
+    ]);
     expect(run.code).toBe(0);
     const out = parseJson(run);
     expect(await readFile(path.join(ws, "out/report.txt"), "utf8")).toBe("count=41; owner=Ada");
@@ -405,7 +471,10 @@ describe("--var", () => {
 
   it("a reference to a variable that was not given is a plan error (exit 2)", async () => {
     const file = await planFile("plan.json", {
-      tasks: [...guardTasks(), { id: "w", action_type: "file_operation", action_config: { operation: "write", path: "{{where}}", content: "x" } }],
+      tasks: [
+        ...guardTasks(),
+        { id: "w", action_type: "file_operation", action_config: { operation: "write", path: "{{where}}", content: "x" } },
+      ],
     });
     const run = await cli(["--plan", file]);
     expect(run.code).toBe(2);
@@ -418,7 +487,12 @@ describe("exit codes of runs", () => {
   function failingPlan(onFailure?: "skip") {
     return {
       tasks: [
-        { id: "get", action_type: "api_call", action_config: { url: `${api.url}/fail/404` }, ...(onFailure ? { on_failure: onFailure } : {}) },
+        {
+          id: "get",
+          action_type: "api_call",
+          action_config: { url: `${api.url}/fail/404` },
+          ...(onFailure ? { on_failure: onFailure } : {}),
+        },
         { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/got.json", content: "{{get.data}}" } },
         { id: "other", action_type: "wait", action_config: { ms: 1 } },
       ],
@@ -476,7 +550,13 @@ describe("--run-id", () => {
 describe("--graph", () => {
   const graphPlan = (): TaskSpecInput[] => [
     { id: "first", action_type: "wait", action_config: { ms: 1 } },
-    { id: "broken", action_type: "file_operation", action_config: { operation: "read", path: "missing.txt" }, dependencies: ["first"], on_failure: "skip" },
+    {
+      id: "broken",
+      action_type: "file_operation",
+      action_config: { operation: "read", path: "missing.txt" },
+      dependencies: ["first"],
+      on_failure: "skip",
+    },
     { id: "after", action_type: "wait", action_config: { ms: 1 }, dependencies: ["broken"] },
   ];
 
@@ -486,7 +566,7 @@ describe("--graph", () => {
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith("digraph workflow {")).toBe(true);
     expect(run.stdout).toContain('"first" -> "broken";');
-    expect(run.stdout).not.toContain("fillcolor=\"#c8f7c5\"");
+    expect(run.stdout).not.toContain('fillcolor="#c8f7c5"');
   });
 
   it("after a run, the mermaid graph is coloured by each task's status (and --json carries it)", async () => {

@@ -66,7 +66,12 @@ describe("CLI conventions", () => {
         tasks: [
           { id: "first", action_type: "file_operation", action_config: { operation: "append", path: "log.txt", content: "first\n" } },
           { id: "slow", action_type: "wait", action_config: { seconds: 5 }, dependencies: ["first"] },
-          { id: "last", action_type: "file_operation", action_config: { operation: "append", path: "log.txt", content: "last\n" }, dependencies: ["slow"] },
+          {
+            id: "last",
+            action_type: "file_operation",
+            action_config: { operation: "append", path: "log.txt", content: "last\n" },
+            dependencies: ["slow"],
+          },
         ],
       }),
     );
@@ -97,7 +102,9 @@ describe("CLI conventions", () => {
     expect(first.code, first.stderr).toBe(0);
     const other = await runCli(["--goal", "Create output/b.txt with 'B'", "--run-id", "nightly-1", "--quiet", "--workspace", dir]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/^Error \[RUN_EXISTS\]: Run id "nightly-1" is taken: it already ran the goal "Create output\/a\.txt with 'A'"/);
+    expect(other.stderr).toMatch(
+      /^Error \[RUN_EXISTS\]: Run id "nightly-1" is taken: it already ran the goal "Create output\/a\.txt with 'A'"/,
+    );
     expect(other.stderr).toContain("--run-id");
     expect(existsSync(path.join(dir, "output", "b.txt"))).toBe(false);
     const same = await runCli(["--goal", "Create output/a.txt with 'A'", "--run-id", "nightly-1", "--quiet", "--workspace", dir]);

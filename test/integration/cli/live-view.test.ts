@@ -29,7 +29,14 @@ async function diamondPlan(): Promise<string> {
   const file = path.join(root, "plan.json");
   await writeFile(
     file,
-    JSON.stringify(plan(waitTask("fetch_a", 300), waitTask("fetch_b", 300), waitTask("merge", 300, ["fetch_a", "fetch_b"]), waitTask("publish", 300, ["merge"]))),
+    JSON.stringify(
+      plan(
+        waitTask("fetch_a", 300),
+        waitTask("fetch_b", 300),
+        waitTask("merge", 300, ["fetch_a", "fetch_b"]),
+        waitTask("publish", 300, ["merge"]),
+      ),
+    ),
   );
   return file;
 }
@@ -63,7 +70,10 @@ describe("the live view on a terminal (tmux)", () => {
           return status ? [{ row, status }] : [];
         }),
       );
-      expect(seen.some((s) => s.status === "running"), `${id} was seen running`).toBe(true);
+      expect(
+        seen.some((s) => s.status === "running"),
+        `${id} was seen running`,
+      ).toBe(true);
       expect(seen.at(-1)?.status, `${id} ends completed`).toBe("completed");
       expect(new Set(seen.map((s) => s.row)), `${id}'s row never moved`).toEqual(new Set([seen[0]?.row]));
     }
@@ -139,7 +149,8 @@ describe("progress without a terminal (runCli)", () => {
     expect(lines[0]).toBe("run pipe-1 started");
     expect(lines[1]).toBe("plan ready: 4 tasks (planner: provided)");
     expect(lines.at(-1)).toBe("run pipe-1 completed");
-    for (const line of lines.slice(2, -1)) expect(line).toMatch(/^ {2}(started {3}\w+ \(wait\) attempt 1|completed \w+ \(wait\) in \d+ ms)$/);
+    for (const line of lines.slice(2, -1))
+      expect(line).toMatch(/^ {2}(started {3}\w+ \(wait\) attempt 1|completed \w+ \(wait\) in \d+ ms)$/);
     expect(result.stdout).toMatch(/^Workflow pipe-1: completed\n/);
   });
 
@@ -157,7 +168,9 @@ describe("progress without a terminal (runCli)", () => {
       "Plan cache: no hit",
       "",
     ]);
-    expect(lines.slice(7)).toEqual(TASKS.map((id) => expect.stringMatching(new RegExp(`^ {2}completed ${id} +wait +\\{"waited_ms":\\d+\\}$`))));
+    expect(lines.slice(7)).toEqual(
+      TASKS.map((id) => expect.stringMatching(new RegExp(`^ {2}completed ${id} +wait +\\{"waited_ms":\\d+\\}$`))),
+    );
   });
 });
 
@@ -182,7 +195,12 @@ describe("choosing the progress display", () => {
 });
 
 describe("LiveView frames and throttling (in process)", () => {
-  const ev = (type: WorkflowEvent["type"], extra: Partial<WorkflowEvent> = {}): WorkflowEvent => ({ type, run_id: "r-1", at: "", ...extra });
+  const ev = (type: WorkflowEvent["type"], extra: Partial<WorkflowEvent> = {}): WorkflowEvent => ({
+    type,
+    run_id: "r-1",
+    at: "",
+    ...extra,
+  });
 
   function fakeTerminal() {
     const writes: string[] = [];
@@ -202,7 +220,14 @@ describe("LiveView frames and throttling (in process)", () => {
     view.update(ev("task_started", { task_id: "get", action_type: "api_call", attempt: 1 }));
     view.update(ev("task_started", { task_id: "slow", action_type: "wait", attempt: 1 }));
     now = 1500;
-    view.update(ev("task_failed", { task_id: "get", attempt: 1, duration_ms: 40, error: { code: "HTTP_STATUS", message: "GET /x returned 503\nServer busy", retryable: true } }));
+    view.update(
+      ev("task_failed", {
+        task_id: "get",
+        attempt: 1,
+        duration_ms: 40,
+        error: { code: "HTTP_STATUS", message: "GET /x returned 503\nServer busy", retryable: true },
+      }),
+    );
     view.update(ev("task_retry", { task_id: "get", attempt: 1, delay_ms: 200, detail: "retryable" }));
     view.update(ev("task_skipped", { task_id: "save", action_type: "file_operation", detail: 'dependency "get" failed' }));
     const frame = view.frame();

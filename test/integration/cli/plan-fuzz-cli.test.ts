@@ -30,7 +30,13 @@ const fixed: Case[] = [
   { name: "empty file", text: "", ext: ".json", code: "PLAN_INVALID", mentions: ["is not valid JSON"] },
   { name: "truncated JSON", text: '{"tasks": [', ext: ".json", code: "PLAN_INVALID", mentions: ["is not valid JSON"] },
   { name: "null", text: "null", ext: ".json", code: "PLAN_INVALID", mentions: ["The plan is invalid"] },
-  { name: "100 000 nested arrays", text: `{"tasks":${"[".repeat(100_000)}${"]".repeat(100_000)}}`, ext: ".json", code: "PLAN_INVALID", mentions: ["nested more than 64 levels deep"] },
+  {
+    name: "100 000 nested arrays",
+    text: `{"tasks":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+    ext: ".json",
+    code: "PLAN_INVALID",
+    mentions: ["nested more than 64 levels deep"],
+  },
   {
     name: "YAML with a __proto__ key",
     text: "__proto__:\n  polluted: true\ntasks:\n  - id: a\n    action_type: wait\n    action_config: { ms: 0 }\n",

@@ -30,24 +30,49 @@ const BACKENDS: [string, () => Env][] = [
 ];
 
 /** Fixed per path, 30–80 ms: long enough that a kill finds requests in flight. */
-const delayFor = (p: string) => 30 + ([...p].reduce((sum, c) => sum + c.charCodeAt(0), 0) * 7) % 51;
+const delayFor = (p: string) => 30 + (([...p].reduce((sum, c) => sum + c.charCodeAt(0), 0) * 7) % 51);
 
 const get = (id: string, dependencies: string[] = []) => ({ id, method: "GET", body: undefined, dependencies });
 const post = (id: string, body: Record<string, unknown>) => ({ id, method: "POST", body, dependencies: [] as string[] });
 /** 15 api_calls, each to its own path (`/<task id>`); references imply the chains. */
 const CALLS = [
-  get("g1"), get("g2"), get("g3"), get("g4"),
-  post("p1", { from: "{{g1.data.value}}" }), post("p2", { from: "{{g2.data.value}}" }),
-  post("c1", { from: "{{p1.data.value}}" }), get("c2", ["c1"]), post("c3", { from: "{{c2.data.value}}" }), get("c4", ["c3"]),
-  post("p3", { from: "{{g4.data.value}}" }), post("p4", { from: "{{p3.data.value}}", also: "{{p2.data.value}}" }),
-  get("g5", ["f1"]), post("p5", { from: "{{g5.data.value}}+{{p4.data.value}}" }), post("p6", { file: "{{f2.path}}" }),
+  get("g1"),
+  get("g2"),
+  get("g3"),
+  get("g4"),
+  post("p1", { from: "{{g1.data.value}}" }),
+  post("p2", { from: "{{g2.data.value}}" }),
+  post("c1", { from: "{{p1.data.value}}" }),
+  get("c2", ["c1"]),
+  post("c3", { from: "{{c2.data.value}}" }),
+  get("c4", ["c3"]),
+  post("p3", { from: "{{g4.data.value}}" }),
+  post("p4", { from: "{{p3.data.value}}", also: "{{p2.data.value}}" }),
+  get("g5", ["f1"]),
+  post("p5", { from: "{{g5.data.value}}+{{p4.data.value}}" }),
+  post("p6", { file: "{{f2.path}}" }),
 ];
 /** 5 file writes whose content refers to earlier results, with what each file must hold at the end. */
 const WRITES: { id: string; file: string; content: unknown; expected: unknown }[] = [
   { id: "f1", file: "out/g3.txt", content: "g3 said {{g3.data.value}}", expected: "g3 said value-g3" },
-  { id: "f2", file: "out/p2.json", content: "{{p2.data}}", expected: { path: "/p2", method: "POST", value: "value-p2", received: { from: "value-g2" } } },
-  { id: "f3", file: "out/chain.txt", content: "{{c1.data.received.from}} > {{c3.data.received.from}} > {{c4.data.value}}", expected: "value-p1 > value-c2 > value-c4" },
-  { id: "f4", file: "out/summary.txt", content: "{{p5.data.received.from}} | {{p6.data.received.file}}", expected: "value-g5+value-p4 | out/p2.json" },
+  {
+    id: "f2",
+    file: "out/p2.json",
+    content: "{{p2.data}}",
+    expected: { path: "/p2", method: "POST", value: "value-p2", received: { from: "value-g2" } },
+  },
+  {
+    id: "f3",
+    file: "out/chain.txt",
+    content: "{{c1.data.received.from}} > {{c3.data.received.from}} > {{c4.data.value}}",
+    expected: "value-p1 > value-c2 > value-c4",
+  },
+  {
+    id: "f4",
+    file: "out/summary.txt",
+    content: "{{p5.data.received.from}} | {{p6.data.received.file}}",
+    expected: "value-g5+value-p4 | out/p2.json",
+  },
   {
     id: "f5",
     file: "out/done.json",
@@ -64,7 +89,11 @@ function buildPlan(base: string): { tasks: TaskSpecInput[] } {
     action_config: { method, url: `${base}/${id}`, ...(body ? { body } : {}) },
     dependencies,
   }));
-  const writes = WRITES.map(({ id, file, content }) => ({ id, action_type: "file_operation" as const, action_config: { operation: "write", path: file, content } }));
+  const writes = WRITES.map(({ id, file, content }) => ({
+    id,
+    action_type: "file_operation" as const,
+    action_config: { operation: "write", path: file, content },
+  }));
   return { tasks: [...calls, ...writes] };
 }
 
@@ -209,7 +238,9 @@ function extraHitsPerKill(kills: Kill[], final: Record<string, number>): string 
 afterAll(async () => {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
   try {
-    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
+    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
+      SCHEMA_PREFIX,
+    ]);
     for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
   } finally {
     await pool.end();
@@ -238,52 +269,64 @@ describe.each(BACKENDS)("kill -9 and runs resume (%s)", (backend, freshEnv) => {
   const runArgs = (runId: string) => ["--plan", w.planFile, "--run-id", runId, "--workspace", w.ws];
   const resumeArgs = (runId: string) => ["runs", "resume", runId, "--workspace", w.ws];
 
-  it.for([1, 4, 8, 12, 17])("killed after %i completions: the resume completes and repeats only tasks in flight", { timeout: SLOW }, async (after, { annotate }) => {
-    const runId = `crash-${backend}-${after}-${ID}`;
-    const kills = [await killAfter(w, runId, runArgs(runId), after, `kill after ${after}`)];
-    await resumeToEnd(w, runId);
-    await annotate(extraHitsPerKill(kills, w.server.counts()));
-    expectHits(w, runId, kills);
-    await expectFiles(w.ws);
-    await expectCheckpointedNotRepeated(w, kills);
-    await expectPrintedNotRepeated(w, kills);
-  });
+  it.for([1, 4, 8, 12, 17])(
+    "killed after %i completions: the resume completes and repeats only tasks in flight",
+    { timeout: SLOW },
+    async (after, { annotate }) => {
+      const runId = `crash-${backend}-${after}-${ID}`;
+      const kills = [await killAfter(w, runId, runArgs(runId), after, `kill after ${after}`)];
+      await resumeToEnd(w, runId);
+      await annotate(extraHitsPerKill(kills, w.server.counts()));
+      expectHits(w, runId, kills);
+      await expectFiles(w.ws);
+      await expectCheckpointedNotRepeated(w, kills);
+      await expectPrintedNotRepeated(w, kills);
+    },
+  );
 
-  it("killed five times in one run (after 2, then 3, 4, 4, 3 more completions): every resume continues, the last completes", async ({ annotate }) => {
-    const runId = `crash-${backend}-multi-${ID}`;
-    const kills = [await killAfter(w, runId, runArgs(runId), 2, "kill 1 (run, after 2)")];
-    for (const [i, after] of [3, 4, 4, 3].entries()) {
-      kills.push(await killAfter(w, runId, resumeArgs(runId), after, `kill ${i + 2} (resume, after ${after})`));
-    }
-    await resumeToEnd(w, runId);
-    await annotate(extraHitsPerKill(kills, w.server.counts()));
-    expectHits(w, runId, kills);
-    await expectFiles(w.ws);
-    await expectCheckpointedNotRepeated(w, kills);
-    await expectPrintedNotRepeated(w, kills);
-  }, SLOW);
+  it(
+    "killed five times in one run (after 2, then 3, 4, 4, 3 more completions): every resume continues, the last completes",
+    async ({ annotate }) => {
+      const runId = `crash-${backend}-multi-${ID}`;
+      const kills = [await killAfter(w, runId, runArgs(runId), 2, "kill 1 (run, after 2)")];
+      for (const [i, after] of [3, 4, 4, 3].entries()) {
+        kills.push(await killAfter(w, runId, resumeArgs(runId), after, `kill ${i + 2} (resume, after ${after})`));
+      }
+      await resumeToEnd(w, runId);
+      await annotate(extraHitsPerKill(kills, w.server.counts()));
+      expectHits(w, runId, kills);
+      await expectFiles(w.ws);
+      await expectCheckpointedNotRepeated(w, kills);
+      await expectPrintedNotRepeated(w, kills);
+    },
+    SLOW,
+  );
 
-  it("a finished run is not resumed and not run again by --run-id", async () => {
-    const runId = `crash-${backend}-done-${ID}`;
-    const first = await runCli([...runArgs(runId), "--json"], { env: w.env });
-    expect(first.code, first.stderr).toBe(0);
-    expect((JSON.parse(first.stdout) as { status: string }).status).toBe("completed");
-    expect(w.server.counts()).toEqual(Object.fromEntries(CALLS.map((c) => [`/${c.id}`, 1])));
-    const traces = async () => Promise.all(TASK_IDS.map((id) => trace(w, id)));
-    const before = await traces();
+  it(
+    "a finished run is not resumed and not run again by --run-id",
+    async () => {
+      const runId = `crash-${backend}-done-${ID}`;
+      const first = await runCli([...runArgs(runId), "--json"], { env: w.env });
+      expect(first.code, first.stderr).toBe(0);
+      expect((JSON.parse(first.stdout) as { status: string }).status).toBe("completed");
+      expect(w.server.counts()).toEqual(Object.fromEntries(CALLS.map((c) => [`/${c.id}`, 1])));
+      const traces = async () => Promise.all(TASK_IDS.map((id) => trace(w, id)));
+      const before = await traces();
 
-    const resumed = await runCli(resumeArgs(runId), { env: w.env });
-    // Nothing to resume is a wrong request (exit 2), not a failed run.
-    expect(resumed.code).toBe(2);
-    expect(resumed.stderr).toContain(`Error [RUN_FINISHED]: Run "${runId}" already finished (completed); there is nothing to resume.`);
-    expect(resumed.stderr).not.toMatch(/^\s+(started|completed) /m);
+      const resumed = await runCli(resumeArgs(runId), { env: w.env });
+      // Nothing to resume is a wrong request (exit 2), not a failed run.
+      expect(resumed.code).toBe(2);
+      expect(resumed.stderr).toContain(`Error [RUN_FINISHED]: Run "${runId}" already finished (completed); there is nothing to resume.`);
+      expect(resumed.stderr).not.toMatch(/^\s+(started|completed) /m);
 
-    const again = await runCli([...runArgs(runId), "--json"], { env: w.env });
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain(`Run "${runId}" already finished (completed)`);
-    expect(again.stderr).toContain("it was not run again");
-    expect((JSON.parse(again.stdout) as { status: string }).status).toBe("completed");
-    expect(await traces()).toEqual(before);
-    await expectFiles(w.ws);
-  }, SLOW);
+      const again = await runCli([...runArgs(runId), "--json"], { env: w.env });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`Run "${runId}" already finished (completed)`);
+      expect(again.stderr).toContain("it was not run again");
+      expect((JSON.parse(again.stdout) as { status: string }).status).toBe("completed");
+      expect(await traces()).toEqual(before);
+      await expectFiles(w.ws);
+    },
+    SLOW,
+  );
 });

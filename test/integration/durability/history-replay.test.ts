@@ -80,7 +80,9 @@ afterEach(async () => {
 afterAll(async () => {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
   try {
-    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
+    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
+      SCHEMA_PREFIX,
+    ]);
     for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
   } finally {
     await pool.end();
@@ -116,7 +118,16 @@ describe.each(BACKENDS)("runHistory folds checkpoints and matches LangGraph's ge
   it("a run paused for approval, then approved", async () => {
     const engine = await engineOn(backend, { approve: "ask" });
     const plan: PlanInput = {
-      tasks: [waitTask("first", 1), { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out.txt", content: "x" }, dependencies: ["first"] }, waitTask("last", 0, ["save"])],
+      tasks: [
+        waitTask("first", 1),
+        {
+          id: "save",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "out.txt", content: "x" },
+          dependencies: ["first"],
+        },
+        waitTask("last", 0, ["save"]),
+      ],
     };
     const runId = `approve-${ID}`;
     expect((await engine.run(plan, { runId })).status).toBe("awaiting_approval");
@@ -133,7 +144,10 @@ describe.each(BACKENDS)("runHistory folds checkpoints and matches LangGraph's ge
     const runId = `reads-${ID}`;
     const tasks = Array.from({ length: 120 }, (_, i) => waitTask(`t${i}`, 0, i % 6 === 0 ? [] : [`t${i - 1}`]));
     expect((await engine.run({ tasks }, { runId })).status).toBe("completed");
-    const saver = (await engine.compiledGraph()).checkpointer as { getTuple: (...a: unknown[]) => Promise<unknown>; list: (...a: unknown[]) => AsyncGenerator<unknown> };
+    const saver = (await engine.compiledGraph()).checkpointer as {
+      getTuple: (...a: unknown[]) => Promise<unknown>;
+      list: (...a: unknown[]) => AsyncGenerator<unknown>;
+    };
     const reads = { getTuple: 0, listed: 0 };
     const [getTuple, list] = [saver.getTuple.bind(saver), saver.list.bind(saver)];
     saver.getTuple = (...a) => {

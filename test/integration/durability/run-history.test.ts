@@ -112,12 +112,15 @@ function postgresBackend(): Backend {
           )) +
           (await number(`SELECT coalesce(sum(octet_length(blob)), 0) AS n FROM ${schema}.checkpoint_blobs WHERE thread_id = $1`, id)) +
           (await number(`SELECT coalesce(sum(octet_length(blob)), 0) AS n FROM ${schema}.checkpoint_writes WHERE thread_id = $1`, id)),
-        exists: async () => ((await pool.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).rowCount ?? 0) > 0,
+        exists: async () =>
+          ((await pool.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = $1", [schema])).rowCount ?? 0) > 0,
       };
     },
     async close() {
       try {
-        const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
+        const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
+          SCHEMA_PREFIX,
+        ]);
         for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
         const left = await pool.query("SELECT 1 FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
         expect(left.rowCount).toBe(0);
@@ -281,7 +284,11 @@ describe.each([
     expect(show.stdout).toBe(run.stdout);
     // Header lines, then (after a blank line) one line per task.
     const printed = lines(show.stdout);
-    expect(printed.slice(0, 3)).toEqual([`Workflow ${id}: completed`, "Plan: given", "Tasks: 2 completed, 0 failed, 0 skipped of 2; retries 0"]);
+    expect(printed.slice(0, 3)).toEqual([
+      `Workflow ${id}: completed`,
+      "Plan: given",
+      "Tasks: 2 completed, 0 failed, 0 skipped of 2; retries 0",
+    ]);
     expect(printed).toContainEqual(expect.stringMatching(/^Time: \d+ ms wall, critical path \d+ ms, parallel speedup \d+(\.\d+)?x/));
     expect(printed.slice(printed.indexOf(""))).toEqual([
       "",
@@ -321,7 +328,11 @@ describe.each([
     const show = await cli(["runs", "show", id]);
     expect(show.code, show.stderr).toBe(0);
     const printed = lines(show.stdout);
-    expect(printed.slice(0, 3)).toEqual([`Workflow ${id}: failed`, "Plan: given", "Tasks: 1 completed, 1 failed, 1 skipped of 3; retries 0"]);
+    expect(printed.slice(0, 3)).toEqual([
+      `Workflow ${id}: failed`,
+      "Plan: given",
+      "Tasks: 1 completed, 1 failed, 1 skipped of 3; retries 0",
+    ]);
     expect(printed.slice(printed.indexOf(""))).toEqual([
       "",
       expect.stringMatching(/^ {2}completed ok {17}wait {11}\{"waited_ms":\d+\}$/),
@@ -434,7 +445,10 @@ describe.each([
     await expectNoRows(gone);
     expect(await store.rows(kept)).toEqual(keptRows);
 
-    for (const args of [["runs", "show", gone], ["runs", "delete", gone]]) {
+    for (const args of [
+      ["runs", "show", gone],
+      ["runs", "delete", gone],
+    ]) {
       const again = await cli(args);
       expect(again, args.join(" ")).toMatchObject({ code: 2, stdout: "", stderr: notFound(gone) });
     }
@@ -442,7 +456,10 @@ describe.each([
     await api.deleteRun(kept);
     await expectNoRows(kept);
     await expect(api.getRun(kept)).rejects.toMatchObject({ code: "RUN_NOT_FOUND" });
-    await expect(api.deleteRun(kept)).rejects.toMatchObject({ code: "RUN_NOT_FOUND", message: notFound(kept).replace(/^Error \[RUN_NOT_FOUND\]: |\n$/g, "") });
+    await expect(api.deleteRun(kept)).rejects.toMatchObject({
+      code: "RUN_NOT_FOUND",
+      message: notFound(kept).replace(/^Error \[RUN_NOT_FOUND\]: |\n$/g, ""),
+    });
     expect(await api.listRuns()).toEqual([]);
   });
 
@@ -584,7 +601,9 @@ describe.each([
         expect(measured[n]).toBeGreaterThan(n * 1000);
       }
       const [small, large] = [measured[100] ?? 0, measured[400] ?? 0];
-      await annotate(`checkpoint bytes: 100 tasks ${small}, 400 tasks ${large}, ratio ${(large / small).toFixed(2)}, ${Math.round(large / 400)} B/task`);
+      await annotate(
+        `checkpoint bytes: 100 tasks ${small}, 400 tasks ${large}, ratio ${(large / small).toFixed(2)}, ${Math.round(large / 400)} B/task`,
+      );
       expect(large / small).toBeLessThan(6);
       expect(large / 400).toBeLessThan(5000);
     },
@@ -623,13 +642,17 @@ describe("runs: bad input exits 2 and opens nothing", () => {
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toBe("");
     // Later commands may join the list; the ones this file tests must be there.
-    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Unknown runs command "bogus"\. Commands: list, show, resume, approve, reject, history, export, delete, prune, watch(, [a-z]+)*\.\n$/);
+    expect(run.stderr).toMatch(
+      /^Error \[CONFIG_INVALID\]: Unknown runs command "bogus"\. Commands: list, show, resume, approve, reject, history, export, delete, prune, watch(, [a-z]+)*\.\n$/,
+    );
   });
 
   it("an unknown --status names the flag and its choices", async () => {
     const run = await runCli(["runs", "list", "--status", "done", "--workspace", ws], { env });
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stderr).toMatch(/^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"\. Run `node main\.js runs --help`\.\n$/);
+    expect(run.stderr).toMatch(
+      /^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"\. Run `node main\.js runs --help`\.\n$/,
+    );
   });
 
   it("runs without a command prints the usage and exits 2", async () => {

@@ -34,14 +34,22 @@ afterEach(async () => {
 afterAll(async () => {
   const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
   try {
-    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
+    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
+      SCHEMA_PREFIX,
+    ]);
     for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
   } finally {
     await pool.end();
   }
 });
 
-const owner = (purpose = "resume", extra: Partial<LeaseOwner> = {}): LeaseOwner => ({ token: randomUUID(), host: "test-host", pid: 4242, purpose, ...extra });
+const owner = (purpose = "resume", extra: Partial<LeaseOwner> = {}): LeaseOwner => ({
+  token: randomUUID(),
+  host: "test-host",
+  pid: 4242,
+  purpose,
+  ...extra,
+});
 
 /** `n` independent handles on one lease table (separate SQLite connections, or separate pools), all closed after the test. */
 type StoreFactory = (n: number) => Promise<RunLeaseStore[]>;
@@ -76,12 +84,18 @@ describe.each(STORES)("the lease store (%s)", (_name, stores) => {
     const [store] = (await stores(1)) as [RunLeaseStore];
     const first = owner("run");
     const got = await store.acquire("r1", first, 60_000);
-    expect(got).toMatchObject({ acquired: true, lease: { runId: "r1", token: first.token, host: "test-host", pid: 4242, purpose: "run", expired: false } });
+    expect(got).toMatchObject({
+      acquired: true,
+      lease: { runId: "r1", token: first.token, host: "test-host", pid: 4242, purpose: "run", expired: false },
+    });
     if (!got.acquired) return;
     expect(Date.parse(got.lease.until) - Date.parse(got.lease.since)).toBeGreaterThanOrEqual(59_000);
 
     const second = owner("resume", { pid: 99 });
-    expect(await store.acquire("r1", second, 60_000)).toMatchObject({ acquired: false, holder: { token: first.token, purpose: "run", pid: 4242 } });
+    expect(await store.acquire("r1", second, 60_000)).toMatchObject({
+      acquired: false,
+      holder: { token: first.token, purpose: "run", pid: 4242 },
+    });
     expect(await store.acquire("r2", second, 60_000)).toMatchObject({ acquired: true });
 
     expect(await store.renew("r1", second.token, 60_000)).toBeUndefined();
@@ -120,18 +134,32 @@ describe.each(STORES)("the lease store (%s)", (_name, stores) => {
 
 /** A run whose second task waits on an HTTP answer the test releases. */
 function heldPlan(url: string): PlanInput {
-  return { tasks: [waitTask("w1", 1), { id: "hold", action_type: "api_call", action_config: { url }, dependencies: ["w1"] }, waitTask("w3", 1, ["hold"])] };
+  return {
+    tasks: [
+      waitTask("w1", 1),
+      { id: "hold", action_type: "api_call", action_config: { url }, dependencies: ["w1"] },
+      waitTask("w3", 1, ["hold"]),
+    ],
+  };
 }
 
 /** Engine options for a fresh store in `workspace`, and the lease table as another process would open it. */
-type Backend = (workspace: string) => { options: Partial<EngineOptions>; leases?: () => Promise<RunLeaseStore>; runs?: () => Promise<RunStore> };
+type Backend = (workspace: string) => {
+  options: Partial<EngineOptions>;
+  leases?: () => Promise<RunLeaseStore>;
+  runs?: () => Promise<RunStore>;
+};
 
 const BACKENDS: [string, Backend][] = [
   [
     "sqlite",
     (ws) => {
       const file = path.join(ws, ".workflow-state", "checkpoints.sqlite");
-      return { options: {}, leases: async () => new SqliteLeaseStore(sqliteFile(file)), runs: async () => new SqliteRunStore(sqliteFile(file)) };
+      return {
+        options: {},
+        leases: async () => new SqliteLeaseStore(sqliteFile(file)),
+        runs: async () => new SqliteRunStore(sqliteFile(file)),
+      };
     },
   ],
   [
@@ -172,7 +200,11 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
       return e;
     };
     const held = await heldEndpoint();
-    cleanups.push(cleanup, () => held.close(), async () => held.release());
+    cleanups.push(
+      cleanup,
+      () => held.close(),
+      async () => held.release(),
+    );
     const first = make();
     const leases = async () => {
       if (!store.leases) throw new Error("no lease table outside the process");
@@ -194,10 +226,17 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
     const attempts: [string, () => Promise<unknown>][] = [["delete", () => other.deleteRun(runId)]];
     if (name !== "memory") attempts.push(["resume", () => other.resume(runId)], ["approve", () => other.decide(runId, { approve: true })]);
     for (const [what, attempt] of attempts) {
-      const err = (await attempt().then(() => undefined, (e: unknown) => e)) as RunBusyError;
+      const err = (await attempt().then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as RunBusyError;
       expect(err, what).toBeInstanceOf(WorkflowError);
       expect(err.code, `${what}: ${err.message}`).toBe(ErrorCode.RunBusy);
-      expect(err.message).toMatch(new RegExp(`^Run "${runId}" is busy: pid ${process.pid} on host ${hostname()} \\(run\\) since \\d{4}-.+Z, lease until \\d{4}-.+Z\\. Nothing was done\\.`));
+      expect(err.message).toMatch(
+        new RegExp(
+          `^Run "${runId}" is busy: pid ${process.pid} on host ${hostname()} \\(run\\) since \\d{4}-.+Z, lease until \\d{4}-.+Z\\. Nothing was done\\.`,
+        ),
+      );
       expect(err.holder).toMatchObject({ pid: process.pid, host: hostname(), purpose: "run" });
     }
     expect(await other.pruneRuns(new Date(Date.now() + 60_000))).toEqual([]);
@@ -208,82 +247,104 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
     expect(await other.pruneRuns(new Date(Date.now() + 60_000))).toEqual([runId]);
   });
 
-  it.skipIf(name === "memory")("--wait: a resume waits for the holder and then finds the run finished; a short wait gives up with RUN_BUSY", async () => {
-    const { held, first, other } = await engines();
-    const runId = `wait-${ID}`;
-    const running = first.run(heldPlan(held.url), { runId });
-    await until(() => held.waiting() === 1, 10_000);
+  it.skipIf(name === "memory")(
+    "--wait: a resume waits for the holder and then finds the run finished; a short wait gives up with RUN_BUSY",
+    async () => {
+      const { held, first, other } = await engines();
+      const runId = `wait-${ID}`;
+      const running = first.run(heldPlan(held.url), { runId });
+      await until(() => held.waiting() === 1, 10_000);
 
-    const impatient = (await other.resume(runId, { wait: 0.3 }).catch((e: unknown) => e)) as WorkflowError;
-    expect(impatient.code).toBe(ErrorCode.RunBusy);
-    expect(impatient.message).toMatch(/\(waited 0\.\d s\)\. Nothing was done\./);
+      const impatient = (await other.resume(runId, { wait: 0.3 }).catch((e: unknown) => e)) as WorkflowError;
+      expect(impatient.code).toBe(ErrorCode.RunBusy);
+      expect(impatient.message).toMatch(/\(waited 0\.\d s\)\. Nothing was done\./);
 
-    const patient = other.resume(runId, { wait: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
-    held.release();
-    expect((await running).status).toBe("completed");
-    expect(await patient).toMatchObject({ code: ErrorCode.RunFinished });
-  });
+      const patient = other.resume(runId, { wait: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
+      held.release();
+      expect((await running).status).toBe("completed");
+      expect(await patient).toMatchObject({ code: ErrorCode.RunFinished });
+    },
+  );
 
-  it.skipIf(name === "memory")("a holder whose lease is taken stops driving: LEASE_LOST, nothing more written; the new holder finishes the run", async () => {
-    const { held, first, make, leases } = await engines({ leaseSeconds: 1 });
-    const runId = `lost-${ID}`;
-    const running = first.run(heldPlan(held.url), { runId }).catch((e: unknown) => e);
-    await until(() => held.waiting() === 1, 10_000);
-    const persistence = await leases();
-    const holder = await persistence.holder(runId);
-    expect(holder).toMatchObject({ pid: process.pid, purpose: "run", expired: false });
-    // Another process takes the lease (as if the holder had looked dead): the holder's next renewal sees it.
-    const thief = owner("resume");
-    expect(await persistence.acquire(runId, thief, 60_000, holder?.token)).toMatchObject({ acquired: true });
+  it.skipIf(name === "memory")(
+    "a holder whose lease is taken stops driving: LEASE_LOST, nothing more written; the new holder finishes the run",
+    async () => {
+      const { held, first, make, leases } = await engines({ leaseSeconds: 1 });
+      const runId = `lost-${ID}`;
+      const running = first.run(heldPlan(held.url), { runId }).catch((e: unknown) => e);
+      await until(() => held.waiting() === 1, 10_000);
+      const persistence = await leases();
+      const holder = await persistence.holder(runId);
+      expect(holder).toMatchObject({ pid: process.pid, purpose: "run", expired: false });
+      // Another process takes the lease (as if the holder had looked dead): the holder's next renewal sees it.
+      const thief = owner("resume");
+      expect(await persistence.acquire(runId, thief, 60_000, holder?.token)).toMatchObject({ acquired: true });
 
-    const lost = (await running) as WorkflowError;
-    expect(lost.code, lost.message).toBe(ErrorCode.LeaseLost);
-    expect(lost.message).toContain(`This process lost the lease on run "${runId}" (the lease is now held by pid 4242 on host test-host (resume)`);
-    // Its cancelled task and its end were not written: the checkpoint still has the task in flight.
-    const state = await first.getState(runId);
-    expect(state?.context.status).toBe("running");
-    expect(state?.tasks.hold?.status).toBe("running");
-    expect((await first.getRun(runId)).record.status).toBe("running");
+      const lost = (await running) as WorkflowError;
+      expect(lost.code, lost.message).toBe(ErrorCode.LeaseLost);
+      expect(lost.message).toContain(
+        `This process lost the lease on run "${runId}" (the lease is now held by pid 4242 on host test-host (resume)`,
+      );
+      // Its cancelled task and its end were not written: the checkpoint still has the task in flight.
+      const state = await first.getState(runId);
+      expect(state?.context.status).toBe("running");
+      expect(state?.tasks.hold?.status).toBe("running");
+      expect((await first.getRun(runId)).record.status).toBe("running");
 
-    await persistence.release(runId, thief.token);
-    held.release(); // the request the cancelled task had sent
-    // The resume sends it again (it was in flight, not completed), and only then is it answered.
-    const resuming = make().resume(runId);
-    await until(() => held.waiting() === 1, 10_000);
-    held.release();
-    const resumed = await resuming;
-    expect(resumed.status).toBe("completed");
-    expect(resumed.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([
-      ["w1", "completed", 1],
-      ["hold", "completed", 1],
-      ["w3", "completed", 1],
-    ]);
-  });
+      await persistence.release(runId, thief.token);
+      held.release(); // the request the cancelled task had sent
+      // The resume sends it again (it was in flight, not completed), and only then is it answered.
+      const resuming = make().resume(runId);
+      await until(() => held.waiting() === 1, 10_000);
+      held.release();
+      const resumed = await resuming;
+      expect(resumed.status).toBe("completed");
+      expect(resumed.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([
+        ["w1", "completed", 1],
+        ["hold", "completed", 1],
+        ["w3", "completed", 1],
+      ]);
+    },
+  );
 
-  it.skipIf(name === "memory")("a lease left by a process that is gone (same host) is taken over at once; one held by a live process is not", async () => {
-    const { first, leases: open } = await engines();
-    const runId = `orphan-${ID}`;
-    expect((await first.run({ tasks: [waitTask("a", 1)] }, { runId })).status).toBe("completed");
-    const leases = await open();
-    const me = processIdentity();
-    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-    await once(child, "exit");
-    await leases.acquire(runId, { ...me, token: randomUUID(), pid: child.pid ?? 0, purpose: "resume" }, 600_000);
-    await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunFinished });
+  it.skipIf(name === "memory")(
+    "a lease left by a process that is gone (same host) is taken over at once; one held by a live process is not",
+    async () => {
+      const { first, leases: open } = await engines();
+      const runId = `orphan-${ID}`;
+      expect((await first.run({ tasks: [waitTask("a", 1)] }, { runId })).status).toBe("completed");
+      const leases = await open();
+      const me = processIdentity();
+      const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+      await once(child, "exit");
+      await leases.acquire(runId, { ...me, token: randomUUID(), pid: child.pid ?? 0, purpose: "resume" }, 600_000);
+      await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunFinished });
 
-    await leases.acquire(runId, { ...me, token: randomUUID(), pid: process.ppid, purpose: "resume" }, 600_000);
-    await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunBusy, holder: { pid: process.ppid, purpose: "resume" } });
-  });
+      await leases.acquire(runId, { ...me, token: randomUUID(), pid: process.ppid, purpose: "resume" }, 600_000);
+      await expect(first.resume(runId)).rejects.toMatchObject({
+        code: ErrorCode.RunBusy,
+        holder: { pid: process.ppid, purpose: "resume" },
+      });
+    },
+  );
 
-  it.skipIf(name === "memory")("a resume of a finished run whose record was left running (its holder lost the lease at the end) sets the record right", async () => {
-    const { first, runs: open } = await engines();
-    const runId = `record-${ID}`;
-    expect((await first.run({ tasks: [waitTask("a", 1)] }, { runId })).status).toBe("completed");
-    const runs = await open();
-    const record = await runs.get(runId);
-    await runs.upsert({ run_id: runId, status: "running", created_at: record?.created_at ?? "", updated_at: new Date().toISOString() });
-    expect((await first.listRuns())[0]).toMatchObject({ run_id: runId, status: "running" });
-    await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunFinished });
-    expect((await first.listRuns())[0]).toMatchObject({ run_id: runId, status: "completed", tasks_total: 1, finished_at: expect.any(String) });
-  });
+  it.skipIf(name === "memory")(
+    "a resume of a finished run whose record was left running (its holder lost the lease at the end) sets the record right",
+    async () => {
+      const { first, runs: open } = await engines();
+      const runId = `record-${ID}`;
+      expect((await first.run({ tasks: [waitTask("a", 1)] }, { runId })).status).toBe("completed");
+      const runs = await open();
+      const record = await runs.get(runId);
+      await runs.upsert({ run_id: runId, status: "running", created_at: record?.created_at ?? "", updated_at: new Date().toISOString() });
+      expect((await first.listRuns())[0]).toMatchObject({ run_id: runId, status: "running" });
+      await expect(first.resume(runId)).rejects.toMatchObject({ code: ErrorCode.RunFinished });
+      expect((await first.listRuns())[0]).toMatchObject({
+        run_id: runId,
+        status: "completed",
+        tasks_total: 1,
+        finished_at: expect.any(String),
+      });
+    },
+  );
 });

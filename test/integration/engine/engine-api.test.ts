@@ -59,8 +59,16 @@ function chainPlan(): PlanInput {
   return {
     tasks: [
       waitTask("pause", 5),
-      { id: "double", action_type: "transform_data", action_config: { input: "{{pause.waited_ms}}", expression: "$ >= 5 ? 'waited' : 'too short'" } },
-      { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/flag.txt", content: "{{double.data}}" } },
+      {
+        id: "double",
+        action_type: "transform_data",
+        action_config: { input: "{{pause.waited_ms}}", expression: "$ >= 5 ? 'waited' : 'too short'" },
+      },
+      {
+        id: "save",
+        action_type: "file_operation",
+        action_config: { operation: "write", path: "out/flag.txt", content: "{{double.data}}" },
+      },
     ],
   };
 }
@@ -91,7 +99,15 @@ describe("engine.run", () => {
       expect(t.error).toBeUndefined();
     }
     expect(await readFile(path.join(ws, "out/flag.txt"), "utf8")).toBe("waited");
-    expect(result.metrics).toMatchObject({ tasks_total: 3, tasks_completed: 3, tasks_failed: 0, tasks_skipped: 0, retries: 0, llm_calls: 0, llm_tokens: 0 });
+    expect(result.metrics).toMatchObject({
+      tasks_total: 3,
+      tasks_completed: 3,
+      tasks_failed: 0,
+      tasks_skipped: 0,
+      retries: 0,
+      llm_calls: 0,
+      llm_tokens: 0,
+    });
     expect(result.metrics.critical_path_ms).toBeGreaterThanOrEqual(5);
   });
 
@@ -137,9 +153,17 @@ describe("engine.run", () => {
   it("passes variables to references; a pure reference keeps the value's type", async () => {
     const input: PlanInput = {
       tasks: [
-        { id: "write", action_type: "file_operation", action_config: { operation: "write", path: "{{dir}}/{{name}}.txt", content: "n={{n}}" } },
+        {
+          id: "write",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "{{dir}}/{{name}}.txt", content: "n={{n}}" },
+        },
         { id: "times", action_type: "transform_data", action_config: { input: "{{n}}", expression: "$ * 10" } },
-        { id: "describe_user", action_type: "transform_data", action_config: { input: "{{user}}", expression: "name & ' of ' & $string(id)" } },
+        {
+          id: "describe_user",
+          action_type: "transform_data",
+          action_config: { input: "{{user}}", expression: "name & ' of ' & $string(id)" },
+        },
       ],
     };
     const result = await engine().run(input, { variables: { dir: "vars", name: "note", n: 4, user: { id: 7, name: "Grace" } } });
@@ -286,16 +310,32 @@ describe("engine.getState", () => {
     const state = await e.getState("state-1");
 
     expect(state).toBeDefined();
-    expect(state?.context).toMatchObject({ workflow_id: "state-1", status: "completed", planner: "provided", started_at: result.started_at, finished_at: result.finished_at });
+    expect(state?.context).toMatchObject({
+      workflow_id: "state-1",
+      status: "completed",
+      planner: "provided",
+      started_at: result.started_at,
+      finished_at: result.finished_at,
+    });
     expect(Object.keys(state?.tasks ?? {}).sort()).toEqual(["one", "three", "two"]);
     for (const report of result.tasks) {
-      expect(state?.tasks[report.id]).toMatchObject({ status: "completed", attempts: 1, result: report.result, dependencies: report.dependencies });
+      expect(state?.tasks[report.id]).toMatchObject({
+        status: "completed",
+        attempts: 1,
+        result: report.result,
+        dependencies: report.dependencies,
+      });
     }
     expect(state?.memory).toEqual({ variables: { k: "v" } });
     const history = state?.history ?? [];
     expect(history[0]?.event).toBe("planned");
     expect(history.at(-1)).toMatchObject({ event: "run_completed", detail: "completed" });
-    expect(history.filter((h) => h.event === "task_completed").map((h) => h.task_id).sort()).toEqual(["one", "three", "two"]);
+    expect(
+      history
+        .filter((h) => h.event === "task_completed")
+        .map((h) => h.task_id)
+        .sort(),
+    ).toEqual(["one", "three", "two"]);
     expect(state?.pending_failures).toEqual([]);
   });
 

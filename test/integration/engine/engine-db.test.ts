@@ -25,7 +25,11 @@ function pipeline(table: string): PlanInput {
     // The user's own plan: its CREATE and INSERT may write.
     allow_writes: true,
     tasks: [
-      { id: "create", action_type: "db_query", action_config: { query: `CREATE TABLE ${table} (id serial PRIMARY KEY, name text NOT NULL, score int NOT NULL)` } },
+      {
+        id: "create",
+        action_type: "db_query",
+        action_config: { query: `CREATE TABLE ${table} (id serial PRIMARY KEY, name text NOT NULL, score int NOT NULL)` },
+      },
       {
         id: "insert",
         action_type: "db_query",
@@ -41,7 +45,11 @@ function pipeline(table: string): PlanInput {
         action_config: { query: `SELECT name, score FROM ${table} WHERE score > $1 ORDER BY score DESC`, params: ["{{min_score}}"] },
         dependencies: ["insert"],
       },
-      { id: "shape", action_type: "transform_data", action_config: { input: "{{select.rows}}", expression: "$.(name & ':' & $string(score))" } },
+      {
+        id: "shape",
+        action_type: "transform_data",
+        action_config: { input: "{{select.rows}}", expression: "$.(name & ':' & $string(score))" },
+      },
       { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/top.json", content: "{{shape.data}}" } },
     ],
   };

@@ -93,7 +93,11 @@ describe("retry", () => {
     const { result, events } = await run({ tasks: [get("limited", `/ratelimited/${k}`, { retry: FAST_RETRY })] });
 
     expect(result.status).toBe("completed");
-    expect(byId(result, "limited")).toMatchObject({ status: "completed", attempts: 2, result: { status: 200, data: { ok: true, attempts: 2 } } });
+    expect(byId(result, "limited")).toMatchObject({
+      status: "completed",
+      attempts: 2,
+      result: { status: 200, data: { ok: true, attempts: 2 } },
+    });
     const failed = events.find((e) => e.type === "task_failed");
     expect(failed?.error).toMatchObject({ code: "HTTP_STATUS", retryable: true, retry_after_ms: 1000 });
     const retry = events.find((e) => e.type === "task_retry");
@@ -116,7 +120,11 @@ describe("permanent failures", () => {
     const { result, events } = await run({
       tasks: [
         get("missing", "/fail/404", { retry: FAST_RETRY }),
-        { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/m.json", content: "{{missing.data}}" } },
+        {
+          id: "save",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "out/m.json", content: "{{missing.data}}" },
+        },
       ],
     });
 
@@ -125,7 +133,11 @@ describe("permanent failures", () => {
     expect(result.error?.message).toBe(
       `GET ${api.url}/fail/404 answered 404 Not Found: {"error":"failing with 404 on purpose"}. Check the URL, method, parameters and body; retrying the same request will not help.`,
     );
-    expect(byId(result, "missing")).toMatchObject({ status: "failed", attempts: 1, error: { code: "HTTP_STATUS", retryable: false, details: { status: 404 } } });
+    expect(byId(result, "missing")).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "HTTP_STATUS", retryable: false, details: { status: 404 } },
+    });
     expect(byId(result, "save")).toMatchObject({ status: "skipped", attempts: 0 });
     expect(requestsTo("/fail/404") - before).toBe(1);
     expect(events.filter((e) => e.type === "task_retry")).toEqual([]);
@@ -149,7 +161,12 @@ describe("permanent failures", () => {
     expect(byId(result, "shape")).toMatchObject({ status: "skipped", attempts: 0, skip_reason: 'dependency "optional" was skipped' });
     expect(byId(result, "save")).toMatchObject({ status: "skipped", attempts: 0, skip_reason: 'dependency "optional" was skipped' });
     expect(byId(result, "status")).toMatchObject({ status: "completed", result: { data: { state: "ok" } } });
-    expect(events.filter((e) => e.type === "task_skipped").map((e) => e.task_id).sort()).toEqual(["optional", "save", "shape"]);
+    expect(
+      events
+        .filter((e) => e.type === "task_skipped")
+        .map((e) => e.task_id)
+        .sort(),
+    ).toEqual(["optional", "save", "shape"]);
     expect(result.metrics).toMatchObject({ tasks_total: 4, tasks_completed: 1, tasks_skipped: 3, tasks_failed: 0 });
     expect(existsSync(path.join(ws, "out/s.json"))).toBe(false);
   });

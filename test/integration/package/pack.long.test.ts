@@ -9,13 +9,22 @@ import { makeTempDir } from "../../fixtures/context.js";
 // the registry, or npm's cache), then its bin and its API used from there, not from this checkout.
 let project: string;
 let cleanup: () => Promise<void>;
-const npm = (args: string[], cwd: string) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" } });
+const npm = (args: string[], cwd: string) =>
+  execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, npm_config_fund: "false", npm_config_audit: "false" },
+  });
 
 beforeAll(async () => {
   ({ dir: project, cleanup } = await makeTempDir("wf-pack-"));
   const packs = path.join(project, "packs");
   mkdirSync(packs);
-  const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", packs], REPO)) as { filename: string; files: { path: string }[] }[];
+  const [packed] = JSON.parse(npm(["pack", "--json", "--pack-destination", packs], REPO)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   const tarball = path.join(packs, path.basename(packed?.filename ?? ""));
   writeFileSync(
     path.join(project, "package.json"),

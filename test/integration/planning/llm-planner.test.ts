@@ -166,11 +166,15 @@ describe("LlmPlanner", () => {
 
   it("throws PLAN_INVALID after maxRepairs invalid plans, including unparsable ones", async () => {
     fixture.reply({ json: cyclicPlan() }, { tool_call: { name: "plan", arguments: "{not json" } }, { json: cyclicPlan() });
-    const err = await planner(fixture, { maxRepairs: 2 }).plan({ goal: GOAL, variables: {} }).catch((e: unknown) => e);
+    const err = await planner(fixture, { maxRepairs: 2 })
+      .plan({ goal: GOAL, variables: {} })
+      .catch((e: unknown) => e);
 
     expect(err).toBeInstanceOf(PlanValidationError);
     expect((err as PlanValidationError).code).toBe(ErrorCode.PlanInvalid);
-    expect((err as Error).message).toMatch(/The LLM \(gpt-4o-mini at http:\/\/127\.0\.0\.1:\d+\/v1\) could not produce a valid plan in 3 attempt/);
+    expect((err as Error).message).toMatch(
+      /The LLM \(gpt-4o-mini at http:\/\/127\.0\.0\.1:\d+\/v1\) could not produce a valid plan in 3 attempt/,
+    );
     expect((err as PlanValidationError).issues[0]?.message).toMatch(/dependency cycle/);
     expect(fixture.requests).toHaveLength(3);
     expect(text(fixture.requests[2]?.body.messages.at(-1))).toMatch(/not valid JSON/);
@@ -195,7 +199,9 @@ describe("LlmPlanner", () => {
 
   it("does not retry a 4xx and reports LLM_ERROR with the status", async () => {
     fixture.reply({ status: 401, error: "bad key" });
-    const err = await planner(fixture).plan({ goal: GOAL, variables: {} }).catch((e: unknown) => e);
+    const err = await planner(fixture)
+      .plan({ goal: GOAL, variables: {} })
+      .catch((e: unknown) => e);
     expect((err as WorkflowError).code).toBe(ErrorCode.Llm);
     expect((err as Error).message).toMatch(/rejected the API key \(HTTP 401\)\. Check OPENAI_API_KEY/);
     expect(fixture.requests).toHaveLength(1);
@@ -221,7 +227,9 @@ describe("LlmPlanner", () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    const err = await planner(fixture).plan({ goal: GOAL, variables: {}, signal: controller.signal }).catch((e: unknown) => e);
+    const err = await planner(fixture)
+      .plan({ goal: GOAL, variables: {}, signal: controller.signal })
+      .catch((e: unknown) => e);
     expect((err as WorkflowError).code).toBe(ErrorCode.Cancelled);
     expect(Date.now() - started).toBeLessThan(1_500);
   });
@@ -255,7 +263,10 @@ function advisor(f: OpenAiFixture): LlmFailureAdvisor {
 
 describe("LlmFailureAdvisor", () => {
   it("returns a modify decision with its patch and counts usage", async () => {
-    fixture.reply({ json: { decision: "modify", patch: { timeout: 30 }, reason: "the server is slow" }, usage: { prompt_tokens: 60, completion_tokens: 12 } });
+    fixture.reply({
+      json: { decision: "modify", patch: { timeout: 30 }, reason: "the server is slow" },
+      usage: { prompt_tokens: 60, completion_tokens: 12 },
+    });
     const advice = await advisor(fixture).advise({ task: apiTask(), error: TIMEOUT_ERROR, attempts: 3 });
     expect(advice).toEqual({
       decision: "modify",

@@ -156,7 +156,9 @@ describe("the rule planner says only what is true, end to end through the CLI", 
     await ws.cleanup();
   });
 
-  async function run(goal: string): Promise<{ code: number | null; out: { status: string; tasks: JsonTask[] } | undefined; stderr: string }> {
+  async function run(
+    goal: string,
+  ): Promise<{ code: number | null; out: { status: string; tasks: JsonTask[] } | undefined; stderr: string }> {
     const result = await runCli(["--goal", goal, "--workspace", ws.dir, "--json", "--planner", "rules"]);
     return { code: result.code, out: result.stdout.trim() ? JSON.parse(result.stdout) : undefined, stderr: result.stderr };
   }
@@ -192,7 +194,9 @@ describe("the rule planner says only what is true, end to end through the CLI", 
     expect(result.code).toBe(1);
     expect(result.out?.status).toBe("failed");
     const filter = result.out?.tasks.find((t) => t.action_type === "transform_data");
-    expect(JSON.stringify(filter)).toContain("cannot keep items where active == true: the data is an object with keys state, version, not a list");
+    expect(JSON.stringify(filter)).toContain(
+      "cannot keep items where active == true: the data is an object with keys state, version, not a list",
+    );
     expect(existsSync(path.join(ws.dir, "output/status.json"))).toBe(false);
   });
 

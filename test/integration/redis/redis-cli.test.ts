@@ -96,7 +96,6 @@ function watchCli(runId: string): { lines: () => string[]; stderr: () => string;
   return { lines: () => stdout.split("\n").slice(0, -1), stderr: () => stderr, exited };
 }
 
-
 /** Short chained waits with a request in the middle that holds the run until the test lets it go on. */
 function heldChain(url: string): PlanInput {
   return {
@@ -133,7 +132,9 @@ describe("the plan cache", () => {
     expect(first.metrics.plan_cache_hit).toBe(false);
     expect(JSON.parse((await redis.get(key)) ?? "null")).toMatchObject({
       planner: "rules",
-      plan: { tasks: [{ action_type: "file_operation", action_config: { operation: "write", path: `out/api-${ID}.txt`, content: "cached" } }] },
+      plan: {
+        tasks: [{ action_type: "file_operation", action_config: { operation: "write", path: `out/api-${ID}.txt`, content: "cached" } }],
+      },
     });
     const ttl = await redis.ttl(key);
     expect(ttl).toBeGreaterThan(86_400 - 60);
@@ -239,7 +240,10 @@ describe("live events", () => {
     defaultEventsKey(id);
     const emitted: WorkflowEvent[] = [];
     const failing: PlanInput = {
-      tasks: [waitTask("w1", 1), { id: "bad", action_type: "file_operation", action_config: { operation: "read", path: "missing.txt" }, dependencies: ["w1"] }],
+      tasks: [
+        waitTask("w1", 1),
+        { id: "bad", action_type: "file_operation", action_config: { operation: "read", path: "missing.txt" }, dependencies: ["w1"] },
+      ],
     };
     expect((await engine().run(failing, { runId: id, onEvent: (e) => emitted.push(e) })).status).toBe("failed");
 
@@ -247,7 +251,9 @@ describe("live events", () => {
     expect(await within(watcher.exited, 15_000, "the watcher's exit")).toBe(1);
     expect(watcher.lines()).toEqual(emitted.map((e) => formatEvent(e)));
     expect(watcher.lines().at(-1)).toBe(`run ${id} failed`);
-    expect(watcher.lines()).toContainEqual(expect.stringMatching(/^ {2}failed {4}bad \(file_operation\) attempt 1: FILE_NOT_FOUND read: no file or folder "missing\.txt"/));
+    expect(watcher.lines()).toContainEqual(
+      expect.stringMatching(/^ {2}failed {4}bad \(file_operation\) attempt 1: FILE_NOT_FOUND read: no file or folder "missing\.txt"/),
+    );
   });
 
   it("through the API, another engine with the same prefix watches the run: the same events, in order", async () => {

@@ -103,8 +103,7 @@ async function clientsNamed(name: string): Promise<{ flags: string; cmd: string 
   return rows.filter((r) => r.name === name).map((r) => ({ flags: r.flags ?? "", cmd: r.cmd ?? "" }));
 }
 
-const blockedInXread = async (name: string) =>
-  (await clientsNamed(name)).some((c) => c.cmd === "xread" && c.flags.includes("b"));
+const blockedInXread = async (name: string) => (await clientsNamed(name)).some((c) => c.cmd === "xread" && c.flags.includes("b"));
 
 /** A second client, standing for another process; named so the test can see its watcher connection. */
 function otherProcess(label: string): { client: Redis; name: string } {

@@ -62,7 +62,12 @@ describe("Redis features against a server that accepts connections and never ans
       const key = { goal: "g", planner: "rules" as const, variableNames: [] };
       expect(await withDeadline(cache.get(key), 10_000, "a plan cache read")).toBeUndefined();
       await withDeadline(cache.set(key, { plan: { tasks: [] }, planner: "rules", cached_at: "" }), 10_000, "a plan cache write");
-      const events: WorkflowEvent[] = Array.from({ length: 200 }, (_, i) => ({ type: "task_started", run_id: "r", at: "", task_id: `t${i}` }));
+      const events: WorkflowEvent[] = Array.from({ length: 200 }, (_, i) => ({
+        type: "task_started",
+        run_id: "r",
+        at: "",
+        task_id: `t${i}`,
+      }));
       for (const e of events) publish(e);
       await withDeadline(publish.flush(), 10_000, "flushing 200 events");
       expect(warnings.filter((w) => /Redis does not answer/.test(w))).toHaveLength(1);

@@ -30,8 +30,17 @@ function plan(base: string, prefix: string): PlanInput {
     tasks: [
       { id: "read", action_type: "api_call", action_config: { url: `${base}/${prefix}-read` } },
       { id: "slow", action_type: "api_call", action_config: { url: `${base}/slow` } },
-      { id: "post", action_type: "api_call", action_config: { method: "POST", url: `${base}/${prefix}-post`, body: { n: 1 } }, dependencies: ["read"] },
-      { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/saved.json", content: "{{post.data}}" } },
+      {
+        id: "post",
+        action_type: "api_call",
+        action_config: { method: "POST", url: `${base}/${prefix}-post`, body: { n: 1 } },
+        dependencies: ["read"],
+      },
+      {
+        id: "save",
+        action_type: "file_operation",
+        action_config: { operation: "write", path: "out/saved.json", content: "{{post.data}}" },
+      },
       { id: "after", action_type: "transform_data", action_config: { input: "{{save.path}}", expression: "$" } },
     ],
   };
@@ -55,7 +64,10 @@ describe("approval of mutating tasks (--approve ask)", () => {
 
     const pausedBy = Date.now();
     const listed = await runCli(["runs", "list", "--workspace", ws, "--json"]);
-    expect((JSON.parse(listed.stdout) as { run_id: string; status: string }[])[0]).toMatchObject({ run_id: "appr-1", status: "awaiting_approval" });
+    expect((JSON.parse(listed.stdout) as { run_id: string; status: string }[])[0]).toMatchObject({
+      run_id: "appr-1",
+      status: "awaiting_approval",
+    });
     // runs show says what runs list says, and the paused time is not counted as work.
     const shown = await runCli(["runs", "show", "appr-1", "--workspace", ws, "--json"]);
     const showed = JSON.parse(shown.stdout) as { status: string; approval?: { tasks: { id: string }[] }; metrics: { paused_ms: number } };
@@ -113,8 +125,13 @@ describe("approval of mutating tasks (--approve ask)", () => {
       // The plan shows the mutating tasks: refused before anything runs, naming each and the way to allow it.
       const run = engine.run(plan(server.url, "c"));
       await expect(run).rejects.toMatchObject({ code: "PLAN_REFUSED" });
-      const refusals = (await run.catch((e: { details: { refusals: { task: string; code: string; message: string }[] } }) => e.details.refusals)) as { task: string; code: string; message: string }[];
-      expect(refusals.find((r) => r.task === "post")).toMatchObject({ code: "APPROVAL_REFUSED", message: expect.stringContaining("--approve ask") });
+      const refusals = (await run.catch(
+        (e: { details: { refusals: { task: string; code: string; message: string }[] } }) => e.details.refusals,
+      )) as { task: string; code: string; message: string }[];
+      expect(refusals.find((r) => r.task === "post")).toMatchObject({
+        code: "APPROVAL_REFUSED",
+        message: expect.stringContaining("--approve ask"),
+      });
       expect(server.hits("/c-read")).toBe(0);
       expect(server.hits("/c-post")).toBe(0);
     } finally {
@@ -134,7 +151,10 @@ describe("approval of mutating tasks (--approve ask)", () => {
 describe("--approve ask on a terminal (tmux)", () => {
   it("asks y/N, runs the task on y, and skips it on n", async () => {
     await requireTmux();
-    for (const [answer, expected] of [["y", "completed"], ["n", "completed_with_errors"]] as const) {
+    for (const [answer, expected] of [
+      ["y", "completed"],
+      ["n", "completed_with_errors"],
+    ] as const) {
       const ws = await workspace();
       const file = path.join(ws, "plan.json");
       await writeFile(file, JSON.stringify(plan(server.url, `tty-${answer}`)));

@@ -32,7 +32,10 @@ async function engine(options: ConstructorParameters<typeof WorkflowEngine>[0] =
 }
 
 const waitPlan = (seconds: number, extra: PlanInput["tasks"] = []): PlanInput => ({
-  tasks: [{ id: "long", action_type: "wait", action_config: { seconds }, retry: { max_attempts: 1, backoff_ms: 0, max_backoff_ms: 0 } }, ...extra],
+  tasks: [
+    { id: "long", action_type: "wait", action_config: { seconds }, retry: { max_attempts: 1, backoff_ms: 0, max_backoff_ms: 0 } },
+    ...extra,
+  ],
 });
 
 describe("limits end a task or a run with a clear error, never a hang", () => {
@@ -55,14 +58,23 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
   it("taskTimeoutSeconds holds even for a request that never answers", async () => {
     const e = await engine({ limits: { taskTimeoutSeconds: 0.3 }, allowHosts: [new URL(held.url).host] });
     const result = await e.run({
-      tasks: [{ id: "hang", action_type: "api_call", action_config: { url: held.url }, retry: { max_attempts: 1, backoff_ms: 0, max_backoff_ms: 0 } }],
+      tasks: [
+        {
+          id: "hang",
+          action_type: "api_call",
+          action_config: { url: held.url },
+          retry: { max_attempts: 1, backoff_ms: 0, max_backoff_ms: 0 },
+        },
+      ],
     });
     expect(result.tasks[0]?.error?.code).toBe("TASK_TIMEOUT");
   });
 
   it("runDeadlineSeconds: the run stops at its deadline with RUN_DEADLINE, the rest skipped", async () => {
     const e = await engine({ limits: { runDeadlineSeconds: 0.3 } });
-    const result = await e.run(waitPlan(30, [{ id: "next", action_type: "wait", action_config: { seconds: 0.01 }, dependencies: ["long"] }]));
+    const result = await e.run(
+      waitPlan(30, [{ id: "next", action_type: "wait", action_config: { seconds: 0.01 }, dependencies: ["long"] }]),
+    );
     expect(result.status).toBe("failed");
     expect(result.error).toMatchObject({ code: "RUN_DEADLINE", message: expect.stringContaining("--run-deadline") });
     expect(result.tasks.find((t) => t.id === "next")?.status).toBe("skipped");
@@ -77,7 +89,10 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
       env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: openai.url },
       limits: { maxLlmCalls: 1 },
     });
-    await expect(e.run("fetch something")).rejects.toMatchObject({ code: "LLM_BUDGET_EXCEEDED", message: expect.stringContaining("--max-llm-calls") });
+    await expect(e.run("fetch something")).rejects.toMatchObject({
+      code: "LLM_BUDGET_EXCEEDED",
+      message: expect.stringContaining("--max-llm-calls"),
+    });
     expect(openai.requests.length - before).toBe(1);
   });
 });

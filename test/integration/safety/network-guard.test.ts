@@ -135,7 +135,10 @@ describe("trusted hosts reach loopback", () => {
 
   it("a host:port entry does not trust another port of the same host", async () => {
     const err = await failure(call({ url: `${target.url}/port` }, guarded([new URL(other.url).host])));
-    expect(err.details).toMatchObject({ rule: "non-public-address", allow: [`--allow-host 127.0.0.1:${port()}`, expect.any(String), expect.any(String)] });
+    expect(err.details).toMatchObject({
+      rule: "non-public-address",
+      allow: [`--allow-host 127.0.0.1:${port()}`, expect.any(String), expect.any(String)],
+    });
   });
 
   it("*.example.com trusts a subdomain that resolves to loopback", async () => {
@@ -241,7 +244,10 @@ describe("the engine applies the run's trusted hosts", () => {
     expect(result.tasks.find((t) => t.id === "fetch")?.status).toBe("completed");
     const follow = result.tasks.find((t) => t.id === "follow");
     expect(follow?.status).toBe("failed");
-    expect(follow?.error).toMatchObject({ code: "NETWORK_REFUSED", details: { rule: "non-public-address", url: `${target.url}/from-data` } });
+    expect(follow?.error).toMatchObject({
+      code: "NETWORK_REFUSED",
+      details: { rule: "non-public-address", url: `${target.url}/from-data` },
+    });
     expect(total(target)).toBe(0);
   });
 
@@ -258,7 +264,10 @@ describe("the engine applies the run's trusted hosts", () => {
   function inventing(url: string): Planner {
     return {
       kind: "llm",
-      plan: async () => ({ planner: "llm", plan: { tasks: [{ id: "get", action_type: "api_call", action_config: { url }, retry: NO_RETRY }] } }),
+      plan: async () => ({
+        planner: "llm",
+        plan: { tasks: [{ id: "get", action_type: "api_call", action_config: { url }, retry: NO_RETRY }] },
+      }),
     };
   }
 

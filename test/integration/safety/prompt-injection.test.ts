@@ -55,7 +55,11 @@ async function planFile(): Promise<string> {
     JSON.stringify({
       tasks: [
         { id: "fetch", action_type: "api_call", action_config: { url: `${hostile.url}/data` } },
-        { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "out/data.json", content: "{{fetch.data}}" } },
+        {
+          id: "save",
+          action_type: "file_operation",
+          action_config: { operation: "write", path: "out/data.json", content: "{{fetch.data}}" },
+        },
       ],
     }),
   );
@@ -80,7 +84,10 @@ describe("prompt injection through an API's answer reaches the advisor only as d
       });
 
       expect(run.code, run.stderr).toBe(1);
-      const out = JSON.parse(run.stdout) as { status: string; tasks: { id: string; status: string; action_config: unknown; error?: { code: string } }[] };
+      const out = JSON.parse(run.stdout) as {
+        status: string;
+        tasks: { id: string; status: string; action_config: unknown; error?: { code: string } }[];
+      };
       expect(out.status).toBe("failed");
       const fetch = out.tasks.find((t) => t.id === "fetch");
       expect(fetch?.error?.code).toBe("HTTP_STATUS");

@@ -53,7 +53,9 @@ beforeAll(async () => {
     seen.push({ path: req.url ?? "", headers: req.headers, body });
     const denied = req.url?.startsWith("/denied");
     res.writeHead(denied ? 401 : 200, { "content-type": "application/json", "set-cookie": `echo=${COOKIE}` });
-    res.end(JSON.stringify(denied ? { error: `invalid credentials: ${req.headers.authorization}` } : { headers: req.headers, url: req.url }));
+    res.end(
+      JSON.stringify(denied ? { error: `invalid credentials: ${req.headers.authorization}` } : { headers: req.headers, url: req.url }),
+    );
   });
   base = await listenOnLoopback(server);
   port = Number(new URL(base).port);
@@ -66,7 +68,9 @@ afterAll(async () => {
   await deleteKeysWithPrefix(redis, PREFIX);
   expect(await scanKeys(redis, PREFIX)).toEqual([]);
   await closeRedis(redis);
-  const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [SCHEMA_PREFIX]);
+  const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
+    SCHEMA_PREFIX,
+  ]);
   for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
   await pool.end();
   server.closeAllConnections();
@@ -82,8 +86,16 @@ function leakyPlan(): PlanInput {
   return {
     goal: "call the echo service with credentials",
     tasks: [
-      { id: "echo_env", action_type: "api_call", action_config: { url: `${base}/echo?api_key=${QUERY_KEY}`, headers: { Authorization: "Bearer {{env.PLANTED_API_TOKEN}}" } } },
-      { id: "echo_url", action_type: "api_call", action_config: { url: `http://user:${PASSWORD}@127.0.0.1:${port}/echo`, headers: { Cookie: `session=${COOKIE}` } } },
+      {
+        id: "echo_env",
+        action_type: "api_call",
+        action_config: { url: `${base}/echo?api_key=${QUERY_KEY}`, headers: { Authorization: "Bearer {{env.PLANTED_API_TOKEN}}" } },
+      },
+      {
+        id: "echo_url",
+        action_type: "api_call",
+        action_config: { url: `http://user:${PASSWORD}@127.0.0.1:${port}/echo`, headers: { Cookie: `session=${COOKIE}` } },
+      },
       {
         id: "denied",
         action_type: "api_call",
@@ -119,7 +131,9 @@ async function redisText(runId: string): Promise<string> {
 /** Every row of every table of a schema, bytea as UTF-8 text. */
 async function schemaText(schema: string): Promise<string> {
   const { rows: tables } = await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", [schema]);
-  expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(expect.arrayContaining(["checkpoints", "checkpoint_blobs", "checkpoint_writes", "workflow_runs"]));
+  expect(tables.map((t: { table_name: string }) => t.table_name)).toEqual(
+    expect.arrayContaining(["checkpoints", "checkpoint_blobs", "checkpoint_writes", "workflow_runs"]),
+  );
   const dumps: string[] = [];
   for (const { table_name } of tables as { table_name: string }[]) {
     const { rows } = await pool.query(`SELECT * FROM "${schema}"."${table_name}"`);
@@ -129,7 +143,9 @@ async function schemaText(schema: string): Promise<string> {
 }
 
 function isBufferJson(v: unknown): v is { type: "Buffer"; data: number[] } {
-  return typeof v === "object" && v !== null && (v as { type?: unknown }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data);
+  return (
+    typeof v === "object" && v !== null && (v as { type?: unknown }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data)
+  );
 }
 
 /** A logger keeping every line it is given, as text. */
@@ -142,7 +158,15 @@ function recordingLogger(lines: string[]): Logger {
 }
 
 function pgEngine(schema: string, options: Partial<EngineOptions> = {}): WorkflowEngine {
-  return new WorkflowEngine({ workspace: ws, env: ENV, checkpointUrl: PG_URL, checkpointSchema: schema, redisUrl: REDIS_URL, redisPrefix: PREFIX, ...options });
+  return new WorkflowEngine({
+    workspace: ws,
+    env: ENV,
+    checkpointUrl: PG_URL,
+    checkpointSchema: schema,
+    redisUrl: REDIS_URL,
+    redisPrefix: PREFIX,
+    ...options,
+  });
 }
 
 interface EchoedTask {
@@ -175,7 +199,9 @@ describe("secrets never leak", () => {
     expect({ stdout: leaks(run.stdout), stderr: leaks(run.stderr) }).toEqual({ stdout: [], stderr: [] });
 
     const stateDir = path.join(ws, ".workflow-state");
-    const files = ["checkpoints.sqlite", "checkpoints.sqlite-wal", "checkpoints.sqlite-shm"].map((f) => path.join(stateDir, f)).filter(existsSync);
+    const files = ["checkpoints.sqlite", "checkpoints.sqlite-wal", "checkpoints.sqlite-shm"]
+      .map((f) => path.join(stateDir, f))
+      .filter(existsSync);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect({ file, leaks: leaks(readFileSync(file).toString("latin1")) }).toEqual({ file, leaks: [] });
 
@@ -183,7 +209,10 @@ describe("secrets never leak", () => {
     const runsEnv = { env: cliEnv };
     for (const args of [["show", "--json"], ["history", "--json"], ["export"], ["list", "--json"]]) {
       const [sub, ...rest] = args as [string, ...string[]];
-      const shown = await runCli(["runs", sub, ...(sub === "list" ? [] : [out.workflow_id]), ...rest, "--workspace", ws, "--log-level", "debug"], runsEnv);
+      const shown = await runCli(
+        ["runs", sub, ...(sub === "list" ? [] : [out.workflow_id]), ...rest, "--workspace", ws, "--log-level", "debug"],
+        runsEnv,
+      );
       expect(shown.code, shown.stderr).toBe(0);
       expect({ sub, leaks: leaks(shown.stdout + shown.stderr) }).toEqual({ sub, leaks: [] });
       if (sub === "show") expectRedactedEchoes((JSON.parse(shown.stdout) as { tasks: EchoedTask[] }).tasks);
@@ -230,8 +259,22 @@ describe("secrets never leak", () => {
     const literal = `lit-${randomBytes(8).toString("hex")}`;
     const plan: PlanInput = {
       tasks: [
-        { id: "post_env", action_type: "api_call", action_config: { method: "POST", url: `${base}/echo?from=env`, headers: { Authorization: "Bearer {{env.PLANTED_API_TOKEN}}" }, body: {} } },
-        { id: "post_literal", action_type: "api_call", action_config: { method: "POST", url: `${base}/echo?from=literal`, headers: { "X-Api-Key": literal }, body: {} }, on_failure: "skip" },
+        {
+          id: "post_env",
+          action_type: "api_call",
+          action_config: {
+            method: "POST",
+            url: `${base}/echo?from=env`,
+            headers: { Authorization: "Bearer {{env.PLANTED_API_TOKEN}}" },
+            body: {},
+          },
+        },
+        {
+          id: "post_literal",
+          action_type: "api_call",
+          action_config: { method: "POST", url: `${base}/echo?from=literal`, headers: { "X-Api-Key": literal }, body: {} },
+          on_failure: "skip",
+        },
       ],
     };
     const first = pgEngine(schema, { approve: "ask" });

@@ -46,7 +46,15 @@ describe("who may let db_query write, through the engine on PostgreSQL", () => {
 
   async function runWith(options: Partial<EngineOptions>, goalOrPlan: string | PlanInput): Promise<WorkflowResult> {
     // approve "auto": these tests are about the SQL guard, not about asking a person first.
-    const engine = new WorkflowEngine({ persist: "memory", workspace: ws, databaseUrl: DATABASE_URL, advisor: null, env: {}, approve: "auto", ...options });
+    const engine = new WorkflowEngine({
+      persist: "memory",
+      workspace: ws,
+      databaseUrl: DATABASE_URL,
+      advisor: null,
+      env: {},
+      approve: "auto",
+      ...options,
+    });
     try {
       return await engine.run(goalOrPlan);
     } finally {

@@ -167,7 +167,9 @@ describe.each([
     expect(err).toMatchObject({ code: "DB_ERROR", retryable: false, details: { limit: "statementTimeoutSeconds", timeout_seconds: 0.5 } });
     expect(err.message).toContain("statement timeout of 0.5 s (--statement-timeout, limits.statementTimeoutSeconds)");
     started = Date.now();
-    const write = await failure(run(`INSERT INTO ${items} (name) SELECT 'slow' FROM pg_sleep(${backend.sleep.seconds})`, ctx(true, limits)));
+    const write = await failure(
+      run(`INSERT INTO ${items} (name) SELECT 'slow' FROM pg_sleep(${backend.sleep.seconds})`, ctx(true, limits)),
+    );
     expect(Date.now() - started).toBeLessThan(backend.sleep.endsWithinMs);
     expect(write.details).toMatchObject({ limit: "statementTimeoutSeconds" });
     expect(await count()).toEqual({ n: 3 });
@@ -181,7 +183,9 @@ describe.each([
     expect(err).toMatchObject({ code: "ROW_LIMIT", details: { max_rows: 5 } });
     expect(err.message).toContain("more than 5 rows, the limit of one query (limits.maxRows)");
     expect(err.message).toContain("Add a LIMIT");
-    const write = await failure(run(`INSERT INTO ${items} (name) SELECT 'n' || g FROM generate_series(1, 6) g RETURNING id`, ctx(true, { maxRows: 5 })));
+    const write = await failure(
+      run(`INSERT INTO ${items} (name) SELECT 'n' || g FROM generate_series(1, 6) g RETURNING id`, ctx(true, { maxRows: 5 })),
+    );
     expect(write.code).toBe("ROW_LIMIT");
     expect(await count()).toEqual({ n: 3 });
   });
@@ -202,8 +206,18 @@ describe.each([
   });
 
   it("keeps concurrent read-only and writing queries in their own transactions", async () => {
-    const reads = Array.from({ length: 6 }, () => run(`SELECT nextval('${backend.ns}seq')`, ctx(false)).then(() => "ran", (e: { code?: string }) => e.code));
-    const writes = Array.from({ length: 6 }, (_, i) => run(`INSERT INTO ${items} (name) VALUES ($1)`, ctx(true), [`w${i}`]).then(() => "ran", (e: { code?: string }) => e.code));
+    const reads = Array.from({ length: 6 }, () =>
+      run(`SELECT nextval('${backend.ns}seq')`, ctx(false)).then(
+        () => "ran",
+        (e: { code?: string }) => e.code,
+      ),
+    );
+    const writes = Array.from({ length: 6 }, (_, i) =>
+      run(`INSERT INTO ${items} (name) VALUES ($1)`, ctx(true), [`w${i}`]).then(
+        () => "ran",
+        (e: { code?: string }) => e.code,
+      ),
+    );
     const [r, w] = await Promise.all([Promise.all(reads), Promise.all(writes)]);
     expect(r).toEqual(Array(6).fill("SQL_REFUSED"));
     expect(w).toEqual(Array(6).fill("ran"));

@@ -90,7 +90,17 @@ function expectPlainProgress(stderr: string, tasks: string[]): void {
 }
 
 /** price * 1.25 through JSONata's `$round(x, 2)`, which rounds half to even (43.625 -> 43.62). */
-const PRICE_WITH_VAT: Record<number, number> = { 9: 248.75, 1: 162.38, 4: 111.25, 5: 57.19, 6: 49.99, 10: 43.62, 2: 30.62, 12: 22.5, 7: 15.62 };
+const PRICE_WITH_VAT: Record<number, number> = {
+  9: 248.75,
+  1: 162.38,
+  4: 111.25,
+  5: 57.19,
+  6: 49.99,
+  10: 43.62,
+  2: 30.62,
+  12: 22.5,
+  7: 15.62,
+};
 
 /** The data_pipeline's rows, computed here from the demo's products. */
 function expectedRows(): Record<string, unknown>[] {
@@ -105,7 +115,8 @@ describe("--example through the CLI (a demo API on loopback per run)", () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(3);
-    for (const [i, name] of ExampleName.entries()) expect(lines[i]).toMatch(new RegExp(`^${name} +${EXAMPLES[name].description.slice(0, 20)}`));
+    for (const [i, name] of ExampleName.entries())
+      expect(lines[i]).toMatch(new RegExp(`^${name} +${EXAMPLES[name].description.slice(0, 20)}`));
     const json = await cli(["--example", "--json"]);
     expect(JSON.parse(json.stdout)).toEqual(ExampleName.map((name) => ({ name, description: EXAMPLES[name].description })));
   });
@@ -114,7 +125,9 @@ describe("--example through the CLI (a demo API on loopback per run)", () => {
     const run = await cli(["--example", "nope"]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toBe('Error [CONFIG_INVALID]: Unknown example "nope". The examples are: data_pipeline, api_orchestration, job_execution.\n');
+    expect(run.stderr).toBe(
+      'Error [CONFIG_INVALID]: Unknown example "nope". The examples are: data_pipeline, api_orchestration, job_execution.\n',
+    );
     expect(existsSync(path.join(ws, "output"))).toBe(false);
   });
 
@@ -146,7 +159,10 @@ describe("--example through the CLI (a demo API on loopback per run)", () => {
     expect(run.code, run.stderr).toBe(0);
     expectPlainProgress(run.stderr, TASKS.api_orchestration);
     expect(run.stdout).toMatch(/^Workflow wf-[\w-]+: completed$/m);
-    const saved = (await readJson("output/api_orchestration.json")) as { strategy: string; results: Record<string, { status: number; data: unknown }> };
+    const saved = (await readJson("output/api_orchestration.json")) as {
+      strategy: string;
+      results: Record<string, { status: number; data: unknown }>;
+    };
     expect(saved.strategy).toBe("parallel");
     expect(saved.results.login?.data).toMatchObject({ token: expect.stringMatching(/^demo-[0-9a-f]{24}$/), token_type: "Bearer" });
     expect(saved.results.customers).toEqual({ status: 200, data: DEMO_CUSTOMERS });
@@ -305,12 +321,20 @@ describe("the workflows through the API, against the demo API", () => {
   });
 
   it("runJobExecution: polls until done (polls > 1) through the engine's until, stores the result", async () => {
-    const result = await runJobExecution(engine, { apiUrl: api.url, jobConfig: { type: "inventory_report" }, monitorInterval: 0.05, timeout: 10 });
+    const result = await runJobExecution(engine, {
+      apiUrl: api.url,
+      jobConfig: { type: "inventory_report" },
+      monitorInterval: 0.05,
+      timeout: 10,
+    });
     expect(result.status).toBe("completed");
     const monitor = task(result, "monitor").result as { polls: number; data: { status: string } };
     expect(monitor.polls).toBeGreaterThan(1);
     expect(monitor.data.status).toBe("done");
-    expect(await readJson("output/job_result.json")).toMatchObject({ polls: monitor.polls, result: { report: { totals: { products: 12 } } } });
+    expect(await readJson("output/job_result.json")).toMatchObject({
+      polls: monitor.polls,
+      result: { report: { totals: { products: 12 } } },
+    });
   });
 
   it("a job that fails fails the run at check, naming the job and its error; no result is fetched", async () => {
@@ -337,7 +361,7 @@ describe("CSV rendering (the to_csv expression)", () => {
     ];
     const bounds = evaluationBounds(Limits.parse({}), new AbortController().signal);
     expect(await evaluateExpression(CSV_EXPRESSION, rows, bounds)).toBe(
-      ['a,b,c,d', '1,"say ""hi"", then go",,', '2,"two\nlines",,true', '3,plain,"[1,2]",', ""].join("\n"),
+      ["a,b,c,d", '1,"say ""hi"", then go",,', '2,"two\nlines",,true', '3,plain,"[1,2]",', ""].join("\n"),
     );
     expect(await evaluateExpression(CSV_EXPRESSION, [], bounds)).toBe("");
   });

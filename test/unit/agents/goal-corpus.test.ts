@@ -6,7 +6,8 @@ import { evaluationBounds } from "../../../src/actions/transform-data/run.js";
 import { Limits } from "../../../src/model/safety-policy.js";
 
 /** The engine's own evaluator, with the default limits. */
-const evaluateExpression = (expression: string, input: unknown) => evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
+const evaluateExpression = (expression: string, input: unknown) =>
+  evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
 import { GoalNotUnderstoodError } from "../../../src/model/errors.js";
 import type { Plan, TaskSpec } from "../../../src/model/plan-schema.js";
 import { validatePlan } from "../../../src/plan/validate.js";
@@ -177,7 +178,10 @@ describe("the goal corpus: coverage", () => {
       const result = await outcome(e.goal);
       const named = "refusal" in result && result.refusal.notUnderstood.some((n) => n === e.refuse || n.startsWith(`${e.refuse} (`));
       if (named) refusedAsExpected += 1;
-      else mismatches.push(`${"plan" in result ? "planned" : "refused naming other phrases"}, expected a refusal naming "${e.refuse}": ${e.goal}`);
+      else
+        mismatches.push(
+          `${"plan" in result ? "planned" : "refused naming other phrases"}, expected a refusal naming "${e.refuse}": ${e.goal}`,
+        );
     }
     console.log(
       `goal corpus: ${entries.length} goals; understood ${understood}/${planned.length} as expected; ` +

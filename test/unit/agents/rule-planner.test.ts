@@ -159,7 +159,9 @@ describe("RulePlanner: exact plans for the corpus phrasings", () => {
 
 describe("RulePlanner: paraphrases", () => {
   it("'please download ..., then keep only the users whose city is Oslo and save them as ...'", async () => {
-    const plan = await planOf(`Please download ${API}/users, then keep only the users whose city is Oslo and save them as output/oslo.json.`);
+    const plan = await planOf(
+      `Please download ${API}/users, then keep only the users whose city is Oslo and save them as output/oslo.json.`,
+    );
     expect(shape(plan)).toEqual(["fetch_users:api_call", "filter:transform_data", "save:file_operation"]);
     expect(task(plan, "filter").action_config.expression).toBe(planned([{ op: "filter", field: "city", operator: "==", value: "Oslo" }]));
     expect(task(plan, "save").action_config.path).toBe("output/oslo.json");
@@ -167,27 +169,33 @@ describe("RulePlanner: paraphrases", () => {
 
   it("semicolons, 'sort them by likes descending', 'keep the top 5'", async () => {
     const plan = await planOf(`Retrieve ${API}/posts; sort them by likes descending; keep the top 5; write to out/top.json`);
-    expect(task(plan, "sort_limit").action_config.expression).toBe(planned([
-      { op: "sort", by: "likes", order: "desc" },
-      { op: "limit", count: 5 },
-    ]));
+    expect(task(plan, "sort_limit").action_config.expression).toBe(
+      planned([
+        { op: "sort", by: "likes", order: "desc" },
+        { op: "limit", count: 5 },
+      ]),
+    );
     expect(task(plan, "save").action_config).toMatchObject({ operation: "write", path: "out/top.json", content: "{{sort_limit.data}}" });
   });
 
   it("'take the top 3 by likes' sorts descending first", async () => {
     const plan = await planOf(`Fetch ${API}/posts, take the top 3 by likes, save to t.json`);
-    expect(task(plan, "sort_limit").action_config.expression).toBe(planned([
-      { op: "sort", by: "likes", order: "desc" },
-      { op: "limit", count: 3 },
-    ]));
+    expect(task(plan, "sort_limit").action_config.expression).toBe(
+      planned([
+        { op: "sort", by: "likes", order: "desc" },
+        { op: "limit", count: 3 },
+      ]),
+    );
   });
 
   it("'order by likes, highest first' and 'limit to 4 items'", async () => {
     const plan = await planOf(`Get ${API}/posts, order by likes, highest first, then limit the results to 4 items`);
-    expect(task(plan, "sort_limit").action_config.expression).toBe(planned([
-      { op: "sort", by: "likes", order: "desc" },
-      { op: "limit", count: 4 },
-    ]));
+    expect(task(plan, "sort_limit").action_config.expression).toBe(
+      planned([
+        { op: "sort", by: "likes", order: "desc" },
+        { op: "limit", count: 4 },
+      ]),
+    );
   });
 
   it("'get the first three users from URL' fetches then limits", async () => {
@@ -298,20 +306,26 @@ describe("RulePlanner: paraphrases", () => {
 
   it("typed filter values: numbers, quoted strings, booleans, lists and ranges", async () => {
     const ops = async (clause: string) => task(await planOf(`Fetch ${API}/posts, ${clause}`), "filter").action_config.expression;
-    expect(await ops("filter likes > 10 and userId is 2")).toEqual(planned([
-      { op: "filter", field: "likes", operator: ">", value: 10 },
-      { op: "filter", field: "userId", operator: "==", value: 2 },
-    ]));
+    expect(await ops("filter likes > 10 and userId is 2")).toEqual(
+      planned([
+        { op: "filter", field: "likes", operator: ">", value: 10 },
+        { op: "filter", field: "userId", operator: "==", value: 2 },
+      ]),
+    );
     expect(await ops("where title is '42'")).toEqual(planned([{ op: "filter", field: "title", operator: "==", value: "42" }]));
-    expect(await ops("keep only items where city is one of Oslo, Lima")).toEqual(planned([
-      { op: "filter", field: "city", operator: "in", value: ["Oslo", "Lima"] },
-    ]));
-    expect(await ops("filter where likes between 5 and 10")).toEqual(planned([
-      { op: "filter", field: "likes", operator: ">=", value: 5 },
-      { op: "filter", field: "likes", operator: "<=", value: 10 },
-    ]));
+    expect(await ops("keep only items where city is one of Oslo, Lima")).toEqual(
+      planned([{ op: "filter", field: "city", operator: "in", value: ["Oslo", "Lima"] }]),
+    );
+    expect(await ops("filter where likes between 5 and 10")).toEqual(
+      planned([
+        { op: "filter", field: "likes", operator: ">=", value: 5 },
+        { op: "filter", field: "likes", operator: "<=", value: 10 },
+      ]),
+    );
     expect(await ops("keep posts with at least 3 likes")).toEqual(planned([{ op: "filter", field: "likes", operator: ">=", value: 3 }]));
-    expect(await ops("filter city is Oslo or Lima")).toEqual(planned([{ op: "filter", field: "city", operator: "in", value: ["Oslo", "Lima"] }]));
+    expect(await ops("filter city is Oslo or Lima")).toEqual(
+      planned([{ op: "filter", field: "city", operator: "in", value: ["Oslo", "Lima"] }]),
+    );
   });
 
   it("'exclude posts where userId == 1' negates the condition", async () => {
@@ -320,11 +334,12 @@ describe("RulePlanner: paraphrases", () => {
   });
 
   it("'keep only users with name contains 'a', then count them'", async () => {
-    const plan = await planOf(`Fetch ${API}/users and keep only users with name contains 'a', then count them and save the count to c.json`);
-    expect(task(plan, "filter_count").action_config.expression).toBe(planned([
-      { op: "filter", field: "name", operator: "contains", value: "a" },
-      { op: "count" },
-    ]));
+    const plan = await planOf(
+      `Fetch ${API}/users and keep only users with name contains 'a', then count them and save the count to c.json`,
+    );
+    expect(task(plan, "filter_count").action_config.expression).toBe(
+      planned([{ op: "filter", field: "name", operator: "contains", value: "a" }, { op: "count" }]),
+    );
     expect(task(plan, "save").action_config.content).toBe("{{filter_count.data}}");
   });
 
@@ -365,7 +380,10 @@ describe("RulePlanner: paraphrases", () => {
   });
 
   it("exists and list phrasings", async () => {
-    expect(task(await planOf("does output/x.json exist?"), "check_x").action_config).toMatchObject({ operation: "exists", path: "output/x.json" });
+    expect(task(await planOf("does output/x.json exist?"), "check_x").action_config).toMatchObject({
+      operation: "exists",
+      path: "output/x.json",
+    });
     expect(task(await planOf("check if output exists"), "check_output").action_config.path).toBe("output");
     expect(task(await planOf("list the contents of the output folder"), "list_files").action_config.path).toBe("output");
     expect(task(await planOf("list files in the workspace"), "list_files").action_config.path).toBe(".");
@@ -388,7 +406,10 @@ describe("RulePlanner: paraphrases", () => {
   });
 
   it("{{variables}} stand for a URL or a path", async () => {
-    const result = await planner.plan({ goal: "Fetch {{base_url}}/users and save to {{out}}", variables: { base_url: API, out: "o.json" } });
+    const result = await planner.plan({
+      goal: "Fetch {{base_url}}/users and save to {{out}}",
+      variables: { base_url: API, out: "o.json" },
+    });
     const plan = validatePlan(result.plan, { variables: ["base_url", "out"] });
     expect(task(plan, "fetch_users").action_config).toEqual({ method: "GET", url: "{{base_url}}/users" });
     expect(task(plan, "save").action_config).toEqual({ operation: "write", path: "{{out}}", content: "{{fetch_users.data}}" });
@@ -445,9 +466,7 @@ describe("RulePlanner refuses what it does not understand", () => {
   });
 
   it("selecting words it would ignore: 'the latest posts', 'the active users', 'the top 3'", async () => {
-    expect((await refusal(`Fetch the latest posts from ${API}/posts`)).notUnderstood).toEqual([
-      `Fetch the latest posts from ${API}/posts`,
-    ]);
+    expect((await refusal(`Fetch the latest posts from ${API}/posts`)).notUnderstood).toEqual([`Fetch the latest posts from ${API}/posts`]);
     expect((await refusal(`Fetch ${API}/users, keep only the active users, save to x.json`)).notUnderstood).toEqual([
       "keep only the active users",
     ]);

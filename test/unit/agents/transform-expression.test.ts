@@ -7,7 +7,8 @@ import { evaluationBounds } from "../../../src/actions/transform-data/run.js";
 import { Limits } from "../../../src/model/safety-policy.js";
 
 /** The engine's own evaluator, with the default limits. */
-const evaluateExpression = (expression: string, input: unknown) => evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
+const evaluateExpression = (expression: string, input: unknown) =>
+  evaluateBounded(expression, input, evaluationBounds(Limits.parse({}), new AbortController().signal));
 
 /**
  * The rule planner's compiled transforms, run by the engine's evaluator against a model written
@@ -34,8 +35,18 @@ const op: fc.Arbitrary<ListOp> = fc.oneof(
     operator: fc.constantFrom("==" as const, "!=" as const, ">" as const, ">=" as const, "<" as const, "<=" as const),
     value: fc.integer({ min: -5, max: 5 }),
   }),
-  fc.record({ op: fc.constant("filter" as const), field: fc.constant("tag"), operator: fc.constant("contains" as const), value: fc.constantFrom("x", "y") }),
-  fc.record({ op: fc.constant("filter" as const), field: fc.constant("tag"), operator: fc.constant("not_contains" as const), value: fc.constantFrom("x", "y") }),
+  fc.record({
+    op: fc.constant("filter" as const),
+    field: fc.constant("tag"),
+    operator: fc.constant("contains" as const),
+    value: fc.constantFrom("x", "y"),
+  }),
+  fc.record({
+    op: fc.constant("filter" as const),
+    field: fc.constant("tag"),
+    operator: fc.constant("not_contains" as const),
+    value: fc.constantFrom("x", "y"),
+  }),
   fc.record({ op: fc.constant("filter" as const), field: fc.constant("n"), operator: fc.constant("exists" as const), value: fc.boolean() }),
   fc.record({ op: fc.constant("sort" as const), by: fc.constantFrom("n", "id"), order: fc.constantFrom("asc" as const, "desc" as const) }),
   fc.record({ op: fc.constant("limit" as const), count: fc.integer({ min: 0, max: 6 }) }),
@@ -102,9 +113,14 @@ describe("compiled list operations", () => {
 
   it("give the same answer on a list wrapped in {items}, {data} or {results}", async () => {
     await fc.assert(
-      fc.asyncProperty(items, fc.array(op, { minLength: 1, maxLength: 3 }), fc.constantFrom("items", "data", "results"), async (list, ops, key) => {
-        expect(await run(ops, { [key]: list, page: 1 })).toEqual(model(list, ops));
-      }),
+      fc.asyncProperty(
+        items,
+        fc.array(op, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom("items", "data", "results"),
+        async (list, ops, key) => {
+          expect(await run(ops, { [key]: list, page: 1 })).toEqual(model(list, ops));
+        },
+      ),
     );
   });
 
@@ -115,7 +131,9 @@ describe("compiled list operations", () => {
         expect(await run([{ op: "select", fields: [["id", "ids"]] }], list)).toEqual(list.map((x) => x.id));
       }),
     );
-    await expect(run([{ op: "select", fields: [["title", "titles"]] }], [{ id: 1 }])).rejects.toThrow("no item has a field title or titles");
+    await expect(run([{ op: "select", fields: [["title", "titles"]] }], [{ id: 1 }])).rejects.toThrow(
+      "no item has a field title or titles",
+    );
   });
 
   it("fail on anything that is not a list, naming the operation and what the data is", async () => {
@@ -124,7 +142,9 @@ describe("compiled list operations", () => {
       fc.integer(),
       fc.boolean(),
       fc.constant(null),
-      fc.dictionary(fc.constantFrom("state", "version", "items", "data"), fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), { minKeys: 1 }),
+      fc.dictionary(fc.constantFrom("state", "version", "items", "data"), fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), {
+        minKeys: 1,
+      }),
     );
     await fc.assert(
       fc.asyncProperty(notList, op, async (value, o) => {

@@ -24,13 +24,30 @@ describe("limit flags are held to the Limits schema's ranges", () => {
   });
 
   it("a value that is not a number is refused naming the flag", async () => {
-    await expect(options("--max-rows", "lots")).rejects.toMatchObject({ code: "CONFIG_INVALID", message: expect.stringContaining("--max-rows takes a number") });
+    await expect(options("--max-rows", "lots")).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("--max-rows takes a number"),
+    });
   });
 
   it("values in range become limits, the new ones included", async () => {
-    const o = await options("--run-deadline", "2500000", "--max-result-bytes", "1048576", "--transform-timeout", "5", "--max-transform-bytes", "67108864");
+    const o = await options(
+      "--run-deadline",
+      "2500000",
+      "--max-result-bytes",
+      "1048576",
+      "--transform-timeout",
+      "5",
+      "--max-transform-bytes",
+      "67108864",
+    );
     const { limits } = safetyFromOptions(o);
-    expect(limits).toEqual({ runDeadlineSeconds: 2_500_000, maxResultBytes: 1_048_576, transformTimeoutSeconds: 5, maxTransformBytes: 67_108_864 });
+    expect(limits).toEqual({
+      runDeadlineSeconds: 2_500_000,
+      maxResultBytes: 1_048_576,
+      transformTimeoutSeconds: 5,
+      maxTransformBytes: 67_108_864,
+    });
     expect(Limits.parse(limits)).toMatchObject({ maxResultBytes: 1_048_576, maxRows: 10_000 });
   });
 });

@@ -7,7 +7,17 @@ import { getMetrics, printSummary, saveState } from "../../../src/cli/observabil
 import { makeTempDir } from "../../fixtures/context.js";
 
 function task(id: string, overrides: Partial<TaskReport> = {}): TaskReport {
-  return { id, action_type: "wait", action_config: { ms: 10 }, dependencies: [], status: "completed", attempts: 1, result: { waited_ms: 10 }, duration_ms: 10, ...overrides };
+  return {
+    id,
+    action_type: "wait",
+    action_config: { ms: 10 },
+    dependencies: [],
+    status: "completed",
+    attempts: 1,
+    result: { waited_ms: 10 },
+    duration_ms: 10,
+    ...overrides,
+  };
 }
 
 /** A finished run with one task of each outcome, retries, LLM use and a plan cache hit. */
@@ -91,7 +101,10 @@ describe("saveState", () => {
     const file = path.join(dir, "state.json");
     await saveState(makeResult({ workflow_id: "old" }), file);
     // About 4 MB, so the write takes many chunks while the reader keeps reading.
-    const big = makeResult({ workflow_id: "new", tasks: Array.from({ length: 4000 }, (_, i) => task(`t${i}`, { result: { blob: "x".repeat(1000) } })) });
+    const big = makeResult({
+      workflow_id: "new",
+      tasks: Array.from({ length: 4000 }, (_, i) => task(`t${i}`, { result: { blob: "x".repeat(1000) } })),
+    });
     let done = false;
     const saving = saveState(big, file).finally(() => {
       done = true;

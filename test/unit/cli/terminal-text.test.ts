@@ -46,7 +46,13 @@ describe("what the CLI prints from outside", () => {
   const event = (extra: Partial<WorkflowEvent>): WorkflowEvent => ({ type: "task_failed", run_id: `r${EVIL}`, at: "", ...extra });
 
   it("formats progress lines with the error's control characters escaped", () => {
-    const line = formatEvent(event({ task_id: "get", action_type: "api_call", error: { code: "HTTP_STATUS", message: `answered 400: ${EVIL}`, retryable: false } }));
+    const line = formatEvent(
+      event({
+        task_id: "get",
+        action_type: "api_call",
+        error: { code: "HTTP_STATUS", message: `answered 400: ${EVIL}`, retryable: false },
+      }),
+    );
     expect(firstControl(line ?? "")).toBeUndefined();
     expect(line).toContain("\\u001b]0;title\\u0007");
     for (const type of ["run_started", "plan_ready", "task_skipped", "task_modified", "run_completed", "approval_requested"] as const) {
@@ -63,10 +69,30 @@ describe("what the CLI prints from outside", () => {
       error: { code: "HTTP_STATUS", message: EVIL, retryable: false },
       tasks: [
         { id: "a", action_type: "api_call", action_config: {}, dependencies: [], status: "completed", attempts: 1, result: EVIL },
-        { id: "b", action_type: "api_call", action_config: {}, dependencies: [], status: "failed", attempts: 1, error: { code: "HTTP_STATUS", message: EVIL, retryable: false } },
+        {
+          id: "b",
+          action_type: "api_call",
+          action_config: {},
+          dependencies: [],
+          status: "failed",
+          attempts: 1,
+          error: { code: "HTTP_STATUS", message: EVIL, retryable: false },
+        },
         { id: "c", action_type: "wait", action_config: {}, dependencies: [], status: "skipped", attempts: 0, skip_reason: EVIL },
       ],
-      metrics: { tasks_total: 3, tasks_completed: 1, tasks_failed: 1, tasks_skipped: 1, retries: 0, wall_ms: 1, critical_path_ms: 1, parallel_speedup: 1, llm_calls: 0, llm_tokens: 0, plan_cache_hit: false },
+      metrics: {
+        tasks_total: 3,
+        tasks_completed: 1,
+        tasks_failed: 1,
+        tasks_skipped: 1,
+        retries: 0,
+        wall_ms: 1,
+        critical_path_ms: 1,
+        parallel_speedup: 1,
+        llm_calls: 0,
+        llm_tokens: 0,
+        plan_cache_hit: false,
+      },
     } as unknown as WorkflowResult;
     const summary = formatSummary(result);
     expect(firstControl(summary)).toBeUndefined();

@@ -13,7 +13,11 @@ import { type TaskPatch, type TaskState, TaskStatus } from "../../../src/model/t
 function stepper(batches: readonly Record<string, TaskPatch>[]) {
   const State = Annotation.Root({
     i: Annotation<number>({ reducer: (_a, b) => b, default: () => 0 }),
-    tasks: () => new DeltaChannel<Record<string, TaskState>, Record<string, TaskPatch>>(mergeTasks, { initialValueFactory: () => ({}), snapshotFrequency: 3 }),
+    tasks: () =>
+      new DeltaChannel<Record<string, TaskState>, Record<string, TaskPatch>>(mergeTasks, {
+        initialValueFactory: () => ({}),
+        snapshotFrequency: 3,
+      }),
   });
   return new StateGraph(State)
     .addNode("step", (s) => ({ i: s.i + 1, tasks: batches[s.i] ?? {} }))
@@ -27,7 +31,8 @@ async function reference(graph: ReturnType<typeof stepper>, threadId: string, li
   const out: { id: string; next: string[]; tasks: Record<string, number> }[] = [];
   for await (const snap of graph.getStateHistory({ configurable: { thread_id: threadId } }, { limit })) {
     const tasks: Record<string, number> = {};
-    for (const t of Object.values((snap.values as { tasks?: Record<string, TaskState> }).tasks ?? {})) tasks[t.status] = (tasks[t.status] ?? 0) + 1;
+    for (const t of Object.values((snap.values as { tasks?: Record<string, TaskState> }).tasks ?? {}))
+      tasks[t.status] = (tasks[t.status] ?? 0) + 1;
     out.push({ id: String(snap.config.configurable?.checkpoint_id), next: [...snap.next], tasks });
   }
   return out;
@@ -55,7 +60,11 @@ describe("replayCheckpoints", () => {
   });
 
   it("follows a fork (a checkpoint whose parent is not the one before it)", async () => {
-    const batches = [{ a: { status: "running" } }, { a: { status: "completed" }, b: { status: "running" } }, { c: { status: "failed" } }] as Record<string, TaskPatch>[];
+    const batches = [
+      { a: { status: "running" } },
+      { a: { status: "completed" }, b: { status: "running" } },
+      { c: { status: "failed" } },
+    ] as Record<string, TaskPatch>[];
     const graph = stepper(batches);
     await graph.invoke({}, { configurable: { thread_id: "f" }, recursionLimit: 100 });
     const history = await reference(graph, "f", 1000);

@@ -69,8 +69,14 @@ describe("RunLeases", () => {
     const work = async () => {
       ran = true;
     };
-    await expect(leases.hold("r", { purpose: "resume" }, work)).rejects.toMatchObject({ code: ErrorCode.RunBusy, holder: { pid: 7, purpose: "run" } });
-    await expect(leases.hold("r", { purpose: "resume", waitSeconds: 0.2 }, work)).rejects.toMatchObject({ code: ErrorCode.RunBusy, message: expect.stringMatching(/\(waited 0\.\d s\)/) });
+    await expect(leases.hold("r", { purpose: "resume" }, work)).rejects.toMatchObject({
+      code: ErrorCode.RunBusy,
+      holder: { pid: 7, purpose: "run" },
+    });
+    await expect(leases.hold("r", { purpose: "resume", waitSeconds: 0.2 }, work)).rejects.toMatchObject({
+      code: ErrorCode.RunBusy,
+      message: expect.stringMatching(/\(waited 0\.\d s\)/),
+    });
     expect(ran).toBe(false);
     const waiting = leases.hold("r", { purpose: "resume", waitSeconds: Number.POSITIVE_INFINITY }, work);
     await store.release("r", "t");

@@ -23,7 +23,11 @@ describe("TaskStatusTally", () => {
         for (const [i, writes] of batches.entries()) {
           for (const [key, status] of writes) tasks[key] = { status };
           if (i === resetAt) tally.reset(tasks);
-          else tally.update(tasks, writes.map(([key]) => key));
+          else
+            tally.update(
+              tasks,
+              writes.map(([key]) => key),
+            );
           expect(JSON.stringify(tally.counts())).toBe(JSON.stringify(naive(tasks)));
         }
       }),

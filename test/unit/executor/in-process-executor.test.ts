@@ -5,7 +5,18 @@ import type { AttemptOutcome, TaskAttempt } from "../../../src/model/executor.js
 import { defaultRunSafety } from "../../../src/model/safety-policy.js";
 
 function attempt(id: string): TaskAttempt {
-  return { id, runId: "r", taskId: id, attempt: 1, actionType: "wait", config: {}, results: {}, variables: {}, dependencies: [], safety: defaultRunSafety() };
+  return {
+    id,
+    runId: "r",
+    taskId: id,
+    attempt: 1,
+    actionType: "wait",
+    config: {},
+    results: {},
+    variables: {},
+    dependencies: [],
+    safety: defaultRunSafety(),
+  };
 }
 
 function collect(): { outcomes: AttemptOutcome[]; deliver: (o: AttemptOutcome) => void; next: () => Promise<AttemptOutcome> } {
@@ -39,7 +50,8 @@ describe("InProcessExecutor", () => {
 
   it("abort stops an attempt through its signal and delivers CANCELLED", async () => {
     const executor = new InProcessExecutor(
-      (_a, signal) => new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("stopped")), { once: true })),
+      (_a, signal) =>
+        new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("stopped")), { once: true })),
     );
     const sink = collect();
     executor.launch(attempt("slow"), sink.deliver);

@@ -54,7 +54,9 @@ describe("decideFailure", () => {
 
   it("bounds the advisor by the same limits", () => {
     expect(decideFailure(failed(1), err(false), { decision: "modify", patch: { url: "u" }, reason: "r" }).kind).toBe("modify");
-    expect(decideFailure(failed(1, { modified: true }), err(false), { decision: "modify", patch: { url: "u" }, reason: "r" }).kind).toBe("fail");
+    expect(decideFailure(failed(1, { modified: true }), err(false), { decision: "modify", patch: { url: "u" }, reason: "r" }).kind).toBe(
+      "fail",
+    );
     expect(decideFailure(failed(3), err(false), { decision: "retry", reason: "r" }).kind).toBe("fail");
     expect(decideFailure(failed(1), err(false), { decision: "skip", reason: "r" }).kind).toBe("skip");
     expect(needsAdvice(failed(1), err(true))).toBe(false);
@@ -68,21 +70,30 @@ describe("decideFailure", () => {
 
   it("property: any sequence of failures ends (no decision loops forever)", () => {
     const adviceArb = fc.option(
-      fc.record({ decision: fc.constantFrom("retry", "skip", "modify", "fail" as const), patch: fc.constant({ a: 1 }), reason: fc.constant("r") }),
+      fc.record({
+        decision: fc.constantFrom("retry", "skip", "modify", "fail" as const),
+        patch: fc.constant({ a: 1 }),
+        reason: fc.constant("r"),
+      }),
       { nil: undefined },
     );
     fc.assert(
-      fc.property(fc.boolean(), fc.integer({ min: 1, max: 6 }), fc.array(adviceArb, { minLength: 20, maxLength: 20 }), (retryable, max, advices) => {
-        let task = failed(1, { retry: { max_attempts: max, backoff_ms: 1, max_backoff_ms: 10 } });
-        let steps = 0;
-        for (const advice of advices) {
-          const d = decideFailure(task, err(retryable), advice, half);
-          steps++;
-          if (d.kind === "fail" || d.kind === "skip") break;
-          task = { ...task, attempts: task.attempts + 1, modified: task.modified || d.kind === "modify" };
-        }
-        expect(steps).toBeLessThanOrEqual(max + 1);
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(adviceArb, { minLength: 20, maxLength: 20 }),
+        (retryable, max, advices) => {
+          let task = failed(1, { retry: { max_attempts: max, backoff_ms: 1, max_backoff_ms: 10 } });
+          let steps = 0;
+          for (const advice of advices) {
+            const d = decideFailure(task, err(retryable), advice, half);
+            steps++;
+            if (d.kind === "fail" || d.kind === "skip") break;
+            task = { ...task, attempts: task.attempts + 1, modified: task.modified || d.kind === "modify" };
+          }
+          expect(steps).toBeLessThanOrEqual(max + 1);
+        },
+      ),
     );
   });
 });
@@ -90,14 +101,19 @@ describe("decideFailure", () => {
 describe("backoff", () => {
   it("property: exponential with jitter in [1, 2), capped, at least Retry-After", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 2000 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, base, r) => {
-        const policy = { backoff_ms: base, max_backoff_ms: 30_000 };
-        const d = backoffDelay(attempt, policy, undefined, () => r);
-        const raw = base * 2 ** (attempt - 1);
-        expect(d).toBeGreaterThanOrEqual(Math.min(30_000, Math.floor(raw)));
-        expect(d).toBeLessThanOrEqual(Math.min(30_000, Math.ceil(raw * 2)));
-        expect(backoffDelay(attempt, policy, 40_000, () => r)).toBe(40_000);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 2000 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (attempt, base, r) => {
+          const policy = { backoff_ms: base, max_backoff_ms: 30_000 };
+          const d = backoffDelay(attempt, policy, undefined, () => r);
+          const raw = base * 2 ** (attempt - 1);
+          expect(d).toBeGreaterThanOrEqual(Math.min(30_000, Math.floor(raw)));
+          expect(d).toBeLessThanOrEqual(Math.min(30_000, Math.ceil(raw * 2)));
+          expect(backoffDelay(attempt, policy, 40_000, () => r)).toBe(40_000);
+        },
+      ),
     );
   });
 });
@@ -112,14 +128,26 @@ describe("retry delays stay schedulable", () => {
   });
 
   it("the retry decision says when the server's Retry-After was capped", () => {
-    const decision = decideFailure(failed(1), { code: "HTTP_STATUS", message: "429", retryable: true, retry_after_ms: 3_000_000_000 }, undefined, () => 0);
-    expect(decision).toMatchObject({ kind: "retry", delayMs: MAX_RETRY_DELAY_MS, reason: expect.stringContaining("Retry-After of 3000000 s is capped at 3600 s") });
+    const decision = decideFailure(
+      failed(1),
+      { code: "HTTP_STATUS", message: "429", retryable: true, retry_after_ms: 3_000_000_000 },
+      undefined,
+      () => 0,
+    );
+    expect(decision).toMatchObject({
+      kind: "retry",
+      delayMs: MAX_RETRY_DELAY_MS,
+      reason: expect.stringContaining("Retry-After of 3000000 s is capped at 3600 s"),
+    });
   });
 });
 
 describe("mergePatch", () => {
   it("deep-merges objects, replaces the rest, ignores prototype keys", () => {
-    const merged = mergePatch({ url: "a", headers: { x: "1" }, params: { q: 1 } }, JSON.parse('{"url":"b","headers":{"y":"2"},"__proto__":{"p":1}}'));
+    const merged = mergePatch(
+      { url: "a", headers: { x: "1" }, params: { q: 1 } },
+      JSON.parse('{"url":"b","headers":{"y":"2"},"__proto__":{"p":1}}'),
+    );
     expect(merged).toEqual({ url: "b", headers: { x: "1", y: "2" }, params: { q: 1 } });
     expect(({} as Record<string, unknown>).p).toBeUndefined();
   });

@@ -12,10 +12,13 @@ describe.each([
 ])("dataflow scheduling (%s)", (_mode, startEagerly) => {
   it("starts a ready task while a slow sibling is still running (no superstep barrier)", async () => {
     const slow = gate();
-    const h = harness(async (id) => {
-      if (id === "slow") await slow.promise;
-      return { id };
-    }, { startEagerly });
+    const h = harness(
+      async (id) => {
+        if (id === "slow") await slow.promise;
+        return { id };
+      },
+      { startEagerly },
+    );
     const chain = [1, 2, 3, 4, 5].map((i) => waitTask(`c${i}`, 0, i === 1 ? [] : [`c${i - 1}`]));
     const running = h.run(plan(waitTask("slow"), ...chain));
     // The slow task is held until the whole chain has completed: with a barrier this never happens.
@@ -28,10 +31,13 @@ describe.each([
 
   it("records each outcome in the checkpoint as soon as the task ends", async () => {
     const slow = gate();
-    const h = harness(async (id) => {
-      if (id === "slow") await slow.promise;
-      return { id };
-    }, { startEagerly });
+    const h = harness(
+      async (id) => {
+        if (id === "slow") await slow.promise;
+        return { id };
+      },
+      { startEagerly },
+    );
     const running = h.run(plan(waitTask("slow"), waitTask("fast")));
     await until(async () => (await h.state()).tasks?.fast?.status === "completed");
     const mid = await h.state();
@@ -44,13 +50,16 @@ describe.each([
   it("never runs more than `concurrency` tasks at once", async () => {
     let active = 0;
     let peak = 0;
-    const h = harness(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      await new Promise((r) => setImmediate(r));
-      active--;
-      return {};
-    }, { startEagerly });
+    const h = harness(
+      async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setImmediate(r));
+        active--;
+        return {};
+      },
+      { startEagerly },
+    );
     const tasks = Array.from({ length: 20 }, (_, i) => waitTask(`t${i}`));
     const result = await h.run(plan(...tasks), "run-c", 3);
     expect(result.metrics.tasks_completed).toBe(20);
@@ -59,11 +68,16 @@ describe.each([
 
   it("resolves references against finished results", async () => {
     const seen: unknown[] = [];
-    const h = harness(async (id, config) => {
-      seen.push([id, config]);
-      return id === "a" ? { data: { list: [1, 2] } } : { ok: true };
-    }, { startEagerly });
-    await h.run(plan(waitTask("a"), { id: "b", action_type: "transform_data", action_config: { input: "{{a.data.list}}", expression: "$count($)" } }));
+    const h = harness(
+      async (id, config) => {
+        seen.push([id, config]);
+        return id === "a" ? { data: { list: [1, 2] } } : { ok: true };
+      },
+      { startEagerly },
+    );
+    await h.run(
+      plan(waitTask("a"), { id: "b", action_type: "transform_data", action_config: { input: "{{a.data.list}}", expression: "$count($)" } }),
+    );
     expect(seen).toContainEqual(["b", { input: [1, 2], expression: "$count($)" }]);
   });
 });
@@ -118,7 +132,12 @@ describe("failure node", () => {
     const f = failing(ErrorCode.FileNotFound, false);
     const h = harness(f.action);
     const result = await h.run(
-      plan(waitTask("bad", 0, [], { on_failure: "skip" }), waitTask("child", 0, ["bad"]), waitTask("grandchild", 0, ["child"]), waitTask("other")),
+      plan(
+        waitTask("bad", 0, [], { on_failure: "skip" }),
+        waitTask("child", 0, ["bad"]),
+        waitTask("grandchild", 0, ["child"]),
+        waitTask("other"),
+      ),
     );
     expect(result.status).toBe("completed_with_errors");
     const by = Object.fromEntries(result.tasks.map((t) => [t.id, t]));

@@ -39,7 +39,13 @@ describe("{{env.NAME}} in plans", () => {
     expect(err).toBeInstanceOf(PlanValidationError);
     expect(err.code).toBe("PLAN_INVALID");
     const issues = (err as PlanValidationError).issues;
-    expect(issues.map((i) => i.path)).toEqual(["tasks[0].id", "variables", "tasks[1].action_config", "tasks[1].action_config", "tasks[1].action_config"]);
+    expect(issues.map((i) => i.path)).toEqual([
+      "tasks[0].id",
+      "variables",
+      "tasks[1].action_config",
+      "tasks[1].action_config",
+      "tasks[1].action_config",
+    ]);
     expect(issues[0]?.message).toMatch(/"env" is reserved .*cannot be a task id; rename it/);
     expect(issues[2]?.message).toMatch(/\{\{env\}\}: "env" is reserved for \{\{env\.NAME\}\}/);
     expect(thrown(() => validatePlan({ tasks: [call("a", {})] }, { variables: ["env"] })).message).toMatch(/cannot be a variable name/);
@@ -47,7 +53,10 @@ describe("{{env.NAME}} in plans", () => {
 
   it("resolves only the names in scope, and says why when it cannot", () => {
     const scope: TemplateScope = { results: {}, variables: {}, taskIds: new Set(), env: { API_TOKEN: "t-123456", UNSET: undefined } };
-    expect(resolveTemplates({ h: "Bearer {{env.API_TOKEN}}", pure: "{{ env.API_TOKEN }}" }, scope)).toEqual({ h: "Bearer t-123456", pure: "t-123456" });
+    expect(resolveTemplates({ h: "Bearer {{env.API_TOKEN}}", pure: "{{ env.API_TOKEN }}" }, scope)).toEqual({
+      h: "Bearer t-123456",
+      pure: "t-123456",
+    });
     const unlisted = thrown(() => resolveTemplates("{{env.HOME}}", scope));
     expect(unlisted.code).toBe("TEMPLATE_UNRESOLVED");
     expect(unlisted.message).toMatch(/read only where the plan you wrote refers to them, and it does not refer to HOME/);
@@ -57,12 +66,17 @@ describe("{{env.NAME}} in plans", () => {
 
   it("a run may read the names its user's plan refers to; a model's plan that reads the environment is refused", () => {
     const plan = validatePlan({
-      tasks: [call("a", { Authorization: "Bearer {{env.B_TOKEN}}" }), { ...call("b", { X: "{{env.A_KEY}}" }), on_failure: { modify: { url: "{{env.C_URL}}" } } }],
+      tasks: [
+        call("a", { Authorization: "Bearer {{env.B_TOKEN}}" }),
+        { ...call("b", { X: "{{env.A_KEY}}" }), on_failure: { modify: { url: "{{env.C_URL}}" } } },
+      ],
     });
     expect(envNamesAllowed(plan, "user")).toEqual(["A_KEY", "B_TOKEN", "C_URL"]);
     const err = thrown(() => envNamesAllowed(plan, "model"));
     expect(err.code).toBe("PLAN_INVALID");
-    expect(err.message).toMatch(/\{\{env\.B_TOKEN\}\} reads the environment, which only plans you write may do; the planner wrote this one/);
+    expect(err.message).toMatch(
+      /\{\{env\.B_TOKEN\}\} reads the environment, which only plans you write may do; the planner wrote this one/,
+    );
     expect(envScope({ A_KEY: "k", HOME: "/h" }, { envNames: ["A_KEY", "B_TOKEN"] })).toEqual({ A_KEY: "k", B_TOKEN: undefined });
     expect(envScope({ A_KEY: "k" }, {})).toEqual({});
   });
@@ -73,7 +87,9 @@ describe("a secret lost to a resume", () => {
     const err = thrown(() => refuseRedactedSecrets({ url: "http://h/", headers: { Authorization: `Bearer ${REDACTED}` } }, "fetch"));
     expect(err.code).toBe("SECRET_UNAVAILABLE");
     expect(err.retryable).toBe(false);
-    expect(err.message).toMatch(/Task "fetch" would send \[redacted\] as headers\.Authorization: .*Put secrets in the plan as \{\{env\.NAME\}\}/);
+    expect(err.message).toMatch(
+      /Task "fetch" would send \[redacted\] as headers\.Authorization: .*Put secrets in the plan as \{\{env\.NAME\}\}/,
+    );
     expect(thrown(() => refuseRedactedSecrets({ url: `http://u:${REDACTED}@h/` }, "t")).message).toMatch(/as url:/);
     expect(thrown(() => refuseRedactedSecrets({ query: "select 1", params: [REDACTED] }, "q")).message).toMatch(/as params\[0\]/);
   });

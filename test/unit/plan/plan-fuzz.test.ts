@@ -42,9 +42,31 @@ function expectWellFormed(err: PlanValidationError): void {
 
 const KEYS = fc.oneof(
   { weight: 3, arbitrary: fc.string({ maxLength: 8 }) },
-  fc.constantFrom("__proto__", "constructor", "prototype", "toString", "tasks", "id", "action_type", "action_config", "dependencies", "env"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "prototype",
+    "toString",
+    "tasks",
+    "id",
+    "action_type",
+    "action_config",
+    "dependencies",
+    "env",
+  ),
 );
-const anyValue = fc.anything({ key: KEYS, maxDepth: 4, withNullPrototype: true, withBigInt: true, withDate: true, withBoxedValues: true, withSparseArray: true, withTypedArray: true, withMap: true, withSet: true });
+const anyValue = fc.anything({
+  key: KEYS,
+  maxDepth: 4,
+  withNullPrototype: true,
+  withBigInt: true,
+  withDate: true,
+  withBoxedValues: true,
+  withSparseArray: true,
+  withTypedArray: true,
+  withMap: true,
+  withSet: true,
+});
 /** Roughly plan-shaped values, so generation gets past the first checks. */
 const planLike = fc.record(
   {
@@ -58,7 +80,10 @@ const planLike = fc.record(
           {
             id: fc.oneof(fc.constantFrom("a", "b", "c", "__proto__", "constructor", "env"), anyValue),
             action_type: fc.oneof(fc.constantFrom("wait", "transform_data", "file_operation", "api_call", "db_query"), anyValue),
-            action_config: fc.oneof(fc.dictionary(KEYS, fc.oneof(anyValue, fc.constantFrom("{{a}}", "{{b.data}}", "{{ }}", "{{x", "{{env.HOME}}"))), anyValue),
+            action_config: fc.oneof(
+              fc.dictionary(KEYS, fc.oneof(anyValue, fc.constantFrom("{{a}}", "{{b.data}}", "{{ }}", "{{x", "{{env.HOME}}"))),
+              anyValue,
+            ),
             dependencies: fc.oneof(fc.array(fc.constantFrom("a", "b", "c", "__proto__", "toString")), anyValue),
             retry: anyValue,
             on_failure: anyValue,
@@ -153,7 +178,8 @@ describe("validatePlan on plans with one defect", () => {
         const task = copy.tasks[0] as Draft["tasks"][number];
         if (where === "variables") copy.variables = { ...(copy.variables as object), [key]: payload };
         if (where === "on_failure") task.on_failure = { modify: { [key]: payload } };
-        if (where === "transform input") Object.assign(task, { action_type: "transform_data", action_config: { input: { [key]: payload }, expression: "$" } });
+        if (where === "transform input")
+          Object.assign(task, { action_type: "transform_data", action_config: { input: { [key]: payload }, expression: "$" } });
         const validated = validatePlan(copy);
         expect(JSON.stringify(validated)).toContain(`"${key}":{"prototype":{"polluted":true}`);
         expectPrototypesUntouched();
@@ -184,7 +210,9 @@ describe("validatePlan on plans with one defect", () => {
 
   it("refuses __proto__ even where free-form data would take any key", () => {
     for (const where of ["variables", "on_failure.modify", "action_config.input"]) {
-      const plan: Draft = { tasks: [{ id: "t", action_type: "transform_data", action_config: { input: {}, expression: "$" }, dependencies: [] }] };
+      const plan: Draft = {
+        tasks: [{ id: "t", action_type: "transform_data", action_config: { input: {}, expression: "$" }, dependencies: [] }],
+      };
       const task = plan.tasks[0] as Draft["tasks"][number];
       const holder = {};
       if (where === "variables") plan.variables = holder;

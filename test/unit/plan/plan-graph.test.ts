@@ -59,7 +59,29 @@ describe("graph export", () => {
 });
 
 describe("graph export of any valid task ids", () => {
-  const keywordish = fc.constantFrom("end", "End", "graph", "style", "subgraph", "class", "classDef", "click", "default", "direction", "o-x", "x-o", "_--", "a--b", "end_", "end-", "_blank", "flowchart", "call", "href", "linkStyle");
+  const keywordish = fc.constantFrom(
+    "end",
+    "End",
+    "graph",
+    "style",
+    "subgraph",
+    "class",
+    "classDef",
+    "click",
+    "default",
+    "direction",
+    "o-x",
+    "x-o",
+    "_--",
+    "a--b",
+    "end_",
+    "end-",
+    "_blank",
+    "flowchart",
+    "call",
+    "href",
+    "linkStyle",
+  );
   const anyId = fc.oneof(keywordish, fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,20}$/));
   const idSets = fc.uniqueArray(anyId, { minLength: 1, maxLength: 8 });
 

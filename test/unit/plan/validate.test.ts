@@ -17,7 +17,10 @@ function issuesOf(input: unknown): { code: string; messages: string[] } {
 describe("validatePlan", () => {
   it("accepts a valid plan and applies defaults", () => {
     const p = validatePlan(plan(waitTask("a", 5), waitTask("b", 5, ["a"])));
-    expect(p.tasks.map((t) => [t.id, t.dependencies])).toEqual([["a", []], ["b", ["a"]]]);
+    expect(p.tasks.map((t) => [t.id, t.dependencies])).toEqual([
+      ["a", []],
+      ["b", ["a"]],
+    ]);
   });
 
   it("names duplicate ids", () => {

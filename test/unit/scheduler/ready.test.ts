@@ -56,14 +56,19 @@ describe("task index", () => {
   it("property: kept in step by patches, it matches an index rebuilt from scratch", () => {
     const statusArb = fc.constantFrom<TaskStatus>("pending", "running", "completed", "failed", "skipped");
     fc.assert(
-      fc.property(dagArb, fc.array(fc.tuple(fc.nat(), statusArb, fc.option(fc.nat(), { nil: undefined })), { maxLength: 60 }), (list, patches) => {
-        const tasks = map(...list);
-        indexOf(tasks); // build first, then keep it in step
-        for (const [n, status, retry] of patches) applyPatch(tasks, `t${n % list.length}`, { status, retry_at: retry });
-        const live = indexOf(tasks);
-        const fresh = indexOf({ ...tasks });
-        for (const key of ["running", "pending", "retryWaiting", "ready"] as const) expect([...live[key]].sort()).toEqual([...fresh[key]].sort());
-      }),
+      fc.property(
+        dagArb,
+        fc.array(fc.tuple(fc.nat(), statusArb, fc.option(fc.nat(), { nil: undefined })), { maxLength: 60 }),
+        (list, patches) => {
+          const tasks = map(...list);
+          indexOf(tasks); // build first, then keep it in step
+          for (const [n, status, retry] of patches) applyPatch(tasks, `t${n % list.length}`, { status, retry_at: retry });
+          const live = indexOf(tasks);
+          const fresh = indexOf({ ...tasks });
+          for (const key of ["running", "pending", "retryWaiting", "ready"] as const)
+            expect([...live[key]].sort()).toEqual([...fresh[key]].sort());
+        },
+      ),
     );
   });
 

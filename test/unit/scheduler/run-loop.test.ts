@@ -26,7 +26,16 @@ class HeldExecutor implements Executor {
   settle(attempt: TaskAttempt, outcome: Partial<AttemptOutcome>): void {
     const deliver = this.deliveries.get(attempt.id);
     if (!deliver) throw new Error(`attempt ${attempt.id} was never launched`);
-    deliver({ attemptId: attempt.id, runId: attempt.runId, taskId: attempt.taskId, attempt: attempt.attempt, ok: true, startedAt: 1, endedAt: 2, ...outcome });
+    deliver({
+      attemptId: attempt.id,
+      runId: attempt.runId,
+      taskId: attempt.taskId,
+      attempt: attempt.attempt,
+      ok: true,
+      startedAt: 1,
+      endedAt: 2,
+      ...outcome,
+    });
   }
 }
 
@@ -49,10 +58,21 @@ describe("RunLoop", () => {
     const loop = new RunLoop("run-1", executor);
     const fetch = task("fetch", { status: "completed", result: { n: 3 } });
     const other = task("other", { status: "completed", result: "not referenced" });
-    const use = task("use", { action_type: "transform_data", action_config: { input: "{{fetch.n}}", expression: "$" }, dependencies: ["fetch", "other"] });
+    const use = task("use", {
+      action_type: "transform_data",
+      action_config: { input: "{{fetch.n}}", expression: "$" },
+      dependencies: ["fetch", "other"],
+    });
     loop.start(view([fetch, other, use], { v: 1 }), use);
     const [attempt] = executor.launched;
-    expect(attempt).toMatchObject({ id: "run-1:use:1", taskId: "use", attempt: 1, results: { fetch: { n: 3 } }, variables: { v: 1 }, dependencies: ["fetch", "other"] });
+    expect(attempt).toMatchObject({
+      id: "run-1:use:1",
+      taskId: "use",
+      attempt: 1,
+      results: { fetch: { n: 3 } },
+      variables: { v: 1 },
+      dependencies: ["fetch", "other"],
+    });
     expect(loop.hasStarted("use", 1)).toBe(true);
     expect(loop.hasStarted("use", 2)).toBe(false);
     executor.settle(attempt as TaskAttempt, { result: 42 });
@@ -86,7 +106,8 @@ describe("RunLoop", () => {
     loop.cancel("deadline", deadline);
     expect(executor.aborted.sort()).toEqual(["run-1:a:1", "run-1:b:1"]);
     expect(loop.signal.aborted).toBe(true);
-    for (const attempt of executor.launched) executor.settle(attempt, { ok: false, error: { code: ErrorCode.Cancelled, message: "cancelled", retryable: false } });
+    for (const attempt of executor.launched)
+      executor.settle(attempt, { ok: false, error: { code: ErrorCode.Cancelled, message: "cancelled", retryable: false } });
     const outcomes = await loop.next();
     expect(outcomes.map((o) => [o.taskId, o.error?.code])).toEqual([
       ["a", ErrorCode.RunDeadline],

@@ -5,7 +5,15 @@ import type { TaskState } from "../../../src/model/task-state.js";
 import { emptyStep } from "../../../src/scheduler/run-view.js";
 import { isCurrent, markRunning, markSkipped, recordOutcome } from "../../../src/scheduler/transitions.js";
 
-const pending: TaskState = { id: "a", action_type: "wait", action_config: { seconds: 0 }, dependencies: [], status: "pending", attempts: 1, retry_at: 5 };
+const pending: TaskState = {
+  id: "a",
+  action_type: "wait",
+  action_config: { seconds: 0 },
+  dependencies: [],
+  status: "pending",
+  attempts: 1,
+  retry_at: 5,
+};
 
 function outcome(patch: Partial<AttemptOutcome> = {}): AttemptOutcome {
   return { attemptId: "r:a:2", runId: "r", taskId: "a", attempt: 2, ok: true, startedAt: 1_000, endedAt: 1_250, ...patch };

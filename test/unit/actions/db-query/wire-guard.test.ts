@@ -37,53 +37,62 @@ function feed(stream: PassThrough, bytes: Buffer, sizes: number[]): void {
 describe("WireGuard follows PostgreSQL's message framing across any chunking", () => {
   it("property: rows under the cap reach the parser unchanged, however the socket splits them", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 97 }), { maxLength: 200 }), (rows, sizes) => {
-        const seen: Buffer[] = [];
-        const { client, stream } = fakeClient((chunk) => seen.push(chunk));
-        const guard = WireGuard.of(client);
-        const wire = Buffer.concat([message("T", 20), ...rows.map((n) => message("D", n)), message("C", 10), message("Z", 1)]);
-        guard.arm(10_000_000, refuse);
-        feed(stream, wire, sizes);
-        guard.disarm();
-        expect(guard.refused).toBeUndefined();
-        expect(Buffer.concat(seen).equals(wire)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { maxLength: 200 }),
+        (rows, sizes) => {
+          const seen: Buffer[] = [];
+          const { client, stream } = fakeClient((chunk) => seen.push(chunk));
+          const guard = WireGuard.of(client);
+          const wire = Buffer.concat([message("T", 20), ...rows.map((n) => message("D", n)), message("C", 10), message("Z", 1)]);
+          guard.arm(10_000_000, refuse);
+          feed(stream, wire, sizes);
+          guard.disarm();
+          expect(guard.refused).toBeUndefined();
+          expect(Buffer.concat(seen).equals(wire)).toBe(true);
+        },
+      ),
     );
   });
 
   it("property: the first row past the cap closes the connection, and the parser never gets that row's body", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 10, max: 3000 }), fc.array(fc.integer({ min: 1, max: 61 }), { maxLength: 300 }), (rows, cap, sizes) => {
-        let parsed = 0;
-        const { client, stream } = fakeClient((chunk) => {
-          parsed += chunk.length;
-        });
-        stream.on("error", () => undefined);
-        const guard = WireGuard.of(client);
-        const wire = Buffer.concat(rows.map((n) => message("D", n)));
-        guard.arm(cap, refuse);
-        feed(stream, wire, sizes);
-        const sizesSeen = rows.map((n) => n + 5);
-        let total = 0;
-        let crossing = -1;
-        for (const [i, n] of sizesSeen.entries()) {
-          total += n;
-          if (total > cap) {
-            crossing = i;
-            break;
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 500 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 10, max: 3000 }),
+        fc.array(fc.integer({ min: 1, max: 61 }), { maxLength: 300 }),
+        (rows, cap, sizes) => {
+          let parsed = 0;
+          const { client, stream } = fakeClient((chunk) => {
+            parsed += chunk.length;
+          });
+          stream.on("error", () => undefined);
+          const guard = WireGuard.of(client);
+          const wire = Buffer.concat(rows.map((n) => message("D", n)));
+          guard.arm(cap, refuse);
+          feed(stream, wire, sizes);
+          const sizesSeen = rows.map((n) => n + 5);
+          let total = 0;
+          let crossing = -1;
+          for (const [i, n] of sizesSeen.entries()) {
+            total += n;
+            if (total > cap) {
+              crossing = i;
+              break;
+            }
           }
-        }
-        if (crossing === -1) {
-          expect(guard.refused).toBeUndefined();
-          expect(parsed).toBe(wire.length);
-        } else {
-          expect(guard.refused).toMatchObject({ totalBytes: total, messageBytes: sizesSeen[crossing] });
-          expect(stream.destroyed).toBe(true);
-          // Everything before the crossing row may have been parsed, but not the crossing row whole.
-          const before = sizesSeen.slice(0, crossing).reduce((a, b) => a + b, 0);
-          expect(parsed).toBeLessThan(before + (sizesSeen[crossing] as number));
-        }
-      }),
+          if (crossing === -1) {
+            expect(guard.refused).toBeUndefined();
+            expect(parsed).toBe(wire.length);
+          } else {
+            expect(guard.refused).toMatchObject({ totalBytes: total, messageBytes: sizesSeen[crossing] });
+            expect(stream.destroyed).toBe(true);
+            // Everything before the crossing row may have been parsed, but not the crossing row whole.
+            const before = sizesSeen.slice(0, crossing).reduce((a, b) => a + b, 0);
+            expect(parsed).toBeLessThan(before + (sizesSeen[crossing] as number));
+          }
+        },
+      ),
     );
   });
 

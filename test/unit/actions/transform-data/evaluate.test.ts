@@ -73,7 +73,13 @@ describe("JSONata evaluation is bounded (TRANSFORM_LIMIT), and the event loop ke
   });
 
   it("ordinary transforms are untouched: same results, $now constant within one evaluation, errors stay TRANSFORM_ERROR", async () => {
-    const input = { items: [{ n: 1, s: "a" }, { n: 2, s: "b" }, { n: 3, s: "c" }] };
+    const input = {
+      items: [
+        { n: 1, s: "a" },
+        { n: 2, s: "b" },
+        { n: 3, s: "c" },
+      ],
+    };
     expect(await evaluateExpression("$sum(items[n > 1].n)", input, bounds())).toBe(5);
     expect(await evaluateExpression('$join(items.s, ",")', input, bounds())).toBe("a,b,c");
     expect(await evaluateExpression('$pad("ab", 4, "-")', null, bounds())).toBe("ab--");
@@ -81,7 +87,10 @@ describe("JSONata evaluation is bounded (TRANSFORM_LIMIT), and the event loop ke
     expect(await evaluateExpression('$replace("abc", /(b)/, "[$1]")', null, bounds())).toBe("a[b]c");
     expect(await evaluateExpression("$now() = $now()", null, bounds())).toBe(true);
     await expect(evaluateExpression("items[", input, bounds())).rejects.toMatchObject({ code: "TRANSFORM_ERROR" });
-    await expect(evaluateExpression('$error("bad row")', input, bounds())).rejects.toMatchObject({ code: "TRANSFORM_ERROR", message: expect.stringContaining("bad row") });
+    await expect(evaluateExpression('$error("bad row")', input, bounds())).rejects.toMatchObject({
+      code: "TRANSFORM_ERROR",
+      message: expect.stringContaining("bad row"),
+    });
   });
 
   it("one expression evaluated by many tasks at once gives each its own answer (the compiled form is cached)", async () => {

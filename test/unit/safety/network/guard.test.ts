@@ -209,7 +209,10 @@ describe("guardedLookup: addresses after resolution", () => {
   ])("refuses %s resolving to %j", async (name, addresses, range) => {
     const lookup = guardedLookup(target(`http://${name}/`), staticResolver({ [name]: addresses }));
     const err = await lookUp(lookup, name).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "NETWORK_REFUSED", details: { rule: "non-public-address", host: name, address: addresses[0], range } });
+    expect(err).toMatchObject({
+      code: "NETWORK_REFUSED",
+      details: { rule: "non-public-address", host: name, address: addresses[0], range },
+    });
   });
 
   it("refuses when ANY address is non-public, whatever its position", async () => {

@@ -45,7 +45,8 @@ describe("an --allow-host entry the user wrote on purpose", () => {
   it("a bare host trusts every port of it", () => {
     const trusted = [normaliseHostEntry("127.0.0.1")];
     expect(trusted).toEqual(["127.0.0.1"]);
-    for (const url of ["http://127.0.0.1/", "http://127.0.0.1:47002/", "https://127.0.0.1:8443/"]) expect(trusts(trusted, url), url).toBe(true);
+    for (const url of ["http://127.0.0.1/", "http://127.0.0.1:47002/", "https://127.0.0.1:8443/"])
+      expect(trusts(trusted, url), url).toBe(true);
   });
 
   it("host:port trusts that port only, also when it is the scheme's default", () => {
@@ -67,11 +68,24 @@ describe("an --allow-host entry the user wrote on purpose", () => {
 describe("buildRunSafety", () => {
   const plan = validatePlan({ tasks: [{ id: "get", action_type: "api_call", action_config: { url: "http://127.0.0.1/help" } }] });
   const build = (allowHosts: string[], goal?: string) =>
-    buildRunSafety({ settings: SafetySettings.parse({ allowHosts }), plan, planner: "provided", variables: { docs: "http://10.0.0.5/readme" }, logger: silentLogger(), ...(goal ? { goal } : {}) });
+    buildRunSafety({
+      settings: SafetySettings.parse({ allowHosts }),
+      plan,
+      planner: "provided",
+      variables: { docs: "http://10.0.0.5/readme" },
+      logger: silentLogger(),
+      ...(goal ? { goal } : {}),
+    });
 
   it("trusts each URL the user wrote at its port, and each bare --allow-host at every port", () => {
     const safety = build(["db.internal", "cache.internal:6380"], "read http://docs.internal/help first");
-    expect([...safety.trustedHosts].sort()).toEqual(["10.0.0.5:80", "127.0.0.1:80", "cache.internal:6380", "db.internal", "docs.internal:80"]);
+    expect([...safety.trustedHosts].sort()).toEqual([
+      "10.0.0.5:80",
+      "127.0.0.1:80",
+      "cache.internal:6380",
+      "db.internal",
+      "docs.internal:80",
+    ]);
     expect(trusts(safety.trustedHosts, "http://docs.internal:47002/secret-admin")).toBe(false);
     expect(trusts(safety.trustedHosts, "http://db.internal:5984/")).toBe(true);
   });

@@ -6,7 +6,10 @@ describe("envValues", () => {
   const env = { PLAIN_VALUE: "plain-value-7f3a9c51", HOME_DIR: "/home/someone", EMPTY: "", API_TOKEN: "tok-123456789" };
 
   it("gives the values of the names the run reads, whatever they are called, and nothing else", () => {
-    expect(envValues(env, { envNames: ["PLAIN_VALUE", "HOME_DIR", "EMPTY", "MISSING"] })).toEqual(["plain-value-7f3a9c51", "/home/someone"]);
+    expect(envValues(env, { envNames: ["PLAIN_VALUE", "HOME_DIR", "EMPTY", "MISSING"] })).toEqual([
+      "plain-value-7f3a9c51",
+      "/home/someone",
+    ]);
     expect(envValues(env, {})).toEqual([]);
   });
 

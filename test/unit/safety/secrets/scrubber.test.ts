@@ -10,23 +10,53 @@ const TOKEN = "sk-unit-4f9a2c7e";
 
 describe("which names are secret", () => {
   it("matches *_KEY, *_API_KEY, *_TOKEN, *_SECRET and *PASSWORD* in any case, not look-alikes", () => {
-    for (const name of ["OPENAI_API_KEY", "GITHUB_TOKEN", "aws_secret", "DB_PASSWORD", "PASSWORD_FILE", "my_passwd", "STRIPE_APIKEY", "KEY"]) {
+    for (const name of [
+      "OPENAI_API_KEY",
+      "GITHUB_TOKEN",
+      "aws_secret",
+      "DB_PASSWORD",
+      "PASSWORD_FILE",
+      "my_passwd",
+      "STRIPE_APIKEY",
+      "KEY",
+    ]) {
       expect(isSecretEnvName(name), name).toBe(true);
     }
-    for (const name of ["PWD", "OLDPWD", "KEYBOARD", "TOKENIZER", "HOME", "PATH", "SECRETARY"]) expect(isSecretEnvName(name), name).toBe(false);
+    for (const name of ["PWD", "OLDPWD", "KEYBOARD", "TOKENIZER", "HOME", "PATH", "SECRETARY"])
+      expect(isSecretEnvName(name), name).toBe(false);
   });
 
   it("matches credential headers and secret-named fields, not usage counters or idempotency keys", () => {
-    for (const key of ["Authorization", "proxy-authorization", "Cookie", "Set-Cookie", "X-Api-Key", "x-auth-token", "apiKey", "api_key", "access_token", "client_secret", "password", "db_password_file"]) {
+    for (const key of [
+      "Authorization",
+      "proxy-authorization",
+      "Cookie",
+      "Set-Cookie",
+      "X-Api-Key",
+      "x-auth-token",
+      "apiKey",
+      "api_key",
+      "access_token",
+      "client_secret",
+      "password",
+      "db_password_file",
+    ]) {
       expect(isSecretField(key), key).toBe(true);
     }
-    for (const key of ["Idempotency-Key", "prompt_tokens", "max_tokens", "key", "content-type", "status"]) expect(isSecretField(key), key).toBe(false);
+    for (const key of ["Idempotency-Key", "prompt_tokens", "max_tokens", "key", "content-type", "status"])
+      expect(isSecretField(key), key).toBe(false);
   });
 });
 
 describe("SecretScrubber", () => {
   it("knows the values of the environment's secret-named variables and the passwords in its URLs", () => {
-    const s = SecretScrubber.fromEnv({ MY_API_TOKEN: TOKEN, SHORT_KEY: "abc", FLAG_SECRET: "true", HOME: "/home/me-long", DATABASE_URL: "postgres://app:pg-pass-991@db:5432/x" });
+    const s = SecretScrubber.fromEnv({
+      MY_API_TOKEN: TOKEN,
+      SHORT_KEY: "abc",
+      FLAG_SECRET: "true",
+      HOME: "/home/me-long",
+      DATABASE_URL: "postgres://app:pg-pass-991@db:5432/x",
+    });
     expect(s.scrubString(`token ${TOKEN} home /home/me-long`)).toBe(`token ${REDACTED} home /home/me-long`);
     expect(s.scrubString("short abc, flag true")).toBe("short abc, flag true");
     expect(s.scrubString("it was pg-pass-991")).toBe(`it was ${REDACTED}`);
@@ -55,7 +85,13 @@ describe("SecretScrubber", () => {
     const out = s.scrub(input);
     expect(input).toEqual(copy);
     expect(out).toEqual({
-      headers: { Authorization: `Bearer ${REDACTED}`, "X-Api-Key": REDACTED, Cookie: REDACTED, Accept: "json", "X-Ref": "Bearer {{env.T}}" },
+      headers: {
+        Authorization: `Bearer ${REDACTED}`,
+        "X-Api-Key": REDACTED,
+        Cookie: REDACTED,
+        Accept: "json",
+        "X-Ref": "Bearer {{env.T}}",
+      },
       response: { headers: { "set-cookie": [REDACTED, REDACTED] }, data: { note: `echo ${REDACTED}`, count: 3, token_count: 2 } },
       list: [{ password: REDACTED, n: 1 }],
     });
@@ -153,7 +189,11 @@ describe("storage and logs", () => {
     logger.child({ url: `https://x/?token=${TOKEN}` }).info({ anything: TOKEN, headers: { cookie: "c=1" } }, `sent ${TOKEN}`);
     logger.warn(`plain ${TOKEN}`);
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
-    expect(lines[0]).toEqual([{ url: `https://x/?token=${REDACTED}` }, { anything: REDACTED, headers: { cookie: REDACTED } }, `sent ${REDACTED}`]);
+    expect(lines[0]).toEqual([
+      { url: `https://x/?token=${REDACTED}` },
+      { anything: REDACTED, headers: { cookie: REDACTED } },
+      `sent ${REDACTED}`,
+    ]);
     expect(lines[1]).toEqual([{}, `plain ${REDACTED}`]);
   });
 });

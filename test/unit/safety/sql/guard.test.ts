@@ -55,7 +55,7 @@ const HOSTILE: [string, string, string][] = [
   ["SET SESSION AUTHORIZATION", "SET SESSION AUTHORIZATION postgres", "session"],
   ["RESET", "RESET ALL", "session"],
   ["set_config()", "SELECT set_config('search_path', 'evil', false)", "session"],
-  ["schema-qualified, quoted set_config()", 'SELECT pg_catalog."set_config"(\'statement_timeout\', \'0\', true)', "session"],
+  ["schema-qualified, quoted set_config()", "SELECT pg_catalog.\"set_config\"('statement_timeout', '0', true)", "session"],
   ["a session advisory lock", "SELECT pg_advisory_lock(1)", "session"],
   ["LISTEN", "LISTEN channel", "session"],
   ["DISCARD", "DISCARD ALL", "session"],
@@ -129,7 +129,12 @@ describe("checkSql in a run that may only read", () => {
 });
 
 describe("checkSql in a run that may write", () => {
-  const writes = ["INSERT INTO t (a) VALUES ($1)", "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d", "CREATE TABLE x (a int)", "SELECT * FROM t FOR UPDATE"];
+  const writes = [
+    "INSERT INTO t (a) VALUES ($1)",
+    "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+    "CREATE TABLE x (a int)",
+    "SELECT * FROM t FOR UPDATE",
+  ];
   it.each(writes)("lets %s run", async (sql) => {
     await expect(checkSql(sql, WRITES)).resolves.toBeUndefined();
   });
