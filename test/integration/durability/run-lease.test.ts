@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { readdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -17,6 +18,7 @@ import { SqliteLeaseStore } from "../../../src/persistence/sqlite-run-lease.js";
 import { PostgresRunStore } from "../../../src/persistence/postgres-run-store.js";
 import type { RunStore } from "../../../src/persistence/run-store.js";
 import { SqliteRunStore } from "../../../src/persistence/sqlite-run-store.js";
+import { runCli } from "../../fixtures/cli.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { until } from "../../fixtures/graph-harness.js";
 import { heldEndpoint } from "../../fixtures/loopback.js";
@@ -347,4 +349,21 @@ describe.each(BACKENDS)("engines sharing a run history (%s)", (name, backend) =>
       });
     },
   );
+});
+
+describe("lease flags on the command line", () => {
+  it("a --wait that is not a number of seconds, and a --lease-seconds under 1, are refused before anything is opened (exit 2)", async () => {
+    const { dir, cleanup } = await makeTempDir("wf-lease-flags-");
+    cleanups.push(cleanup);
+    const env = { CHECKPOINT_URL: "", CHECKPOINT_SCHEMA: "", REDIS_URL: "" };
+    const wait = await runCli(["runs", "resume", "some-run", "--wait", "soon", "--workspace", dir], { env });
+    expect(wait).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: 'Error [CONFIG_INVALID]: --wait takes a number of seconds, or nothing to wait until the run is free; got "soon".\n',
+    });
+    const lease = await runCli(["--goal", "Create out/a.txt with 'A'", "--lease-seconds", "0", "--workspace", dir], { env });
+    expect(lease).toMatchObject({ code: 2, stdout: "", stderr: "Error [CONFIG_INVALID]: --lease-seconds must be at least 1. Run with --help for the options.\n" });
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
