@@ -363,7 +363,11 @@ describe("lease flags on the command line", () => {
       stderr: 'Error [CONFIG_INVALID]: --wait takes a number of seconds, or nothing to wait until the run is free; got "soon".\n',
     });
     const lease = await runCli(["--goal", "Create out/a.txt with 'A'", "--lease-seconds", "0", "--workspace", dir], { env });
-    expect(lease).toMatchObject({ code: 2, stdout: "", stderr: "Error [CONFIG_INVALID]: --lease-seconds must be at least 1. Run with --help for the options.\n" });
+    expect(lease).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "Error [CONFIG_INVALID]: --lease-seconds must be at least 1. Run with --help for the options.\n",
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 });
