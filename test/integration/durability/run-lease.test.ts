@@ -366,7 +366,7 @@ describe("lease flags on the command line", () => {
     expect(lease).toMatchObject({
       code: 2,
       stdout: "",
-      stderr: "Error [CONFIG_INVALID]: --lease-seconds must be at least 1. Run with --help for the options.\n",
+      stderr: "Error [CONFIG_INVALID]: --lease-seconds must be at least 1 (given 0). Run with --help for the options.\n",
     });
     expect(await readdir(dir)).toEqual([]);
   });
