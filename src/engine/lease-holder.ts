@@ -77,10 +77,13 @@ export class RunLeases {
   }
 
   /** The write fence: throws LEASE_LOST when this engine held `runId`'s lease and lost it (or cannot be sure it holds it). */
-  check(runId: string): void {
+  async check(runId: string): Promise<void> {
     const entry = this.held.get(runId);
     if (!entry) return;
-    if (!entry.lost && performance.now() > entry.validUntil) this.lose(runId, entry, "its lease ran out before a renewal succeeded");
+    // Past the time it can vouch for (a busy or blocked event loop delayed the renewals): the lease is still
+    // this process's if a renewal by its token succeeds now, since nobody else can have written meanwhile
+    // without taking it first; otherwise it is lost.
+    if (!entry.lost && performance.now() > entry.validUntil) await this.renew(runId, entry, true);
     if (entry.lost) throw entry.lost;
   }
 
@@ -112,9 +115,9 @@ export class RunLeases {
     }
   }
 
-  private async renew(runId: string, entry: Held): Promise<void> {
-    if (entry.lost || entry.renewing) return;
-    if (performance.now() > entry.validUntil) return this.lose(runId, entry, "its lease ran out before a renewal succeeded");
+  private async renew(runId: string, entry: Held, late = false): Promise<void> {
+    if (entry.lost || (entry.renewing && !late)) return;
+    const overdue = performance.now() > entry.validUntil;
     entry.renewing = true;
     const sent = performance.now();
     try {
@@ -125,7 +128,8 @@ export class RunLeases {
         this.lose(runId, entry, holder ? `the lease is now held by ${describeHolder(holderInfo(holder))}` : "the lease was removed");
       }
     } catch (err) {
-      this.logger.warn({ runId, err: (err as Error).message }, "lease renewal failed; retrying");
+      if (overdue) this.lose(runId, entry, "its lease ran out before a renewal succeeded");
+      else this.logger.warn({ runId, err: (err as Error).message }, "lease renewal failed; retrying");
     } finally {
       entry.renewing = false;
     }

@@ -3,7 +3,7 @@ import type { Persistence } from "./open-persistence.js";
 import type { ListRunsOptions, RunRecord, RunStore } from "./run-store.js";
 
 /** Throws when this process may no longer write the run (it held the run's lease and lost it). */
-export type WriteFence = (runId: string) => void;
+export type WriteFence = (runId: string) => void | Promise<void>;
 
 /** The fence each patched checkpointer consults (replaced, not stacked, when a checkpointer is fenced again). */
 const fences = new WeakMap<BaseCheckpointSaver, WriteFence>();
@@ -27,15 +27,15 @@ function fenceCheckpointer(saver: BaseCheckpointSaver, fence: WriteFence): void 
   const { put, putWrites, deleteThread } = saver;
   // async: a refused write is a rejected promise, as callers that `.catch()` expect.
   saver.put = async (config, ...rest) => {
-    check(config.configurable?.thread_id);
+    await check(config.configurable?.thread_id);
     return put.call(saver, config, ...rest);
   };
   saver.putWrites = async (config, ...rest) => {
-    check(config.configurable?.thread_id);
+    await check(config.configurable?.thread_id);
     return putWrites.call(saver, config, ...rest);
   };
   saver.deleteThread = async (threadId) => {
-    check(threadId);
+    await check(threadId);
     return deleteThread.call(saver, threadId);
   };
 }
@@ -47,7 +47,7 @@ class FencedRunStore implements RunStore {
   ) {}
 
   async upsert(record: RunRecord): Promise<void> {
-    this.fence(record.run_id);
+    await this.fence(record.run_id);
     return this.inner.upsert(record);
   }
 
@@ -60,7 +60,7 @@ class FencedRunStore implements RunStore {
   }
 
   async delete(runId: string): Promise<boolean> {
-    this.fence(runId);
+    await this.fence(runId);
     return this.inner.delete(runId);
   }
 
