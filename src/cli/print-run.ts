@@ -7,8 +7,8 @@ import { type CliOptions, safetyFromOptions } from "./args.js";
 import type { EventListener } from "../model/events.js";
 import { formatSummary, printable, toJsonOutput } from "./output.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
-import { terminalText } from "./terminal-text.js";
 
+/** Where the CLI prints; main.ts's out and err pass everything through terminalText, once, at the sink. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
@@ -30,8 +30,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
 }
 
 /** `--dry-run`: the plan as JSON on stdout (or only its graph with --graph), the outline on stderr. */
-export function printDryRun(given: Plan, options: CliOptions, raw: CliIo, note?: string): void {
-  const io = terminalIo(raw);
+export function printDryRun(given: Plan, options: CliOptions, io: CliIo, note?: string): void {
   // Secrets written in the plan are not printed either: pass them as {{env.NAME}}.
   const plan = printable(given, SecretScrubber.fromEnv(process.env).learnFrom(given));
   if (options.json) {
@@ -50,8 +49,7 @@ export function printDryRun(given: Plan, options: CliOptions, raw: CliIo, note?:
 }
 
 /** The result: the summary (or one JSON object), then with --graph the DAG coloured by status. */
-export function printResult(result: WorkflowResult, options: CliOptions, raw: CliIo): void {
-  const io = terminalIo(raw);
+export function printResult(result: WorkflowResult, options: CliOptions, io: CliIo): void {
   const statuses = Object.fromEntries(result.tasks.map((t) => [t.id, t.status]));
   const graph = options.graph ? renderGraph(options.graph, { tasks: result.tasks }, statuses) : undefined;
   if (options.json) {
@@ -60,9 +58,4 @@ export function printResult(result: WorkflowResult, options: CliOptions, raw: Cl
   }
   io.out(formatSummary(result));
   if (graph) io.out(`\n${graph}`);
-}
-
-/** An io whose text is made safe for a terminal: a plan's labels, results and errors came from outside. */
-function terminalIo<T extends CliIo>(io: T): T {
-  return { ...io, out: (text: string) => io.out(terminalText(text)), err: (text: string) => io.err(terminalText(text)) };
 }

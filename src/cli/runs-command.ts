@@ -1,4 +1,3 @@
-import path from "node:path";
 import { renameSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import yargs, { type Argv } from "yargs";
@@ -7,10 +6,11 @@ import { parseAge } from "../engine/run-admin.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { GraphFormat, renderGraph } from "../plan/plan-graph.js";
 import { RunStatus } from "../model/task-state.js";
+import { sqliteFile } from "../persistence/open-persistence.js";
 import { exitCodeForStatus } from "./exit-codes.js";
 import { formatEvent, formatSummary, toJsonOutput } from "./output.js";
-import { terminalText } from "./terminal-text.js";
 
+/** Where `runs` prints (main.ts's sinks make the text safe for a terminal) and how it opens the engine. */
 export interface RunsIo {
   out(text: string): void;
   err(text: string): void;
@@ -72,9 +72,7 @@ function parser(argv: string[], sub: Sub): Argv {
 }
 
 /** `node main.js runs ...`: the run history. Returns the exit code. */
-export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> {
-  // Stored goals, results and errors came from outside: everything printed is made safe for a terminal.
-  const io: RunsIo = { ...raw, out: (text) => raw.out(terminalText(text)), err: (text) => raw.err(terminalText(text)) };
+export async function runsCommand(argv: string[], io: RunsIo): Promise<number> {
   const sub = argv[0];
   if (sub === undefined) {
     io.err(USAGE);
@@ -106,7 +104,7 @@ export async function runsCommand(argv: string[], raw: RunsIo): Promise<number> 
     }
     throw new WorkflowError(
       ErrorCode.RunNotFound,
-      `No run "${id}" in the run history (sqlite: ${path.join(engine.stateDir, "checkpoints.sqlite")}). List the runs with: runs list`,
+      `No run "${id}" in the run history (sqlite: ${sqliteFile(engine.stateDir)}). List the runs with: runs list`,
     );
   }
   try {
