@@ -1,5 +1,5 @@
+import { dropSchemas } from "../../fixtures/cli-child.js";
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { EngineOptions } from "../../../src/engine/engine-options.js";
 import type { CheckpointSummary } from "../../../src/engine/run-admin.js";
@@ -77,17 +77,7 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-afterAll(async () => {
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
-  try {
-    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
-      SCHEMA_PREFIX,
-    ]);
-    for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
-  } finally {
-    await pool.end();
-  }
-});
+afterAll(() => dropSchemas(SCHEMA_PREFIX));
 
 async function engineOn(backend: () => Partial<EngineOptions>, extra: Partial<EngineOptions> = {}): Promise<WorkflowEngine> {
   const { dir, cleanup } = await makeTempDir("wf-replay-");

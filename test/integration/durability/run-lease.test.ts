@@ -1,3 +1,4 @@
+import { dropSchemas } from "../../fixtures/cli-child.js";
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
@@ -33,17 +34,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-afterAll(async () => {
-  const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
-  try {
-    const { rows } = await pool.query("SELECT schema_name FROM information_schema.schemata WHERE starts_with(schema_name, $1)", [
-      SCHEMA_PREFIX,
-    ]);
-    for (const { schema_name } of rows as { schema_name: string }[]) await pool.query(`DROP SCHEMA "${schema_name}" CASCADE`);
-  } finally {
-    await pool.end();
-  }
-});
+afterAll(() => dropSchemas(SCHEMA_PREFIX));
 
 const owner = (purpose = "resume", extra: Partial<LeaseOwner> = {}): LeaseOwner => ({
   token: randomUUID(),
