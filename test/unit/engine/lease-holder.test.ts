@@ -27,7 +27,7 @@ describe("RunLeases", () => {
       await until(() => store.renewals >= 3, 5000);
       expect(signal.aborted).toBe(false);
       expect((await store.holder("r"))?.expired).toBe(false);
-      leases.check("r");
+      await leases.check("r");
       return 42;
     });
     expect(value).toBe(42);
@@ -44,13 +44,10 @@ describe("RunLeases", () => {
         expect(event).toBeDefined();
         // Aborted with a third of the lease left: nobody else may have it yet.
         expect((await store.holder("r"))?.expired).toBe(false);
-        const refused = (() => {
-          try {
-            leases.check("r");
-          } catch (err) {
-            return err as WorkflowError;
-          }
-        })();
+        const refused = await leases.check("r").then(
+          () => undefined,
+          (err: WorkflowError) => err,
+        );
         expect(refused?.code).toBe(ErrorCode.LeaseLost);
         throw new Error("the work saw the abort");
       })
