@@ -1,5 +1,6 @@
 import { createAdvisor, createPlanner } from "../../agents/select-planner.js";
 import { createLogger } from "../../utils/logger.js";
+import { WorkflowError } from "../model/errors.js";
 import { InProcessExecutor } from "../executor/in-process-executor.js";
 import { createAttemptRunner } from "../executor/run-attempt.js";
 import { buildGraph } from "../graph/build-graph.js";
@@ -16,8 +17,9 @@ import { createGraphDeps } from "./graph-deps-factory.js";
  * `{"context": {"workflow_id": "demo", "goal": "...", "status": "planning", "started_at": "<ISO time>", "concurrency": 8}}`,
  * or a plan in `workflow_plan` beside the context; either goes through the engine's one plan entry. Only the
  * context, the plan and `memory` can be written by a client. The safety policy comes from this server's
- * environment (ALLOW_HOSTS and the limits' defaults; SQL writes never), never from the input. Task events go
- * to the `custom` stream mode. Actions run in WORKSPACE (default: the current folder).
+ * environment (ALLOW_HOSTS and the limits' defaults; SQL writes never), never from the input; the input is
+ * parsed by ClientInput (src/graph/client-input.ts), which drops anything else. A refused plan or goal
+ * fails the run with the engine's code as the error's name (PLAN_INVALID). Task events go to the `custom` stream mode. Actions run in WORKSPACE (default: the current folder).
  */
 export function createStudioGraph(env: Record<string, string | undefined> = process.env) {
   const secrets = SecretScrubber.fromEnv(env);
@@ -51,7 +53,15 @@ export function createStudioGraph(env: Record<string, string | undefined> = proc
     return buildRunSafety({ settings, plan, planner: planned.planner === "provided" ? "rules" : planned.planner, variables: {}, logger });
   };
   deps.release = (key) => loops.delete(key);
-  return buildGraph(deps);
+  // The server shows a client an error's name and message only: the name carries the engine's code
+  // (PLAN_INVALID, GOAL_NOT_UNDERSTOOD), which is what a client can act on.
+  const enter = deps.enterPlan;
+  deps.enterPlan = (goalOrPlan, variables, signal) =>
+    enter(goalOrPlan, variables, signal).catch((err: unknown) => {
+      if (err instanceof WorkflowError) err.name = err.code;
+      throw err;
+    });
+  return buildGraph(deps, { clientInput: true });
 }
 
 export const graph = createStudioGraph();

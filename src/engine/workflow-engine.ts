@@ -429,7 +429,7 @@ export class WorkflowEngine {
         const pruned = await pruneRuns(persistence, leases, cutoff);
         if (pruned.length) this.logger.info({ pruned: pruned.length }, "retention: old runs deleted");
       }
-      return { graph: buildGraph(deps, persistence.checkpointer), persistence, leases };
+      return { graph: buildGraph(deps, { checkpointer: persistence.checkpointer }), persistence, leases };
     });
     return this.opened;
   }

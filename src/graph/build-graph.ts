@@ -1,4 +1,5 @@
 import { type BaseCheckpointSaver, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
+import { ClientInput } from "./client-input.js";
 import { WorkflowInput, WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
 import { type GraphDeps, loopKey } from "./graph-deps.js";
 import { completeNode } from "./nodes/complete.js";
@@ -34,9 +35,14 @@ function afterCommit<R>(deps: GraphDeps, node: NodeFn<R>): NodeFn<R> {
 
 type NodeFn<R> = (state: WorkflowStateValue, config?: LangGraphRunnableConfig) => R;
 
-/** The workflow graph: plan -> decide -> execute (looping while tasks run; -> handle_failure) -> complete. */
-export function buildGraph(deps: GraphDeps, checkpointer?: BaseCheckpointSaver) {
-  return new StateGraph({ stateSchema: WorkflowState, input: WorkflowInput })
+/**
+ * The workflow graph: plan -> decide -> execute (looping while tasks run; -> handle_failure) -> complete.
+ * `clientInput`: the graph is served to clients (the Agent Server), whose input is parsed by ClientInput
+ * rather than taken as the engine's own trusted input.
+ */
+export function buildGraph(deps: GraphDeps, options: { checkpointer?: BaseCheckpointSaver; clientInput?: boolean } = {}) {
+  const { checkpointer } = options;
+  return new StateGraph({ stateSchema: WorkflowState, input: options.clientInput ? ClientInput : WorkflowInput })
     .addNode(Node.plan, afterCommit(deps, planNode(deps)))
     .addNode(Node.decide, afterCommit(deps, decideNode(deps)))
     .addNode(Node.execute, afterCommit(deps, executeNode(deps)))
