@@ -1,5 +1,6 @@
 import { type BaseCheckpointSaver, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import { ClientInput } from "./client-input.js";
+import { skipRunTreesWhenUntraced } from "./untraced-context.js";
 import { WorkflowInput, WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
 import { type GraphDeps, loopKey } from "./graph-deps.js";
 import { completeNode } from "./nodes/complete.js";
@@ -42,6 +43,7 @@ type NodeFn<R> = (state: WorkflowStateValue, config?: LangGraphRunnableConfig) =
  */
 export function buildGraph(deps: GraphDeps, options: { checkpointer?: BaseCheckpointSaver; clientInput?: boolean } = {}) {
   const { checkpointer } = options;
+  skipRunTreesWhenUntraced();
   return new StateGraph({ stateSchema: WorkflowState, input: options.clientInput ? ClientInput : WorkflowInput })
     .addNode(Node.plan, afterCommit(deps, planNode(deps)))
     .addNode(Node.decide, afterCommit(deps, decideNode(deps)))

@@ -17,32 +17,49 @@ export interface ExecuteOptions {
   startEagerly: boolean;
 }
 
+/** In-memory runs record a chain's next hops in the same step, for at most this long (events wait for the step's end). */
+const HOP_BUDGET_MS = 20;
+const MAX_HOPS = 1000;
+
 /**
  * Launch every task the state has running that nothing holds in flight (just marked, or cut off by a crash),
  * wait for the next outcome (or a retry to come due), record every outcome at once, and mark the tasks the
- * completions unblocked as running in the same step (dataflow: a dependency hop costs no extra step).
+ * completions unblocked as running in the same step (dataflow: a dependency hop costs no extra step). Runs
+ * kept in memory launch those at once and go on recording what they deliver within the step, hop after hop,
+ * while outcomes keep arriving and the step is young: a durable run records each hop in its own checkpoint.
  */
 export async function executeStep(view: RunView, loop: RunLoop, options: ExecuteOptions): Promise<StepUpdate> {
   for (const id of indexOf(view.tasks).running) {
     const task = view.tasks[id] as TaskState;
     if (!loop.hasStarted(id, task.attempts)) loop.start(view, task);
   }
-  const outcomes = await loop.next(nextRetryAt(view.tasks));
+  let outcomes = await loop.next(nextRetryAt(view.tasks));
   if (outcomes.length === 0 && loop.signal.aborted) return cancelled(view, loop, options.now());
   const step = emptyStep();
   const failures: string[] = [];
-  for (const outcome of outcomes) {
-    const task = view.tasks[outcome.taskId];
-    if (!isCurrent(task, outcome)) continue;
-    const { patch, entry, event } = recordOutcome(task, outcome);
-    step.tasks[task.id] = patch;
-    step.history.push(entry);
-    loop.events.emitAfterCommit(event);
-    if (!outcome.ok) failures.push(task.id);
+  const began = performance.now();
+  for (let hop = 1; ; hop++) {
+    for (const outcome of outcomes) {
+      const task = withPatch(view.tasks[outcome.taskId], step.tasks[outcome.taskId]);
+      if (!isCurrent(task, outcome)) continue;
+      const { patch, entry, event } = recordOutcome(task, outcome);
+      step.tasks[task.id] = { ...step.tasks[task.id], ...patch };
+      step.history.push(entry);
+      loop.events.emitAfterCommit(event);
+      if (!outcome.ok) failures.push(task.id);
+    }
+    if (failures.length) return { ...step, pending_failures: [...view.pending_failures, ...failures] };
+    markDependents(view, loop, step, options);
+    if (!options.startEagerly || loop.signal.aborted || hop >= MAX_HOPS || performance.now() - began > HOP_BUDGET_MS) break;
+    outcomes = await loop.delivered();
+    if (outcomes.length === 0) break;
   }
-  if (failures.length) return { ...step, pending_failures: [...view.pending_failures, ...failures] };
-  markDependents(view, loop, step, options);
   return step;
+}
+
+/** A task as this step leaves it so far. */
+function withPatch(task: TaskState | undefined, patch: TaskPatch | undefined): TaskState | undefined {
+  return task && patch ? ({ ...task, ...patch } as TaskState) : task;
 }
 
 /**

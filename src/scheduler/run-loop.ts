@@ -90,7 +90,10 @@ export class RunLoop {
 
   /**
    * Wait until at least one outcome is queued, the time `until` (epoch ms) passes, or the run is
-   * aborted; then hand over every queued outcome.
+   * aborted; then let the event loop finish its current phase (one `setImmediate`) and hand over every
+   * queued outcome. That turn is what batches: attempts whose timers or I/O are due together deliver in the
+   * same phase, each in its own microtask, so without it the first would wake the step alone and every
+   * other would cost a step (and a checkpoint) of its own.
    */
   async next(until?: number): Promise<AttemptOutcome[]> {
     if (this.outcomes.length === 0 && !this.signal.aborted) {
@@ -108,6 +111,16 @@ export class RunLoop {
         this.wake = done;
       });
     }
+    // A cancelled run is ended by the step at once; its attempts' CANCELLED outcomes are not waited for.
+    if (this.inflight.size > 0 && !this.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
+    const ready = this.outcomes;
+    this.outcomes = [];
+    return ready;
+  }
+
+  /** The outcomes delivered by the end of the event loop's current phase, without waiting for one. */
+  async delivered(): Promise<AttemptOutcome[]> {
+    if (this.outcomes.length === 0 && this.inflight.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const ready = this.outcomes;
     this.outcomes = [];
     return ready;

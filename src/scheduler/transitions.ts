@@ -21,7 +21,9 @@ export function initialTasks(plan: Plan): Record<string, TaskState> {
 /** Start the next attempt of `task`: recorded as running before anything runs. */
 export function markRunning(step: StepChanges, task: TaskState, at: string): TaskState {
   const attempt = task.attempts + 1;
-  const patch: TaskPatch = { ...step.tasks[task.id], status: "running", attempts: attempt, started_at: at, retry_at: undefined };
+  // A key set to undefined is stored too (as a marker), so retry_at is cleared only when the task has one.
+  const patch: TaskPatch = { ...step.tasks[task.id], status: "running", attempts: attempt, started_at: at };
+  if (task.retry_at !== undefined) patch.retry_at = undefined;
   step.tasks[task.id] = patch;
   step.history.push({ at, event: "task_started", task_id: task.id, attempt });
   return { ...task, ...patch } as TaskState;
@@ -44,7 +46,7 @@ export function recordOutcome(
   const base = { task_id: task.id, action_type: task.action_type, attempt: outcome.attempt, duration_ms };
   if (outcome.ok) {
     return {
-      patch: { status: "completed", result: outcome.result, error: undefined, ...timing },
+      patch: { status: "completed", result: outcome.result, ...(task.error === undefined ? {} : { error: undefined }), ...timing },
       entry: { at: finished_at, event: "task_completed", task_id: task.id, attempt: outcome.attempt },
       event: { type: "task_completed", ...base },
     };

@@ -197,7 +197,8 @@ describe.each(["sqlite", "postgres"] as const)("racing the process that drives a
         expect(again.code, again.stderr).toBe(0);
         return (JSON.parse(again.stdout) as { deleted: string[] }).deleted.includes(runId);
       }, 60_000);
-      expect((await runCli(["runs", "list", "--workspace", ws], { env: backend.env })).stdout).toBe("No runs.\n");
+      const list = await runCli(["runs", "list", "--workspace", ws], { env: backend.env });
+      expect(list.stdout, list.stderr).toBe("No runs.\n");
     } finally {
       gate.release();
       await gate.close();

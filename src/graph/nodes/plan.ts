@@ -21,8 +21,8 @@ export function planNode(deps: GraphDeps) {
     const { plan, usage } = entered;
     const safety = deps.runSafety?.(entered, state.workflow_plan ? undefined : context.goal, variables);
     loop.events.emitAfterCommit({ type: "plan_ready", detail: `${plan.tasks.length} tasks (planner: ${planner})` });
+    // The tasks carry the plan from here on; the input's copy (an ephemeral channel) is not written again.
     return {
-      workflow_plan: plan,
       tasks: initialTasks(plan),
       context: {
         status: "running",
