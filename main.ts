@@ -13,11 +13,13 @@ import { ErrorCode, ensureWorkflowError } from "./src/model/errors.js";
 import type { PlanInput } from "./src/model/plan-schema.js";
 import { SecretScrubber } from "./src/safety/secrets/scrubber.js";
 import { terminalText } from "./src/cli/terminal-text.js";
+import { withFlags } from "./src/cli/flag-names.js";
 import { createLogger, LogLevel } from "./utils/logger.js";
 
 // Everything the CLI prints passes terminalText: results, errors, goals and ids may hold a server's escape codes.
 const out = (text: string) => process.stdout.write(`${terminalText(text)}\n`);
-const err = (text: string) => process.stderr.write(`${terminalText(text)}\n`);
+// Errors and progress name the engine's settings as the API spells them; a person here sets them with flags.
+const err = (text: string) => process.stderr.write(`${terminalText(withFlags(text))}\n`);
 
 function logLevel(level: string): LogLevel {
   return (LogLevel as readonly string[]).includes(level) ? (level as LogLevel) : "warn";

@@ -17,7 +17,7 @@ export function checkBudget(budget: LlmBudget | undefined, usage: LlmUsage): voi
   throw new WorkflowError(
     ErrorCode.LlmBudget,
     `The run has used its LLM budget (${over}); no further LLM call is made. ` +
-      "Raise it with --max-llm-calls / --max-llm-tokens (limits.maxLlmCalls, limits.maxLlmTokens), or simplify the goal.",
+      "Raise it (limits.maxLlmCalls, limits.maxLlmTokens), or simplify the goal.",
     { retryable: false, details: { calls, tokens, max_calls: budget.maxCalls, max_tokens: budget.maxTokens } },
   );
 }

@@ -111,7 +111,7 @@ export class LlmPlanner implements Planner {
     err.message =
       `The LLM (${this.config.model} at ${this.config.baseURL}) could not produce a valid plan in ${attempts} ` +
       `attempt(s). Problems with its last plan:\n${lines}\n` +
-      "Rephrase the goal more precisely, use a stronger model (OPENAI_MODEL), or write the plan yourself and pass it with --plan FILE.";
+      "Rephrase the goal more precisely, use a stronger model (OPENAI_MODEL), or write the plan yourself and run it as a plan file.";
     err.details.attempts = attempts;
     err.details.usage = usage;
     return err;

@@ -14,8 +14,8 @@ export async function createPlanner(kind: PlannerSetting, env: Record<string, st
   if (!isLlmConfigured(env)) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
-      "--planner llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama or vLLM). " +
-        "Set them, or use --planner rules.",
+      'planner: "llm" needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama or vLLM). ' +
+        'Set them, or use planner: "rules".',
     );
   }
   const [{ LlmPlanner }, { loadLlmConfig }] = await Promise.all([import("./llm-planner.js"), import("./llm-config.js")]);

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline/promises";
-import { describeApproval } from "../engine/approval-gate.js";
+import { describeApproval } from "./approval-text.js";
 import type { WorkflowResult } from "../engine/result.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 

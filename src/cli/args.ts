@@ -8,7 +8,7 @@ import { LogLevel } from "../../utils/logger.js";
 import { ApproveMode, Limits, type SafetySettingsInput } from "../model/safety-policy.js";
 
 /** Each limit flag: the `limits` setting it gives (src/safety/safety-policy.ts) and its help text. */
-const LIMIT_FLAGS = {
+export const LIMIT_FLAGS = {
   "max-tasks": { limit: "maxTasks", describe: "Most tasks a plan may have (default 1000)" },
   "task-timeout": { limit: "taskTimeoutSeconds", describe: "Seconds one task attempt may take (default 600, at most 604800)" },
   "run-deadline": { limit: "runDeadlineSeconds", describe: "Seconds the whole run may take (default: none, at most 2592000)" },

@@ -1,5 +1,5 @@
 import type { WorkflowEvent } from "../model/events.js";
-import { describeApproval } from "../engine/approval-gate.js";
+import { describeApproval } from "./approval-text.js";
 import type { WorkflowResult } from "../engine/result.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { terminalText } from "./terminal-text.js";

@@ -1,3 +1,4 @@
+import { withFlags } from "./flag-names.js";
 import type { WorkflowResult } from "../engine/result.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
 import { renderGraph, toLevels, toMermaid } from "../plan/plan-graph.js";
@@ -56,6 +57,6 @@ export function printResult(result: WorkflowResult, options: CliOptions, io: Cli
     io.out(JSON.stringify({ ...toJsonOutput(result), ...(graph ? { graph } : {}) }));
     return;
   }
-  io.out(formatSummary(result));
+  io.out(withFlags(formatSummary(result)));
   if (graph) io.out(`\n${graph}`);
 }

@@ -38,7 +38,7 @@ export function resolveWorkspace(dir: string): string {
   } catch (err) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
-      `The workspace "${absolute}" cannot be used: ${(err as Error).message}. Pass --workspace with a folder you can write to.`,
+      `The workspace "${absolute}" cannot be used: ${(err as Error).message}. Choose a workspace folder you can write to (workspace).`,
     );
   }
 }

@@ -138,7 +138,7 @@ export class GoalNotUnderstoodError extends WorkflowError {
         `It did not understand:\n${missed}\n` +
         "Nothing was run. To proceed: rephrase the goal (see README, 'Goals the offline planner understands'), " +
         "set OPENAI_API_KEY (and OPENAI_BASE_URL for a local server such as Ollama) to plan with an LLM, " +
-        "or write the plan yourself and pass it with --plan FILE.",
+        "or write the plan yourself and run it as a plan file.",
       { details: { understood, not_understood: notUnderstood } },
     );
     this.name = "GoalNotUnderstoodError";
@@ -180,7 +180,7 @@ export class RunBusyError extends WorkflowError {
     super(
       ErrorCode.RunBusy,
       `Run "${runId}" is busy: ${describeHolder(holder)}${waited}. Nothing was done. ` +
-        "Wait for it with --wait [SECONDS], or try again once it has finished (a crashed holder's lease expires by itself).",
+        "Wait for it (waitSeconds), or try again once it has finished (a crashed holder's lease expires by itself).",
       { retryable: true, details: { run_id: runId, holder } },
     );
     this.name = "RunBusyError";

@@ -87,7 +87,7 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
   } catch (err) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
-      `Cannot open the run history at ${file}: ${(err as Error).message}. Check the folder is writable, or run with --no-persist.`,
+      `Cannot open the run history at ${file}: ${(err as Error).message}. Check the folder is writable, or keep the checkpoints in memory (persist: "memory").`,
       { cause: err },
     );
   }

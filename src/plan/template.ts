@@ -89,7 +89,7 @@ function lookup(ref: Reference, scope: TemplateScope): unknown {
   } else if (Object.hasOwn(scope.variables, ref.root)) {
     current = scope.variables[ref.root];
   } else {
-    throw unresolved(ref, `"${ref.root}" is neither a task id nor a variable (pass it with --var ${ref.root}=...)`);
+    throw unresolved(ref, `"${ref.root}" is neither a task id nor a variable (give it as variables.${ref.root})`);
   }
   for (const key of ref.path) {
     if (current === null || typeof current !== "object" || !Object.hasOwn(current, key)) {

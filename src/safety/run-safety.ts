@@ -29,14 +29,14 @@ export function buildRunSafety(input: RunSafetyInput): RunSafety {
   if (planner === "provided") hostsWrittenIn(plan, written);
   for (const entry of settings.allowHosts) written.add(normaliseHostEntry(entry));
   if (plan.allow_writes && planner !== "provided") {
-    input.logger.warn({ planner }, "allow_writes in a planned plan is ignored; pass --allow-writes to let SQL write");
+    input.logger.warn({ planner }, "allow_writes in a planned plan is ignored; set allowWrites: true to let SQL write");
   }
   const { maxTasks } = settings.limits;
   if (plan.tasks.length > maxTasks) {
     throw new WorkflowError(
       ErrorCode.PlanTooLarge,
       `The plan has ${plan.tasks.length} tasks, over the limit of ${maxTasks}. ` +
-        "Split the work into smaller plans, or raise the limit (--max-tasks, limits.maxTasks).",
+        "Split the work into smaller plans, or raise the limit (limits.maxTasks).",
       { details: { tasks: plan.tasks.length, limit: maxTasks } },
     );
   }

@@ -42,7 +42,7 @@ describe("a response the limit lets through but memory cannot decode is reported
     expect(err).toMatchObject({ code: "RESPONSE_TOO_LARGE", retryable: false, details: { bytes: BODY_BYTES, limit: 700 * 1024 * 1024 } });
     expect(err.message).toContain(`${BODY_BYTES} bytes`);
     expect(err.message).toContain("at most 536870888 characters");
-    expect(err.message).toContain("--max-response-bytes");
+    expect(err.message).toContain("limits.maxResponseBytes");
     expect(err.message).not.toContain("failed before any answer");
   });
 });

@@ -76,7 +76,7 @@ describe("a portless URL in a plan does not trust the host's other ports", () =>
     expect(fetch.error?.details).toMatchObject({
       rule: "non-public-address",
       redirected_from: startUrl,
-      allow: expect.arrayContaining([`--allow-host ${adminHost}`]),
+      allow: expect.arrayContaining([`allowHosts: ["${adminHost}"]`]),
     });
     expect(run.stdout).not.toContain("admin-page-123");
     expect(startHits).toBe(1);

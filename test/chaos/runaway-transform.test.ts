@@ -59,9 +59,12 @@ describe("a runaway JSONata expression fails its task; the run and the process g
     const task = (id: string) => out.tasks.find((t) => t.id === id) as JsonTask;
 
     expect(task("runaway")).toMatchObject({ status: "skipped", attempts: 1 });
-    expect(task("runaway").error).toMatchObject({ code: "TRANSFORM_LIMIT", message: expect.stringContaining("--transform-timeout") });
+    expect(task("runaway").error).toMatchObject({
+      code: "TRANSFORM_LIMIT",
+      message: expect.stringContaining("limits.transformTimeoutSeconds"),
+    });
     expect(task("bomb")).toMatchObject({ status: "skipped", attempts: 1 });
-    expect(task("bomb").error).toMatchObject({ code: "TRANSFORM_LIMIT", message: expect.stringContaining("--max-transform-bytes") });
+    expect(task("bomb").error).toMatchObject({ code: "TRANSFORM_LIMIT", message: expect.stringContaining("limits.maxTransformBytes") });
 
     for (const id of ["tick1", "tick2", "normal"]) expect(task(id)).toMatchObject({ status: "completed", attempts: 1 });
     expect(task("normal").result).toEqual({ data: true });

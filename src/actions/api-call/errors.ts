@@ -114,7 +114,7 @@ function tooLarge(target: string, at: FailureContext, err: unknown): WorkflowErr
   return new WorkflowError(
     ErrorCode.ResponseTooLarge,
     `${target}: the response is larger than the limit of ${limit} bytes (${formatBytes(limit)}). ` +
-      "Ask for less data (pagination, filters, fields), or raise the limit (--max-response-bytes, limits.maxResponseBytes).",
+      "Ask for less data (pagination, filters, fields), or raise the limit (limits.maxResponseBytes).",
     { retryable: false, cause: err, details: { method: at.method, url: at.url, limit, setting: "limits.maxResponseBytes" } },
   );
 }
@@ -133,7 +133,7 @@ function tooLargeToDecode(target: string, at: FailureContext, err: unknown): Wor
     ErrorCode.ResponseTooLarge,
     `${target}: the response body, ${size}, arrived but is too large to decode: a body is held in memory as one ` +
       `string, and Node's strings hold at most ${bufferConstants.MAX_STRING_LENGTH} characters (about 512 MiB). The limit ` +
-      `(--max-response-bytes, limits.maxResponseBytes) is ${limit} bytes (${formatBytes(limit)}). Ask for less data ` +
+      `(limits.maxResponseBytes) is ${limit} bytes (${formatBytes(limit)}). Ask for less data ` +
       "(pagination, filters, fields), or lower the limit so that such a response is refused as it arrives.",
     {
       retryable: false,

@@ -37,9 +37,9 @@ export function resultTooLarge(limit: number, query: string, seen: { rowBytes?: 
       : `the rows passed ${seen.totalBytes} bytes`;
   return new WorkflowError(
     ErrorCode.ResultTooLarge,
-    `The SQL query's result is larger than the limit of ${limit} bytes (${formatMiB(limit)}, limits.maxResultBytes): ${what}. ` +
+    `The SQL query's result is larger than the limit of ${limit} bytes (${formatMiB(limit)}): ${what}. ` +
       "It was refused while it was read, before it reached memory, and the query was rolled back. Ask for less data " +
-      `(fewer columns, LIMIT, aggregate in SQL, substr() of a large value), or raise the limit (--max-result-bytes BYTES, at most ${formatMiB(MAX_PAYLOAD_BYTES)}).` +
+      `(fewer columns, LIMIT, aggregate in SQL, substr() of a large value), or raise the limit (limits.maxResultBytes, at most ${formatMiB(MAX_PAYLOAD_BYTES)}).` +
       `\nQuery: ${shown}`,
     {
       retryable: false,

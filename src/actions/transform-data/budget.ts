@@ -93,7 +93,7 @@ function timeLimit(timeoutMs: number, expression: string): WorkflowError {
   return limitError(
     `The transform ran longer than its limit of ${seconds} s and was stopped (an expression that recurses ` +
       "without end, or loops over a huge range, never finishes). Fix the expression, or raise the limit " +
-      "(--transform-timeout SECONDS, limits.transformTimeoutSeconds) if the data really needs longer.",
+      "(limits.transformTimeoutSeconds) if the data really needs longer.",
     expression,
     { limit: "limits.transformTimeoutSeconds", limit_seconds: seconds },
   );
@@ -105,7 +105,7 @@ function memoryLimit(maxBytes: number, expression: string): WorkflowError {
     `The transform allocated more than its limit of ${maxBytes} bytes (${Math.round(maxBytes / 1024 ** 2)} MiB, ` +
       "estimated: string characters and 8 bytes per array item, summed over every step) and was stopped, before it " +
       "could exhaust the process's memory. Fix the expression (a range such as [1..10000000] inside a loop, a huge " +
-      "$pad or $join), or raise the limit (--max-transform-bytes BYTES, limits.maxTransformBytes).",
+      "$pad or $join), or raise the limit (limits.maxTransformBytes).",
     expression,
     { limit: "limits.maxTransformBytes", limit_bytes: maxBytes },
   );

@@ -45,9 +45,9 @@ export function refusedByPolicy(
   if (safety.approve !== "never" || !isMutating(task)) return undefined;
   return new WorkflowError(
     ErrorCode.ApprovalRefused,
-    `Task "${task.id}" would ${describeMutation(task)}, and this run refuses mutating tasks (--approve never). ` +
-      "Run it with --approve ask to decide task by task, or --approve auto to let it run.",
-    { retryable: false, details: { rule: "approve-never", task_id: task.id, allow: "--approve ask | auto" } },
+    `Task "${task.id}" would ${describeMutation(task)}, and this run refuses mutating tasks (approve: "never"). ` +
+      'Run it with approve: "ask" to decide task by task, or approve: "auto" to let it run.',
+    { retryable: false, details: { rule: "approve-never", task_id: task.id, allow: "approve: ask | auto" } },
   );
 }
 

@@ -22,7 +22,7 @@ export function armRunDeadline(
       const error = new WorkflowError(
         ErrorCode.RunDeadline,
         `The run passed its deadline of ${seconds} s and was stopped; tasks in flight were cancelled and the rest skipped. ` +
-          "Raise the limit (--run-deadline SECONDS, limits.runDeadlineSeconds) if the work needs more time.",
+          "Raise the limit (limits.runDeadlineSeconds) if the work needs more time.",
         { retryable: false, details: { limit_seconds: seconds } },
       );
       cancel(error.message, error);

@@ -24,7 +24,7 @@ export async function withTaskTimeout<T>(
       const error = new WorkflowError(
         ErrorCode.TaskTimeout,
         `Task "${task.id}" (${task.action_type}) ran longer than its limit of ${seconds} s and was stopped. ` +
-          "Raise the limit (--task-timeout SECONDS, limits.taskTimeoutSeconds) if it needs more time.",
+          "Raise the limit (limits.taskTimeoutSeconds) if it needs more time.",
         { retryable: true, details: { task_id: task.id, limit_seconds: seconds } },
       );
       limit.abort(error.message);

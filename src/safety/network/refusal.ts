@@ -37,16 +37,16 @@ export function networkRefused(input: RefusalInput): WorkflowError {
   const shown = withoutCredentials(url);
   const host = url.hostname;
   const entry = hostOf(url.href) ?? host;
-  const allow = rule === NetworkRule.Scheme ? [] : [`--allow-host ${entry}`, `allowHosts: ["${entry}"]`, `ALLOW_HOSTS=${entry}`];
+  const allow = rule === NetworkRule.Scheme ? [] : [`allowHosts: ["${entry}"]`, `ALLOW_HOSTS=${entry}`];
   const what = redirectedFrom ? `Refused to follow the redirect from ${redirectedFrom} to ${shown}` : `Refused to connect to ${shown}`;
   const why =
     rule === NetworkRule.Scheme
       ? `api_call only speaks http: and https:, and ${url.protocol} is neither (rule ${rule}; no setting allows it). ` +
         "Read local files with a file_operation task."
-      : `${describeAddress(host, address, range)}. Only hosts the user wrote (in the goal, a plan file, --var values or ` +
+      : `${describeAddress(host, address, range)}. Only hosts the user wrote (in the goal, a plan file, variables or ` +
         `the allowlist) may be on loopback, private, link-local or other non-public addresses (rule ${rule}); this ` +
         "one came from the planner, from fetched data or from a redirect. Nothing was sent to it. If you trust it, allow it: " +
-        `${allow[0]} (or ${allow[1]} in the engine options, or ${allow[2]}).`;
+        `${allow[0]} (or ${allow[1]} in the environment).`;
   return new WorkflowError(ErrorCode.NetworkRefused, `${what}: ${why}`, {
     retryable: false,
     details: {

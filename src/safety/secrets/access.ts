@@ -26,7 +26,7 @@ export function envNamesAllowed(plan: Plan, author: PlanAuthor): string[] {
           path: `tasks[${i}].action_config`,
           message:
             `{{${ref.raw}}} reads the environment, which only plans you write may do; the planner wrote this one. ` +
-            `Write the plan yourself (--plan FILE) with {{env.${name}}} where the secret goes`,
+            `Write the plan yourself (a plan file) with {{env.${name}}} where the secret goes`,
         });
       }
     }

@@ -23,7 +23,7 @@ export type SqlRule = (typeof SqlRule)[keyof typeof SqlRule];
 
 /** What to do to let a query write; a plan an LLM wrote cannot allow it. */
 export const ALLOW_WRITES_ADVICE =
-  "To let db_query write, pass --allow-writes, or set allow_writes: true in your plan file " +
+  "To let db_query write, set allowWrites: true, or allow_writes: true in your plan file " +
   "(allow_writes in a plan a planner produced is ignored).";
 
 const SHOWN_QUERY_CHARS = 300;
@@ -69,7 +69,7 @@ export function rowLimitExceeded(maxRows: number, query: string): WorkflowError 
     ErrorCode.RowLimit,
     `The SQL query returned more than ${maxRows} rows, the limit of one query (limits.maxRows); ` +
       `nothing was returned and its transaction was rolled back. Add a LIMIT (or a narrower WHERE) to the query, ` +
-      `or raise it (--max-rows, limits.maxRows).\nQuery: ${shown}`,
+      `or raise limits.maxRows.\nQuery: ${shown}`,
     { details: { limit: "maxRows", max_rows: maxRows, query: shown } },
   );
 }
@@ -80,7 +80,7 @@ export function statementTimedOut(timeoutMs: number, query: string, cause?: unkn
   const seconds = timeoutMs / 1000;
   return new WorkflowError(
     ErrorCode.Database,
-    `The SQL query ran longer than its statement timeout of ${seconds} s (--statement-timeout, limits.statementTimeoutSeconds) and was stopped; ` +
+    `The SQL query ran longer than its statement timeout of ${seconds} s and was stopped; ` +
       `its transaction was rolled back. Make the query cheaper (an index, a LIMIT, a narrower WHERE), ` +
       `or raise limits.statementTimeoutSeconds.\nQuery: ${shown}`,
     { cause, details: { sqlstate: "57014", limit: "statementTimeoutSeconds", timeout_seconds: seconds, query: shown } },

@@ -127,7 +127,7 @@ describe("api_call against the fixture API", () => {
     const err = await failure(call({ url: `${api.url}/users` }, ctx(100)));
     expect(err).toMatchObject({ code: "RESPONSE_TOO_LARGE", retryable: false, details: { limit: 100 } });
     expect(err.message).toContain("larger than the limit of 100 bytes");
-    expect(err.message).toContain("--max-response-bytes");
+    expect(err.message).toContain("limits.maxResponseBytes");
     expect(err.message).toContain("limits.maxResponseBytes");
   });
 

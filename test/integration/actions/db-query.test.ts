@@ -125,7 +125,7 @@ describe.each([
     const small = { ...ctx, safety: { ...ctx.safety, limits: { ...ctx.safety.limits, maxResultBytes: 50_000 } } };
     const err = await failure(run("SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 100) g", [], small));
     expect(err).toMatchObject({ code: "RESULT_TOO_LARGE", retryable: false, details: { limit: 50_000, setting: "limits.maxResultBytes" } });
-    expect(err.message).toContain("--max-result-bytes");
+    expect(err.message).toContain("limits.maxResultBytes");
     expect((err.details.total_bytes as number) > 50_000 && (err.details.total_bytes as number) < 60_000).toBe(true);
     const fits = await run("SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 10) g", [], small);
     expect(fits.row_count).toBe(10);

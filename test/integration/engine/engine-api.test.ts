@@ -370,7 +370,7 @@ describe("engine options", () => {
   it("--planner llm without OPENAI_API_KEY fails the run with CONFIG_INVALID", async () => {
     const err = await rejection(engine({ planner: "llm" }).run("Fetch http://127.0.0.1:9/users"));
     expect(err.code).toBe(ErrorCode.ConfigInvalid);
-    expect(err.message).toContain("--planner llm needs OPENAI_API_KEY");
+    expect(err.message).toContain('planner: "llm" needs OPENAI_API_KEY');
   });
 });
 

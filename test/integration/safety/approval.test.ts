@@ -130,7 +130,7 @@ describe("approval of mutating tasks (--approve ask)", () => {
       )) as { task: string; code: string; message: string }[];
       expect(refusals.find((r) => r.task === "post")).toMatchObject({
         code: "APPROVAL_REFUSED",
-        message: expect.stringContaining("--approve ask"),
+        message: expect.stringContaining('approve: "ask"'),
       });
       expect(server.hits("/c-read")).toBe(0);
       expect(server.hits("/c-post")).toBe(0);

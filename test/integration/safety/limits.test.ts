@@ -42,7 +42,7 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
   it("maxTasks: a plan over the limit is refused before anything runs (PLAN_TOO_LARGE)", async () => {
     const e = await engine({ limits: { maxTasks: 2 } });
     const tasks = ["a", "b", "c"].map((id) => ({ id, action_type: "wait" as const, action_config: { seconds: 0.01 } }));
-    await expect(e.run({ tasks })).rejects.toMatchObject({ code: "PLAN_TOO_LARGE", message: expect.stringContaining("--max-tasks") });
+    await expect(e.run({ tasks })).rejects.toMatchObject({ code: "PLAN_TOO_LARGE", message: expect.stringContaining("limits.maxTasks") });
     expect(await e.listRuns()).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
     const result = await e.run(waitPlan(30));
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.status).toBe("failed");
-    expect(result.tasks[0]?.error).toMatchObject({ code: "TASK_TIMEOUT", message: expect.stringContaining("--task-timeout") });
+    expect(result.tasks[0]?.error).toMatchObject({ code: "TASK_TIMEOUT", message: expect.stringContaining("limits.taskTimeoutSeconds") });
   });
 
   it("taskTimeoutSeconds holds even for a request that never answers", async () => {
@@ -76,7 +76,7 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
       waitPlan(30, [{ id: "next", action_type: "wait", action_config: { seconds: 0.01 }, dependencies: ["long"] }]),
     );
     expect(result.status).toBe("failed");
-    expect(result.error).toMatchObject({ code: "RUN_DEADLINE", message: expect.stringContaining("--run-deadline") });
+    expect(result.error).toMatchObject({ code: "RUN_DEADLINE", message: expect.stringContaining("limits.runDeadlineSeconds") });
     expect(result.tasks.find((t) => t.id === "next")?.status).toBe("skipped");
   });
 
@@ -91,7 +91,7 @@ describe("limits end a task or a run with a clear error, never a hang", () => {
     });
     await expect(e.run("fetch something")).rejects.toMatchObject({
       code: "LLM_BUDGET_EXCEEDED",
-      message: expect.stringContaining("--max-llm-calls"),
+      message: expect.stringContaining("limits.maxLlmCalls"),
     });
     expect(openai.requests.length - before).toBe(1);
   });

@@ -85,7 +85,7 @@ describe("api_call refuses non-public destinations the user did not write", () =
   ])("%s: NETWORK_REFUSED, and the server saw nothing", async (_name, url) => {
     const err = await failure(call({ url: url(port()) }, guarded()));
     expect(err).toMatchObject({ code: "NETWORK_REFUSED", retryable: false, details: { rule: "non-public-address" } });
-    expect(err.message).toContain("--allow-host ");
+    expect(err.message).toContain("allowHosts: [");
     expect(total(target)).toBe(0);
   });
 
@@ -137,7 +137,7 @@ describe("trusted hosts reach loopback", () => {
     const err = await failure(call({ url: `${target.url}/port` }, guarded([new URL(other.url).host])));
     expect(err.details).toMatchObject({
       rule: "non-public-address",
-      allow: [`--allow-host 127.0.0.1:${port()}`, expect.any(String), expect.any(String)],
+      allow: [`allowHosts: ["127.0.0.1:${port()}"]`, expect.any(String)],
     });
   });
 

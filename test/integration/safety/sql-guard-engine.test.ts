@@ -67,7 +67,7 @@ describe("who may let db_query write, through the engine on PostgreSQL", () => {
       // The plan shows the INSERT: refused before anything runs, with the SQL guard's reason.
       const run = runWith({}, insertPlan("refused", allowWrites));
       await expect(run).rejects.toMatchObject({ code: "PLAN_REFUSED", details: { refusals: [{ task: "insert", code: "SQL_REFUSED" }] } });
-      await expect(run).rejects.toThrow("pass --allow-writes, or set allow_writes: true in your plan file");
+      await expect(run).rejects.toThrow("set allowWrites: true, or allow_writes: true in your plan file");
     }
     expect(await names()).toEqual([]);
   });

@@ -144,7 +144,7 @@ describe.each([
     const next = await failure(run(`SELECT nextval('${backend.ns}seq')`, ctx(false)));
     expect(next).toMatchObject({ code: "SQL_REFUSED", details: { rule: "read-only", sqlstate: "25006" } });
     expect(next.message).toContain("refused by the database");
-    expect(next.message).toContain("pass --allow-writes, or set allow_writes: true in your plan file");
+    expect(next.message).toContain("set allowWrites: true, or allow_writes: true in your plan file");
     const sneaky = await failure(run(`SELECT ${backend.ns}sneaky()`, ctx(false)));
     expect(sneaky).toMatchObject({ code: "SQL_REFUSED", details: { rule: "read-only", sqlstate: "25006" } });
     expect(await count()).toEqual({ n: 3 });
@@ -165,7 +165,7 @@ describe.each([
     const err = await failure(run(`SELECT pg_sleep(${backend.sleep.seconds})`, ctx(false, limits)));
     expect(Date.now() - started).toBeLessThan(backend.sleep.endsWithinMs);
     expect(err).toMatchObject({ code: "DB_ERROR", retryable: false, details: { limit: "statementTimeoutSeconds", timeout_seconds: 0.5 } });
-    expect(err.message).toContain("statement timeout of 0.5 s (--statement-timeout, limits.statementTimeoutSeconds)");
+    expect(err.message).toContain("statement timeout of 0.5 s and was stopped");
     started = Date.now();
     const write = await failure(
       run(`INSERT INTO ${items} (name) SELECT 'slow' FROM pg_sleep(${backend.sleep.seconds})`, ctx(true, limits)),

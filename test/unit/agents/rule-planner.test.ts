@@ -433,7 +433,7 @@ describe("RulePlanner refuses what it does not understand", () => {
     expect(e.understood).toEqual([]);
     expect(e.notUnderstood).toEqual(["Make me a sandwich"]);
     expect(e.message).toContain("OPENAI_API_KEY");
-    expect(e.message).toContain("--plan");
+    expect(e.message).toContain("plan file");
   });
 
   it("'Fetch ... and frobnicate them' names the unknown part and what it understood", async () => {

@@ -84,7 +84,7 @@ describe("checkDestination: non-public IP literals", () => {
 
   it("names the rule, the URL and the three settings that would allow it", () => {
     const err = refusal("http://10.0.0.5:8080/items?x=1");
-    const allow = ["--allow-host 10.0.0.5:8080", 'allowHosts: ["10.0.0.5:8080"]', "ALLOW_HOSTS=10.0.0.5:8080"];
+    const allow = ['allowHosts: ["10.0.0.5:8080"]', "ALLOW_HOSTS=10.0.0.5:8080"];
     expect(err.details).toEqual({
       rule: "non-public-address",
       url: "http://10.0.0.5:8080/items?x=1",
@@ -197,7 +197,7 @@ describe("guardedLookup: addresses after resolution", () => {
   it("refuses localhost: the system resolver answers loopback", async () => {
     const err = await lookUp(guardedLookup(target("http://localhost:8080/"), systemResolver), "localhost").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "NETWORK_REFUSED", details: { rule: "non-public-address", host: "localhost", range: "loopback" } });
-    expect((err as Error).message).toContain("--allow-host localhost:8080");
+    expect((err as Error).message).toContain('allowHosts: ["localhost:8080"]');
   });
 
   it.each([

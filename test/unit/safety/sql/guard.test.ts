@@ -6,7 +6,7 @@ import { failure } from "../../../fixtures/errors.js";
 
 const READ_ONLY = { allowWrites: false };
 const WRITES = { allowWrites: true };
-const WRITE_ADVICE = "pass --allow-writes, or set allow_writes: true in your plan file";
+const WRITE_ADVICE = "set allowWrites: true, or allow_writes: true in your plan file";
 
 /** [what, SQL, rule]: refused in a run that may only read. */
 const HOSTILE: [string, string, string][] = [
