@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { WorkflowEngine } from "../src/engine/workflow-engine.js";
 import type { PlanInput } from "../src/model/plan-schema.js";
+import { zeroWorkPlan } from "./common.js";
 
 export interface DurabilityRow {
   backend: string;
@@ -111,4 +112,31 @@ export async function measureDurability(n: number, pgUrl: string | undefined): P
     rmSync(workspace, { recursive: true, force: true });
   }
   return rows;
+}
+
+/** Checkpoint bytes per zero-work task on SQLite: what the engine itself stores per task, with no payload. */
+export async function zeroWorkBytes(n: number): Promise<{ shape: "chain" | "fanout"; tasks: number; bytes_per_task: number }[]> {
+  const workspace = mkdtempSync(path.join(tmpdir(), "wf-bench-bytes-"));
+  const out: { shape: "chain" | "fanout"; tasks: number; bytes_per_task: number }[] = [];
+  try {
+    for (const shape of ["chain", "fanout"] as const) {
+      const engine = new WorkflowEngine({
+        workspace,
+        planner: "rules",
+        advisor: null,
+        env: {},
+        limits: { maxTasks: 10_000 },
+        persist: "sqlite",
+      });
+      const runId = `bytes-${shape}-${n}`;
+      const result = await engine.run(zeroWorkPlan(n, shape), { runId });
+      await engine.close();
+      if (result.status !== "completed") throw new Error(`bytes bench ended ${result.status}`);
+      const bytes = sqliteBytes(path.join(workspace, ".workflow-state", "checkpoints.sqlite"), runId);
+      out.push({ shape, tasks: n, bytes_per_task: Math.round(bytes / n) });
+    }
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+  return out;
 }

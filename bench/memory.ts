@@ -86,7 +86,7 @@ export async function benchMemory(quick: boolean, log: (s: string) => void): Pro
         met: "-",
       });
     if (base && k1 && k10) {
-      summary.push(atMost("6 memory", `${persist}: peak RSS at 10,000`, k10.max_rss_mb, 300, `${k10.max_rss_mb} MB`, "< 300 MB"));
+      summary.push(atMost("6 memory", `${persist}: peak RSS at 10,000`, k10.max_rss_mb, 250, `${k10.max_rss_mb} MB`, "< 250 MB"));
       // Linear: the growth from 1,000 to 10,000 tasks, per task, is no more than 1.5× the growth per task up to 1,000.
       const perTaskLow = Math.max(0.001, (k1.max_rss_mb - base.max_rss_mb) / 999);
       const perTaskHigh = (k10.max_rss_mb - k1.max_rss_mb) / 9000;

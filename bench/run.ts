@@ -2,8 +2,8 @@ import { setMaxListeners } from "node:events";
 import { cpus, totalmem } from "node:os";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { info, round, type SummaryRow } from "./common.js";
-import { measureDurability } from "./durability.js";
+import { atMost, info, round, type SummaryRow } from "./common.js";
+import { measureDurability, zeroWorkBytes } from "./durability.js";
 import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
@@ -78,6 +78,35 @@ async function main(): Promise<void> {
       summary.push(info("4 durability", `${d.backend}: ${d.tasks} tasks returning 1 KB`, `${d.per_task_ms} ms/task${over}; ${bytes}`));
     }
     results.durability = durability;
+    const sqlite = durability.find((d) => d.backend === "sqlite");
+    const postgres = durability.find((d) => d.backend === "postgres");
+    if (sqlite && postgres) {
+      const ratio = round(postgres.per_task_ms / sqlite.per_task_ms);
+      summary.push(
+        atMost(
+          "4 durability",
+          "PostgreSQL ÷ SQLite per task",
+          ratio,
+          1.3,
+          `${ratio} (${postgres.per_task_ms} vs ${sqlite.per_task_ms} ms/task)`,
+          "≤ 1.3",
+        ),
+      );
+    }
+    const bytes = await zeroWorkBytes(quick ? 200 : 1000);
+    for (const b of bytes) {
+      summary.push(
+        atMost(
+          "4 durability",
+          `SQLite bytes per zero-work task (${b.shape} ${b.tasks})`,
+          b.bytes_per_task,
+          650,
+          `${b.bytes_per_task} B`,
+          "≤ 650",
+        ),
+      );
+    }
+    results.zero_work_bytes = bytes;
   }
   const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
   const planning = await section(5, "planning cost", () => benchPlanning(redisUrl));

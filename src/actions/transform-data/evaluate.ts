@@ -15,7 +15,7 @@ const BUDGET = Symbol("wfe.budget");
  * long before a step or time limit. 10,000 levels is some 2,000 calls of a recursive function.
  */
 const MAX_DEPTH = 10_000;
-/** Compiled expressions kept (keyed by their text); the least recently used goes first. */
+/** Texts whose compiled expressions are kept; the least recently used goes first. */
 const CACHE_SIZE = 256;
 
 type Expression = ReturnType<typeof jsonata>;
@@ -71,29 +71,36 @@ interface Lease {
   release(): void;
 }
 
-interface CacheEntry {
-  expression: Expression;
-  inUse: boolean;
-}
+/** Compiled expressions kept free per text, for tasks evaluating the same expression at once. */
+const POOL_SIZE = 64;
 
-/** Compiled expressions by text. JSONata keeps `$now()`'s timestamp per compiled expression, so one in use is not shared. */
-const cache = new Map<string, CacheEntry>();
+/**
+ * Free compiled expressions by text, most recently used text last. JSONata keeps `$now()`'s timestamp per
+ * compiled expression, so one is lent to one evaluation at a time; concurrent evaluations of one text each get
+ * their own, and give it back to the pool after.
+ */
+const cache = new Map<string, Expression[]>();
 
-/** A compiled expression for `text`: from the cache when one is free, else compiled (and cached when there was none). */
+/** A compiled expression for `text`: a free one from the pool, else a new one (which joins the pool when released). */
 async function compiled(text: string): Promise<Lease> {
-  const hit = cache.get(text);
-  if (hit && !hit.inUse) {
+  let pool = cache.get(text);
+  if (pool) {
     cache.delete(text);
-    cache.set(text, hit);
-    hit.inUse = true;
-    return { expression: hit.expression, release: () => (hit.inUse = false) };
+    cache.set(text, pool);
   }
-  const expression = await compile(text);
-  if (hit) return { expression, release: () => undefined };
-  const entry: CacheEntry = { expression, inUse: true };
-  cache.set(text, entry);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  return { expression, release: () => (entry.inUse = false) };
+  const expression = pool?.pop() ?? (await compile(text));
+  return {
+    expression,
+    release: () => {
+      pool = cache.get(text);
+      if (!pool) {
+        pool = [];
+        cache.set(text, pool);
+        if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      if (pool.length < POOL_SIZE) pool.push(expression);
+    },
+  };
 }
 
 /** Parse `text` and bind the hooks: the step budget, and the builtins that could allocate without bound in one step. */
