@@ -97,13 +97,13 @@ async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): 
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `CHECKPOINT_SCHEMA "${schema}" is not a plain identifier (letters, digits, _).`);
   }
-  const [{ PostgresSaver }, { PostgresRunStore }, { PostgresLeaseStore }] = await Promise.all([
-    import("@langchain/langgraph-checkpoint-postgres"),
+  const [{ OneTripPostgresSaver }, { PostgresRunStore }, { PostgresLeaseStore }] = await Promise.all([
+    import("./postgres-one-trip-saver.js"),
     import("./postgres-run-store.js"),
     import("./postgres-run-lease.js"),
   ]);
   try {
-    const checkpointer = new PostgresSaver(pool, undefined, { schema });
+    const checkpointer = new OneTripPostgresSaver(pool, schema);
     await checkpointer.setup();
     const runs = await PostgresRunStore.open(pool, schema);
     const leases = await PostgresLeaseStore.open(leasePool, schema);
