@@ -1,6 +1,6 @@
 import type { EventListener } from "../model/events.js";
 import type { WorkflowResult } from "../engine/result.js";
-import type { LogLevel } from "../../utils/logger.js";
+import type { LogLevel } from "../../utils/log-level.js";
 import { LiveView, type LiveViewStream } from "./live-view.js";
 import { formatEvent } from "./output.js";
 
