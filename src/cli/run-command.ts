@@ -28,11 +28,11 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
   const options = checkFlags(flags);
   if (options.example !== undefined) return exampleCommand(options, { out, err });
   const variables = parseVariables(options.var);
-  const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
+  const progress = await createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
   const engine = engineFromOptions(options, progress.onEvent);
   try {
     // A plan file is checked by the engine's one plan entry (src/plan/plan-entry.ts), like any plan.
-    const input = options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput);
+    const input = options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput);
     if (options.dryRun) {
       printDryRun(await engine.plan(input, variables), options, { out, err });
       return 0;
@@ -55,7 +55,7 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
     await checkSameInput(
       engine,
       options.runId,
-      options.plan === undefined ? (options.goal ?? "") : (loadPlanFile(options.plan) as PlanInput),
+      options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput),
       variables,
     );
     err(e.message);
