@@ -10,8 +10,9 @@ export async function loadPlanFile(file: string): Promise<unknown> {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot read the plan file "${file}": ${(err as Error).message}.`);
   }
   const yaml = /\.ya?ml$/i.test(file);
-  // The YAML parser loads only for a YAML file.
-  const parseYaml = yaml ? (await import("yaml")).parse : undefined;
+  // The YAML parser loads only for a YAML file. yaml is CommonJS: its module is `default` (named exports are
+  // missing when the CLI bundle splits it into a chunk of its own).
+  const parseYaml = yaml ? (await import("yaml")).default.parse : undefined;
   try {
     return parseYaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
