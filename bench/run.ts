@@ -9,12 +9,13 @@ import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
 import { benchPlanning } from "./planning.js";
 import { benchSpeedup } from "./speedup.js";
+import { benchStartup } from "./startup.js";
 
 /**
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
- * 5 planning cost, 6 memory. Prints one summary table (target and whether met per row) and writes
- * bench/results.json. `--only 1,3` runs a subset.
+ * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`). Prints one summary
+ * table (target and whether met per row) and writes bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
 const onlyAt = process.argv.indexOf("--only");
@@ -120,6 +121,12 @@ async function main(): Promise<void> {
     console.table(memory.rows);
     summary.push(...memory.summary);
     results.memory = memory.rows;
+  }
+  const startup = await section(7, "start-up (child process per command)", () => benchStartup(quick));
+  if (startup) {
+    console.table(startup.rows);
+    summary.push(...startup.summary);
+    results.startup = startup.rows;
   }
 
   console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import type { LogLevel } from "./log-level.js";
 import { REDACTED } from "./redacted.js";
 
 type LogFn = (objOrMsg: object | string, msg?: string) => void;
@@ -12,9 +13,6 @@ export interface Logger {
   error: LogFn;
   child(bindings: Record<string, unknown>): Logger;
 }
-
-export const LogLevel = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-export type LogLevel = (typeof LogLevel)[number];
 
 /** Credential fields that never reach a log line, wherever they sit in the first three levels. */
 const SECRET_KEYS = [

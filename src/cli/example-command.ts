@@ -29,7 +29,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
   if (options.dryRun) return dryRun(example, options, io);
   const variables = parseVariables(options.var);
   const chatty = !options.quiet && !options.json;
-  const progress = createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
+  const progress = await createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
   let demo: DemoApi | undefined;
   let engine: WorkflowEngine | undefined;
   try {

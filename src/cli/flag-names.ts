@@ -1,4 +1,4 @@
-import { LIMIT_FLAGS } from "./args.js";
+import { LIMIT_FLAGS } from "./cli-flags.js";
 
 /** The flag of each limit, by the limit's name in the engine options (`taskTimeoutSeconds` → `--task-timeout`). */
 const FLAG_OF_LIMIT = new Map<string, string>(Object.entries(LIMIT_FLAGS).map(([flag, { limit }]) => [limit, `--${flag}`]));

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 
 /** Read a plan file (JSON, or YAML for .yaml/.yml); unreadable or malformed files are CONFIG_INVALID. */
-export function loadPlanFile(file: string): unknown {
+export async function loadPlanFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -11,8 +10,11 @@ export function loadPlanFile(file: string): unknown {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot read the plan file "${file}": ${(err as Error).message}.`);
   }
   const yaml = /\.ya?ml$/i.test(file);
+  // The YAML parser loads only for a YAML file. yaml is CommonJS: its module is `default` (named exports are
+  // missing when the CLI bundle splits it into a chunk of its own).
+  const parseYaml = yaml ? (await import("yaml")).default.parse : undefined;
   try {
-    return yaml ? parseYaml(text) : JSON.parse(text);
+    return parseYaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
     const kind = yaml ? "YAML" : "JSON";
     throw new WorkflowError(

@@ -1,7 +1,7 @@
 import type { EventListener } from "../model/events.js";
 import type { WorkflowResult } from "../engine/result.js";
-import type { LogLevel } from "../../utils/logger.js";
-import { LiveView, type LiveViewStream } from "./live-view.js";
+import type { LogLevel } from "../../utils/log-level.js";
+import type { LiveViewStream } from "./live-view.js";
 import { formatEvent } from "./output.js";
 
 /** How the CLI shows a run's progress: a live task list, plain lines, or nothing. */
@@ -48,8 +48,8 @@ export interface ProgressOptions extends Omit<ProgressChoice, "isTTY" | "env"> {
   env?: Record<string, string | undefined>;
 }
 
-/** The progress display the flags and the terminal call for. */
-export function createProgress(options: ProgressOptions): Progress {
+/** The progress display the flags and the terminal call for; the live view (log-update) loads only on a terminal. */
+export async function createProgress(options: ProgressOptions): Promise<Progress> {
   const stream = options.stream ?? process.stderr;
   const env = options.env ?? process.env;
   const mode = progressMode({ ...options, env, isTTY: stream.isTTY === true });
@@ -61,6 +61,7 @@ export function createProgress(options: ProgressOptions): Progress {
     };
     return { mode, onEvent, finish: () => {} };
   }
+  const { LiveView } = await import("./live-view.js");
   const view = new LiveView({ stream, color: !noColor(env) });
   return { mode, onEvent: (event) => view.update(event), finish: (result) => view.finish(result) };
 }

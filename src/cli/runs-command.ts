@@ -14,7 +14,8 @@ import { formatEvent, formatSummary, toJsonOutput } from "./output.js";
 export interface RunsIo {
   out(text: string): void;
   err(text: string): void;
-  engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }): WorkflowEngine;
+  /** Opens the engine; a promise, so the caller can load the engine's modules only when a command needs them. */
+  engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }): Promise<WorkflowEngine>;
 }
 
 const SUBCOMMANDS = ["list", "show", "resume", "approve", "reject", "history", "export", "delete", "prune", "watch", "graph"] as const;
@@ -90,7 +91,7 @@ export async function runsCommand(argv: string[], io: RunsIo): Promise<number> {
   if (sub !== "list" && sub !== "prune" && !id)
     throw new WorkflowError(ErrorCode.ConfigInvalid, `runs ${sub} needs a run id: node main.js runs ${sub} <id>`);
   const leaseSeconds = flags["lease-seconds"];
-  const engine = io.engine({
+  const engine = await io.engine({
     workspace: flags.workspace,
     logLevel: flags["log-level"],
     ...(leaseSeconds === undefined ? {} : { leaseSeconds }),

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import pg from "pg";
+import type pg from "pg";
 import type { Logger } from "../../utils/logger.js";
 import type { SqlClient } from "../actions/types.js";
 import { openPersistence, type Persistence, type PersistenceKind, sqliteFile, withoutSecrets } from "../persistence/open-persistence.js";
@@ -26,7 +26,7 @@ export interface ResourceSettings {
  * share one when they point at the same database), the SQL client, and the persistence backend.
  */
 export class EngineResources {
-  private readonly pools = new Map<string, pg.Pool>();
+  private readonly pools = new Map<string, Promise<pg.Pool>>();
   private sql: Promise<SqlClient> | undefined;
   private persistence: Promise<Persistence> | undefined;
 
@@ -46,14 +46,15 @@ export class EngineResources {
 
   sqlClient(): Promise<SqlClient> {
     const { databaseUrl, stateDir, logger } = this.settings;
-    this.sql ??= createSqlClient({ stateDir, logger, ...(databaseUrl ? { databaseUrl, pool: this.pool(databaseUrl) } : {}) });
+    this.sql ??= databaseUrl
+      ? this.pool(databaseUrl).then((pool) => createSqlClient({ stateDir, logger, databaseUrl, pool }))
+      : createSqlClient({ stateDir, logger });
     return this.sql;
   }
 
   openPersistence(): Promise<Persistence> {
     if (!this.persistence) {
-      const { checkpointer, stateDir, checkpointSchema, logger, secrets } = this.settings;
-      const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
+      const { checkpointer, secrets } = this.settings;
       const custom: Persistence | undefined = checkpointer && {
         kind: "memory",
         checkpointer,
@@ -62,27 +63,36 @@ export class EngineResources {
         location: "custom",
         close: async () => undefined,
       };
-      this.persistence = custom
-        ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom)
-        : openPersistence({
-            kind: this.persistKind,
-            stateDir,
-            schema: checkpointSchema,
-            logger,
-            // Lease renewals get connections of their own: tasks holding every shared one must not starve them.
-            ...(url ? { pool: this.pool(url), leasePool: this.pool(url, "leases") } : {}),
-            ...(secrets ? { secrets } : {}),
-          });
+      this.persistence = custom ? Promise.resolve(secrets ? withoutSecrets(custom, secrets) : custom) : this.openStored();
     }
     return this.persistence;
   }
 
-  private pool(url: string, purpose: "shared" | "leases" = "shared"): pg.Pool {
+  /** The persistence configured: SQLite, PostgreSQL or memory (checkpoints, run records, leases). */
+  private async openStored(): Promise<Persistence> {
+    const { stateDir, checkpointSchema, logger, secrets } = this.settings;
+    const url = this.settings.checkpointUrl ?? this.settings.databaseUrl;
+    return openPersistence({
+      kind: this.persistKind,
+      stateDir,
+      schema: checkpointSchema,
+      logger,
+      // Lease renewals get connections of their own: tasks holding every shared one must not starve them.
+      ...(url ? { pool: await this.pool(url), leasePool: await this.pool(url, "leases") } : {}),
+      ...(secrets ? { secrets } : {}),
+    });
+  }
+
+  /** One pool per URL and purpose; pg loads with the first, so an engine without PostgreSQL never loads it. */
+  private pool(url: string, purpose: "shared" | "leases" = "shared"): Promise<pg.Pool> {
     const key = `${purpose} ${url}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new pg.Pool({ connectionString: url, max: purpose === "leases" ? 2 : 8, connectionTimeoutMillis: 10_000 });
-      pool.on("error", (err) => this.settings.logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
+      pool = import("pg").then(({ default: pg }) => {
+        const opened = new pg.Pool({ connectionString: url, max: purpose === "leases" ? 2 : 8, connectionTimeoutMillis: 10_000 });
+        opened.on("error", (err) => this.settings.logger.warn({ err: err.message }, "idle PostgreSQL connection failed"));
+        return opened;
+      });
       this.pools.set(key, pool);
     }
     return pool;
@@ -97,6 +107,6 @@ export class EngineResources {
     await (await persistence?.catch(() => undefined))?.close();
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.end().catch(() => undefined)));
+    await Promise.all(pools.map((p) => p.then((pool) => pool.end()).catch(() => undefined)));
   }
 }

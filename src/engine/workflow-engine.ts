@@ -25,7 +25,7 @@ import { safetyOf } from "../model/safety-policy.js";
 import type { RunContext } from "../model/task-state.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { checkDecision, readPause } from "./approval-gate.js";
-import { RedisFeatures } from "./redis-features.js";
+import type { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import type { RunLoop } from "../scheduler/run-loop.js";
@@ -66,7 +66,7 @@ export class WorkflowEngine {
   private opened: Promise<Opened> | undefined;
   private planner: Promise<Planner> | undefined;
   private advisor: Promise<FailureAdvisor | undefined> | undefined;
-  private redisFeatures: RedisFeatures | undefined;
+  private redisFeatures: Promise<RedisFeatures> | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
@@ -217,8 +217,8 @@ export class WorkflowEngine {
     return (await readPause((await this.open()).graph, runId)).waiting;
   }
 
-  private planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
-    const cache = this.settings.planCache ? this.redis()?.planCache : undefined;
+  private async planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
+    const cache = this.settings.planCache ? (await this.redis())?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
     return enterPlan(
       {
@@ -234,32 +234,45 @@ export class WorkflowEngine {
     );
   }
 
-  /** Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. */
-  private redis(): RedisFeatures | undefined {
-    const url = this.settings.redisUrl ?? (this.env.REDIS_URL || undefined);
-    if (url && !this.redisFeatures) {
-      const { redisPrefix, planCacheTtlSeconds } = this.settings;
-      this.redisFeatures = new RedisFeatures({
-        url,
-        logger: this.logger,
-        ...(redisPrefix ? { prefix: redisPrefix } : {}),
-        ...(planCacheTtlSeconds ? { planCacheTtlSeconds } : {}),
-      });
-    }
+  private redisUrl(): string | undefined {
+    return this.settings.redisUrl ?? (this.env.REDIS_URL || undefined);
+  }
+
+  /**
+   * Redis features (plan cache, event streams) when REDIS_URL / redisUrl is set. ioredis loads with them, so an
+   * engine without Redis never loads it.
+   */
+  private redis(): Promise<RedisFeatures | undefined> {
+    const url = this.redisUrl();
+    if (!url) return Promise.resolve(undefined);
+    const { redisPrefix, planCacheTtlSeconds } = this.settings;
+    this.redisFeatures ??= import("./redis-features.js").then(
+      ({ RedisFeatures }) =>
+        new RedisFeatures({
+          url,
+          logger: this.logger,
+          ...(redisPrefix ? { prefix: redisPrefix } : {}),
+          ...(planCacheTtlSeconds ? { planCacheTtlSeconds } : {}),
+        }),
+    );
     return this.redisFeatures;
   }
 
   /** Follow a run's live events from Redis (another process may be running it); ends with the run. */
   watch(runId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
-    const redis = this.redis();
-    if (!redis)
+    if (!this.redisUrl())
       throw new WorkflowError(ErrorCode.ConfigInvalid, "Watching a run needs Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
-    return redis.events.watch(runId, signal ? { signal } : {});
+    return this.watchEvents(runId, signal);
+  }
+
+  private async *watchEvents(runId: string, signal?: AbortSignal): AsyncGenerator<WorkflowEvent> {
+    const redis = await this.redis();
+    if (redis) yield* redis.events.watch(runId, signal ? { signal } : {});
   }
 
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
   async hasRunEvents(runId: string): Promise<boolean> {
-    return (await this.redis()?.events.hasEvents(runId)) ?? false;
+    return (await (await this.redis())?.events.hasEvents(runId)) ?? false;
   }
 
   /**
@@ -373,7 +386,7 @@ export class WorkflowEngine {
     this.opened = undefined;
     const redis = this.redisFeatures;
     this.redisFeatures = undefined;
-    await redis?.close();
+    await (await redis?.catch(() => undefined))?.close();
     await this.resources.close();
   }
 
@@ -387,7 +400,7 @@ export class WorkflowEngine {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
     const { graph, persistence } = await this.open();
-    const publish = this.redis()?.publish;
+    const publish = (await this.redis())?.publish;
     const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
     return driveRun(
       {

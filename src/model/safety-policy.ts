@@ -1,13 +1,6 @@
 import { z } from "zod";
 import type { PlanOrigin } from "./planner.js";
-
-/**
- * How mutating tasks (non-GET api_call, SQL writes, file write/append/delete) are let through:
- * auto runs them; ask asks a person (on a terminal, or by pausing the run until `runs approve`/`reject`);
- * never refuses them.
- */
-export const ApproveMode = ["auto", "ask", "never"] as const;
-export type ApproveMode = (typeof ApproveMode)[number];
+import { ApproveMode } from "./approve-mode.js";
 
 /** Who wrote the plan: the user (a plan file, or a goal the rule planner only rephrased) or a model. */
 export const PlanAuthor = ["user", "model"] as const;

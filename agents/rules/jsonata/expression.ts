@@ -1,4 +1,4 @@
-import jsonata from "jsonata";
+import { jsonata } from "../../../utils/jsonata.js";
 import { describeOp, type ListOp } from "../list-ops.js";
 import { compileOp } from "./compile-op.js";
 import { prelude } from "./prelude.js";

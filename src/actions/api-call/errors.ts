@@ -1,5 +1,5 @@
 import { constants as bufferConstants } from "node:buffer";
-import { type AxiosResponse, isAxiosError } from "axios";
+import type { AxiosError, AxiosResponse } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
 import { MAX_RETRY_DELAY_MS } from "../../model/plan-schema.js";
 
@@ -169,4 +169,9 @@ function formatBytes(bytes: number): string {
 function bodyExcerpt(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > EXCERPT_CHARS ? `${flat.slice(0, EXCERPT_CHARS)}…` : flat;
+}
+
+/** axios' own isAxiosError test, without loading axios (the api_call action loads it on its first request). */
+function isAxiosError(err: unknown): err is AxiosError {
+  return typeof err === "object" && err !== null && (err as { isAxiosError?: unknown }).isAxiosError === true;
 }

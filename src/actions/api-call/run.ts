@@ -1,4 +1,4 @@
-import axios, { AxiosHeaders, type AxiosResponse } from "axios";
+import type { AxiosResponse } from "axios";
 import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js";
 import { openNetworkGuard } from "../../safety/network/guard.js";
 import { withoutCredentials } from "../../safety/network/refusal.js";
@@ -76,6 +76,8 @@ async function send(request: PreparedRequest, ctx: ActionContext, idempotencyKey
   const guard = openNetworkGuard({ trustedHosts: ctx.safety.trustedHosts, ...(ctx.resolver ? { resolver: ctx.resolver } : {}) });
   let response: AxiosResponse<string>;
   try {
+    // Loaded on the first request, not with the engine: a run without api_call never pays for axios.
+    const { default: axios } = await import("axios");
     response = await axios.request<string>({
       ...guard.requestOptions(url),
       method: config.method,
@@ -153,13 +155,18 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 }
 
 function plainHeaders(headers: unknown): Record<string, string> {
-  const source = headers instanceof AxiosHeaders ? headers.toJSON() : ((headers ?? {}) as Record<string, unknown>);
+  // axios answers with its AxiosHeaders (toJSON gives the plain object); anything else is taken as it is.
+  const source = hasToJson(headers) ? headers.toJSON() : ((headers ?? {}) as Record<string, unknown>);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (value === undefined || value === null) continue;
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
   }
   return out;
+}
+
+function hasToJson(value: unknown): value is { toJSON(): Record<string, unknown> } {
+  return typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function";
 }
 
 function configInvalid(problem: string): WorkflowError {

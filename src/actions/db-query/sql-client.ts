@@ -3,8 +3,6 @@ import path from "node:path";
 import type pg from "pg";
 import type { Logger } from "../../../utils/logger.js";
 import type { SqlClient } from "../types.js";
-import { pgliteClient } from "./pglite-client.js";
-import { postgresClient } from "./postgres-client.js";
 
 export interface SqlClientOptions {
   /** A PostgreSQL URL; without one the embedded PGlite database is used. */
@@ -22,7 +20,12 @@ export interface SqlClientOptions {
  * timeout and a row cap (see SqlQueryOptions).
  */
 export async function createSqlClient(options: SqlClientOptions): Promise<SqlClient> {
-  if (options.databaseUrl) return postgresClient(options.databaseUrl, options.logger, options.pool);
+  // Each client loads its driver when the engine first needs SQL: pg for a URL, else PGlite.
+  if (options.databaseUrl) {
+    const { postgresClient } = await import("./postgres-client.js");
+    return postgresClient(options.databaseUrl, options.logger, options.pool);
+  }
+  const { pgliteClient } = await import("./pglite-client.js");
   const dataDir = path.join(options.stateDir, "pglite");
   await mkdir(dataDir, { recursive: true });
   return pgliteClient(dataDir, options.logger);

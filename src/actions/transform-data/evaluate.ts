@@ -1,4 +1,4 @@
-import jsonata from "jsonata";
+import { jsonata } from "../../../utils/jsonata.js";
 import { ErrorCode, WorkflowError } from "../../model/errors.js";
 import { depthLimit, type EvaluationBounds, EvaluationBudget, valueLimit } from "./budget.js";
 

@@ -1,4 +1,4 @@
-import jsonata from "jsonata";
+import { jsonata } from "../../../utils/jsonata.js";
 import { z } from "zod";
 import { templated } from "../template-schema.js";
 
