@@ -19,6 +19,10 @@ export interface ResourceSettings {
   logger: Logger;
   /** Scrubs secrets out of what the persistence stores (a given checkpointer's serde is wrapped too). */
   secrets?: SecretScrubber;
+  /** Where the embedded database's template is kept (once per machine). */
+  pgliteTemplateRoot: string;
+  /** Lines for the user about resources starting (the embedded database). */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -45,8 +49,14 @@ export class EngineResources {
   }
 
   sqlClient(): Promise<SqlClient> {
-    const { databaseUrl, stateDir, logger } = this.settings;
-    this.sql ??= createSqlClient({ stateDir, logger, ...(databaseUrl ? { databaseUrl, pool: this.pool(databaseUrl) } : {}) });
+    const { databaseUrl, stateDir, logger, pgliteTemplateRoot, onNotice } = this.settings;
+    this.sql ??= createSqlClient({
+      stateDir,
+      logger,
+      pgliteTemplateRoot,
+      ...(onNotice ? { onNotice } : {}),
+      ...(databaseUrl ? { databaseUrl, pool: this.pool(databaseUrl) } : {}),
+    });
     return this.sql;
   }
 

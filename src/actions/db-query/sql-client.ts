@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { Logger } from "../../../utils/logger.js";
 import type { SqlClient } from "../types.js";
 import { pgliteClient } from "./pglite-client.js";
+import { defaultTemplateRoot } from "./pglite-template.js";
 import { postgresClient } from "./postgres-client.js";
 
 export interface SqlClientOptions {
@@ -14,6 +15,10 @@ export interface SqlClientOptions {
   logger: Logger;
   /** A pool owned by the caller (shared with the checkpointer); closing the client then leaves it open. */
   pool?: pg.Pool;
+  /** Where PGlite's template data directory is kept (once per machine; default: defaultTemplateRoot(process.env)). */
+  pgliteTemplateRoot?: string;
+  /** A line for the user while the embedded database starts. */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -25,5 +30,10 @@ export async function createSqlClient(options: SqlClientOptions): Promise<SqlCli
   if (options.databaseUrl) return postgresClient(options.databaseUrl, options.logger, options.pool);
   const dataDir = path.join(options.stateDir, "pglite");
   await mkdir(dataDir, { recursive: true });
-  return pgliteClient(dataDir, options.logger);
+  return pgliteClient({
+    dataDir,
+    templateRoot: options.pgliteTemplateRoot ?? defaultTemplateRoot(process.env),
+    logger: options.logger,
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  });
 }
