@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from "node:fs";
-import { cp, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { constants, existsSync, readdirSync } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
 import { homedir, hostname } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,7 +85,23 @@ async function dropPreallocatedWal(dataDir: string, current: string | undefined)
 }
 
 /**
- * Give a workspace its own database by copying the template (a plain file copy, ~0.1 s) instead of running
+ * Copy a data directory: folders private to the user (as PostgreSQL wants its data), files copy-on-write
+ * where the filesystem can. A quarter of fs.cp's CPU on the template's ~1,000 files (0.13 s vs 0.53 s).
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { mode: 0o700 });
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((e) =>
+      e.isDirectory()
+        ? copyTree(path.join(from, e.name), path.join(to, e.name))
+        : copyFile(path.join(from, e.name), path.join(to, e.name), constants.COPYFILE_FICLONE),
+    ),
+  );
+}
+
+/**
+ * Give a workspace its own database by copying the template (a plain file copy, 0.1-0.3 s) instead of running
  * initdb in it. Copied beside and renamed into place: a crash mid-copy leaves the workspace without a
  * database, never with half of one. Returns false when `dataDir` already holds files (left as they are).
  */
@@ -93,7 +109,7 @@ export async function seedFromTemplate(dataDir: string, template: string): Promi
   if (!isEmptyOrMissing(dataDir)) return false;
   const scratch = scratchBeside(dataDir);
   try {
-    await cp(template, scratch, { recursive: true });
+    await copyTree(template, scratch);
     await rm(dataDir, { recursive: true, force: true });
     await rename(scratch, dataDir);
   } finally {
