@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { info, round, type SummaryRow } from "./common.js";
 import { measureDurability } from "./durability.js";
+import { benchEmbeddedDb } from "./embedded-db.js";
 import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
@@ -13,7 +14,7 @@ import { benchSpeedup } from "./speedup.js";
 /**
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
- * 5 planning cost, 6 memory. Prints one summary table (target and whether met per row) and writes
+ * 5 planning cost, 6 memory, 7 embedded database start (PGlite, CLI child processes). Prints one summary table (target and whether met per row) and writes
  * bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
@@ -91,6 +92,12 @@ async function main(): Promise<void> {
     console.table(memory.rows);
     summary.push(...memory.summary);
     results.memory = memory.rows;
+  }
+  const embedded = await section(7, "embedded database start (CLI child processes)", () => benchEmbeddedDb(quick ? 1 : 5, log));
+  if (embedded) {
+    console.table(embedded.rows);
+    summary.push(...embedded.summary);
+    results.embedded_db = embedded.rows;
   }
 
   console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');
