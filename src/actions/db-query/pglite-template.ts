@@ -17,6 +17,8 @@ export const PGLITE_START_SETTINGS = ["shared_buffers=16MB"] as const;
  * so that a workspace's copy is about 25 MB, not 39 MB.
  */
 const INITDB_PARAMS = ["--wal-segsize=1", "-c", "min_wal_size=2MB"];
+/** Part of the template's folder name: bump it when INITDB_PARAMS or the template's preparation change. */
+const TEMPLATE_LAYOUT = "t1";
 
 /** The folder that holds one initialised data directory per PGlite version: WORKFLOW_CACHE_DIR, else the user's cache. */
 export function defaultTemplateRoot(env: Record<string, string | undefined>): string {
@@ -51,7 +53,7 @@ function scratchBeside(dir: string): string {
  * half template, and two processes that build it at once both succeed (the second's copy is dropped).
  */
 export async function ensureTemplate(root: string, onCreate: (dir: string) => void): Promise<string> {
-  const dir = path.join(root, `pglite-${await pgliteVersion()}`);
+  const dir = path.join(root, `pglite-${await pgliteVersion()}-${TEMPLATE_LAYOUT}`);
   if (isDataDir(dir)) return dir;
   onCreate(dir);
   await mkdir(root, { recursive: true });
