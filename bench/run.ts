@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { atMost, info, round, type SummaryRow } from "./common.js";
 import { measureDurability, zeroWorkBytes } from "./durability.js";
+import { benchEmbeddedDb } from "./embedded-db.js";
 import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
@@ -14,8 +15,9 @@ import { benchStartup } from "./startup.js";
 /**
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
- * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`). Prints one summary
- * table (target and whether met per row) and writes bench/results.json. `--only 1,3` runs a subset.
+ * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`), 8 embedded database start
+ * (PGlite, CLI child processes). Prints one summary table (target and whether met per row) and writes
+ * bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
 const onlyAt = process.argv.indexOf("--only");
@@ -127,6 +129,12 @@ async function main(): Promise<void> {
     console.table(startup.rows);
     summary.push(...startup.summary);
     results.startup = startup.rows;
+  }
+  const embedded = await section(8, "embedded database start (CLI child processes)", () => benchEmbeddedDb(quick ? 1 : 5, log));
+  if (embedded) {
+    console.table(embedded.rows);
+    summary.push(...embedded.summary);
+    results.embedded_db = embedded.rows;
   }
 
   console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');

@@ -38,7 +38,11 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
     const baseUrl = options.source ?? (demo as DemoApi).url;
     // The user chose this API (the demo on loopback, or --source): trust its host, which may be local or private.
     const host = hostOf(baseUrl);
-    engine = engineFromOptions({ ...options, allowHost: host ? [...options.allowHost, host] : options.allowHost }, progress.onEvent);
+    engine = engineFromOptions(
+      { ...options, allowHost: host ? [...options.allowHost, host] : options.allowHost },
+      progress.onEvent,
+      progress.onNotice,
+    );
     const runOptions = { variables, ...(options.runId ? { runId: options.runId } : {}) };
     const running = engine;
     const result = await example.run(running, baseUrl, runOptions).catch((error: unknown) => shownAgain(running, options, io, error));

@@ -104,6 +104,14 @@ export class LiveView {
     this.#schedule();
   }
 
+  /** A line of its own above the task list (e.g. the embedded database starting); the list is redrawn under it. */
+  note(text: string): void {
+    if (this.#finished) return;
+    this.#draw.clear();
+    this.#opts.stream.write(`${this.#paint("gray", oneLine(text))}\n`);
+    if (this.#startedAt !== undefined) this.#drawNow();
+  }
+
   /** Stop redrawing; the last frame stays on the terminal. With the result, rows get their outcomes and results. */
   finish(result?: WorkflowResult): void {
     if (this.#finished) return;

@@ -16,7 +16,7 @@ export interface CliIo {
 }
 
 /** The engine the run options describe. */
-export function engineFromOptions(options: CliOptions, onEvent: EventListener): WorkflowEngine {
+export function engineFromOptions(options: CliOptions, onEvent: EventListener, onNotice?: (message: string) => void): WorkflowEngine {
   return new WorkflowEngine({
     workspace: options.workspace,
     concurrency: options.concurrency,
@@ -27,6 +27,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener): 
     ...safetyFromOptions(options),
     ...(options.persist ? {} : { persist: "memory" as const }),
     onEvent,
+    ...(onNotice ? { onNotice } : {}),
   });
 }
 

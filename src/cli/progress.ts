@@ -3,6 +3,7 @@ import type { WorkflowResult } from "../engine/result.js";
 import type { LogLevel } from "../../utils/log-level.js";
 import type { LiveViewStream } from "./live-view.js";
 import { formatEvent } from "./output.js";
+import { terminalText } from "./terminal-text.js";
 
 /** How the CLI shows a run's progress: a live task list, plain lines, or nothing. */
 export const ProgressMode = ["live", "plain", "quiet"] as const;
@@ -38,6 +39,8 @@ export interface Progress {
   readonly mode: ProgressMode;
   /** Give this to the engine as `onEvent`. */
   readonly onEvent: EventListener;
+  /** Give this to the engine as `onNotice`: a line about something outside the tasks (the embedded database starting). */
+  readonly onNotice: (message: string) => void;
   /** Stop the live view (its last frame stays) before the summary is printed; safe to call more than once. */
   finish(result?: WorkflowResult): void;
 }
@@ -53,15 +56,20 @@ export async function createProgress(options: ProgressOptions): Promise<Progress
   const stream = options.stream ?? process.stderr;
   const env = options.env ?? process.env;
   const mode = progressMode({ ...options, env, isTTY: stream.isTTY === true });
-  if (mode === "quiet") return { mode, onEvent: () => {}, finish: () => {} };
+  if (mode === "quiet") return { mode, onEvent: () => {}, onNotice: () => {}, finish: () => {} };
   if (mode === "plain") {
     const onEvent: EventListener = (event) => {
       const line = formatEvent(event);
       if (line) stream.write(`${line}\n`);
     };
-    return { mode, onEvent, finish: () => {} };
+    return { mode, onEvent, onNotice: (message) => stream.write(`${terminalText(message)}\n`), finish: () => {} };
   }
   const { LiveView } = await import("./live-view.js");
   const view = new LiveView({ stream, color: !noColor(env) });
-  return { mode, onEvent: (event) => view.update(event), finish: (result) => view.finish(result) };
+  return {
+    mode,
+    onEvent: (event) => view.update(event),
+    onNotice: (message) => view.note(message),
+    finish: (result) => view.finish(result),
+  };
 }

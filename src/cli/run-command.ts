@@ -29,7 +29,7 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
   if (options.example !== undefined) return exampleCommand(options, { out, err });
   const variables = parseVariables(options.var);
   const progress = await createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
-  const engine = engineFromOptions(options, progress.onEvent);
+  const engine = engineFromOptions(options, progress.onEvent, progress.onNotice);
   try {
     // A plan file is checked by the engine's one plan entry (src/plan/plan-entry.ts), like any plan.
     const input = options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput);

@@ -55,6 +55,8 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   checkpointer?: BaseCheckpointSaver;
   /** Called with every event of every run. */
   onEvent?: EventListener;
+  /** Called with a line for the user about something outside any one task, e.g. the embedded database starting. */
+  onNotice?: (message: string) => void;
   /** Where task attempts run (the executor port, src/model/executor.ts); default: in this process. */
   executor?: Executor;
 }

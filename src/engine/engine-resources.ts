@@ -19,6 +19,10 @@ export interface ResourceSettings {
   logger: Logger;
   /** Scrubs secrets out of what the persistence stores (a given checkpointer's serde is wrapped too). */
   secrets?: SecretScrubber;
+  /** Where the embedded database's template is kept (once per machine). */
+  pgliteTemplateRoot: string;
+  /** Lines for the user about resources starting (the embedded database). */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -45,10 +49,11 @@ export class EngineResources {
   }
 
   sqlClient(): Promise<SqlClient> {
-    const { databaseUrl, stateDir, logger } = this.settings;
+    const { databaseUrl, stateDir, logger, pgliteTemplateRoot, onNotice } = this.settings;
+    const common = { stateDir, logger, pgliteTemplateRoot, ...(onNotice ? { onNotice } : {}) };
     this.sql ??= databaseUrl
-      ? this.pool(databaseUrl).then((pool) => createSqlClient({ stateDir, logger, databaseUrl, pool }))
-      : createSqlClient({ stateDir, logger });
+      ? this.pool(databaseUrl).then((pool) => createSqlClient({ ...common, databaseUrl, pool }))
+      : createSqlClient(common);
     return this.sql;
   }
 

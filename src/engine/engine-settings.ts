@@ -8,7 +8,7 @@ export type Settings = ReturnType<typeof EngineSettings.parse>;
 
 /** Settings from the options, with environment variables as defaults for the ones users set per machine. */
 export function parseSettings(options: EngineOptions, env: Record<string, string | undefined>): Settings {
-  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, executor: _x, ...plain } = options;
+  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, onNotice: _n, executor: _x, ...plain } = options;
   const planner = typeof options.planner === "string" ? options.planner : undefined;
   const fromEnv = {
     ...(env.REDIS_PREFIX ? { redisPrefix: env.REDIS_PREFIX } : {}),

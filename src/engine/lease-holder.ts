@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, readlinkSync } from "node:fs";
-import { hostname } from "node:os";
 import type { Logger } from "../../utils/logger.js";
+import { goneHere, processIdentity } from "../../utils/process-identity.js";
 import { describeHolder, ErrorCode, RunBusyError, WorkflowError } from "../model/errors.js";
 import { holderInfo, type Lease, type LeaseOwner, type RunLeaseStore } from "../persistence/run-lease.js";
 
@@ -25,18 +24,7 @@ interface Held {
 }
 
 /** This process as a lease owner: host, pid, and where that pid means this process. */
-export function processIdentity(): Omit<LeaseOwner, "token" | "purpose"> {
-  const read = (f: () => string) => {
-    try {
-      return f().trim();
-    } catch {
-      return "";
-    }
-  };
-  const boot = read(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8"));
-  const namespace = read(() => readlinkSync("/proc/self/ns/pid"));
-  return { host: hostname(), pid: process.pid, ...(boot && namespace ? { pidScope: `${boot} ${namespace}` } : {}) };
-}
+export { processIdentity };
 
 /**
  * The leases this engine holds on runs (src/persistence/run-lease.ts has the store side). A lease is
@@ -106,13 +94,7 @@ export class RunLeases {
 
   /** A holder on this machine, in this pid namespace, whose process no longer exists (killed, crashed). */
   private deadHere(holder: Lease): boolean {
-    if (holder.host !== this.me.host || holder.pidScope !== this.me.pidScope || holder.pid === process.pid) return false;
-    try {
-      process.kill(holder.pid, 0);
-      return false;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === "ESRCH";
-    }
+    return goneHere(holder, this.me);
   }
 
   private async renew(runId: string, entry: Held, late = false): Promise<void> {

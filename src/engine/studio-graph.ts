@@ -10,6 +10,7 @@ import type { RunLoop } from "../scheduler/run-loop.js";
 import { EngineResources } from "./engine-resources.js";
 import { parseSettings, resolveWorkspace } from "./engine-settings.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
+import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 
 /**
  * The workflow graph for LangGraph tooling (`langgraph.json`, `npx @langchain/langgraph-cli dev`, the Agent
@@ -31,6 +32,7 @@ export function createStudioGraph(env: Record<string, string | undefined> = proc
     persist: "memory",
     checkpointSchema: "workflow_engine",
     logger,
+    pgliteTemplateRoot: defaultTemplateRoot(env),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   });
   const loops = new Map<string, RunLoop>();

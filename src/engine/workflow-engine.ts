@@ -37,6 +37,7 @@ import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 import { type HoldOptions, RunLeases } from "./lease-holder.js";
 import { fenceWrites } from "../persistence/fenced-writes.js";
+import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 
 interface Opened {
   graph: WorkflowGraph;
@@ -82,6 +83,8 @@ export class WorkflowEngine {
       checkpointSchema: this.settings.checkpointSchema,
       logger: this.logger,
       secrets: this.secrets,
+      pgliteTemplateRoot: defaultTemplateRoot(this.env),
+      ...(options.onNotice ? { onNotice: options.onNotice } : {}),
       ...(databaseUrl ? { databaseUrl } : {}),
       ...(checkpointUrl ? { checkpointUrl } : {}),
       ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),

@@ -51,6 +51,8 @@ export const ErrorCode = {
   RunBusy: "RUN_BUSY",
   /** This process held the run's lease and lost it: it stopped driving the run. */
   LeaseLost: "LEASE_LOST",
+  /** Another process has the embedded database (PGlite) of this workspace open. */
+  DatabaseBusy: "DB_BUSY",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -186,6 +188,31 @@ export class RunBusyError extends WorkflowError {
     this.name = "RunBusyError";
     this.runId = runId;
     this.holder = holder;
+  }
+}
+
+/** Who holds an embedded database's lock file (src/actions/db-query/pglite-lock.ts). */
+export interface DatabaseHolder {
+  host: string;
+  pid: number;
+  pidScope?: string;
+  since: string;
+}
+
+/** The embedded database's data directory is open in another process (PGlite serves one process at a time). */
+export class DatabaseBusyError extends WorkflowError {
+  readonly dataDir: string;
+  constructor(dataDir: string, lockFile: string, holder: DatabaseHolder | undefined, waitedMs: number) {
+    const who = holder ? `pid ${holder.pid} on host ${holder.host} since ${holder.since}` : "another process";
+    super(
+      ErrorCode.DatabaseBusy,
+      `The embedded database ${dataDir} is in use by ${who} (waited ${(waitedMs / 1000).toFixed(1)} s); ` +
+        "PGlite opens a data directory from one process at a time. Wait for that run to finish and try again, " +
+        `or set DATABASE_URL to a PostgreSQL server that several processes can share. If no such process is running, delete ${lockFile}.`,
+      { retryable: true, retryAfterMs: 5_000, details: { data_dir: dataDir, lock_file: lockFile, ...(holder ? { holder } : {}) } },
+    );
+    this.name = "DatabaseBusyError";
+    this.dataDir = dataDir;
   }
 }
 

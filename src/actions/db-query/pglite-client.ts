@@ -1,5 +1,6 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { Logger } from "../../../utils/logger.js";
+import { type OpenedPglite, openPglite, type PgliteLocation } from "./pglite-open.js";
 import type { SqlClient, SqlQueryOptions } from "../types.js";
 import { CancelledError } from "../../model/errors.js";
 import { rowLimitExceeded, statementTimedOut } from "../../safety/sql/refusal.js";
@@ -16,7 +17,7 @@ const CURSOR = "wfe_rows";
 
 /**
  * The embedded PGlite database, imported and opened on the first query so runs without SQL do not
- * load it. It is one connection shared by every task: each query runs in its own `transaction()`,
+ * load it (src/actions/db-query/pglite-open.ts: the lock, the template copy, the start settings). It is one connection shared by every task: each query runs in its own `transaction()`,
  * which PGlite runs one at a time, so the BEGIN/query/COMMIT of two tasks never interleave; then DISCARD ALL
  * resets the session, so a temporary table or setting one task leaves is not seen by the next (the pair
  * runs in a queue of its own, so no other task's query comes between them).
@@ -27,28 +28,22 @@ const CURSOR = "wfe_rows";
  * rejects at once and the query finishes in the background, then is rolled back; a query that ran past
  * its statement timeout fails when it returns, and is rolled back too.
  */
-export function pgliteClient(dataDir: string, logger: Logger): SqlClient {
-  let opening: Promise<PGlite> | undefined;
+export function pgliteClient(where: PgliteLocation): SqlClient {
+  let opening: Promise<OpenedPglite> | undefined;
   const open = () => {
-    opening ??= import("@electric-sql/pglite")
-      .then(({ PGlite, types }) => {
-        logger.debug({ dataDir }, "opening the embedded PGlite database");
-        // int8 as text, as `pg` returns it: a plan behaves the same on both backends, and no precision is lost.
-        return PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => value } });
-      })
-      .catch((err: unknown) => {
-        opening = undefined;
-        throw err;
-      });
+    opening ??= openPglite(where).catch((err: unknown) => {
+      opening = undefined;
+      throw err;
+    });
     return opening;
   };
   let queue: Promise<unknown> = Promise.resolve();
   return {
     kind: "pglite",
     async query(text, params, signal, options) {
-      const db = await abortable(open(), signal, () => undefined);
+      const { db } = await abortable(open(), signal, () => undefined);
       const cursor = await readsThroughCursor(text);
-      const job = queue.then(() => runAndReset(db, text, params, signal, options, cursor, logger));
+      const job = queue.then(() => runAndReset(db, text, params, signal, options, cursor, where.logger));
       queue = job.then(
         () => undefined,
         () => undefined,
@@ -58,8 +53,7 @@ export function pgliteClient(dataDir: string, logger: Logger): SqlClient {
     async close() {
       const pending = opening;
       opening = undefined;
-      const db = await pending?.catch(() => undefined);
-      if (db && !db.closed) await db.close();
+      await (await pending?.catch(() => undefined))?.close();
     },
   };
 }

@@ -12,6 +12,10 @@ export interface SqlClientOptions {
   logger: Logger;
   /** A pool owned by the caller (shared with the checkpointer); closing the client then leaves it open. */
   pool?: pg.Pool;
+  /** Where PGlite's template data directory is kept (once per machine; default: defaultTemplateRoot(process.env)). */
+  pgliteTemplateRoot?: string;
+  /** A line for the user while the embedded database starts. */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -25,8 +29,13 @@ export async function createSqlClient(options: SqlClientOptions): Promise<SqlCli
     const { postgresClient } = await import("./postgres-client.js");
     return postgresClient(options.databaseUrl, options.logger, options.pool);
   }
-  const { pgliteClient } = await import("./pglite-client.js");
+  const [{ pgliteClient }, { defaultTemplateRoot }] = await Promise.all([import("./pglite-client.js"), import("./pglite-template.js")]);
   const dataDir = path.join(options.stateDir, "pglite");
   await mkdir(dataDir, { recursive: true });
-  return pgliteClient(dataDir, options.logger);
+  return pgliteClient({
+    dataDir,
+    templateRoot: options.pgliteTemplateRoot ?? defaultTemplateRoot(process.env),
+    logger: options.logger,
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  });
 }

@@ -258,6 +258,21 @@ describe("LiveView frames and throttling (in process)", () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(39);
   });
 
+  it("prints a notice on a line of its own above the task list, then redraws the list under it", () => {
+    const { stream, writes } = fakeTerminal();
+    const view = new LiveView({ stream, color: false, now: () => 0 });
+    view.update(ev("run_started"));
+    view.update(ev("task_started", { task_id: "q", action_type: "db_query", attempt: 1 }));
+    const before = writes.length;
+    view.note("Starting the embedded database (PGlite) in /ws/.workflow-state/pglite\u001b[2J");
+    const after = writes.slice(before).join("");
+    view.finish();
+    expect(after).toContain("Starting the embedded database (PGlite) in /ws/.workflow-state/pglite");
+    expect(after, "the notice's text is escaped like any other").not.toContain("\u001b[2J");
+    expect(after.split("\n")[0]).not.toContain("run r-1");
+    expect(after.indexOf("  ▶ q")).toBeGreaterThan(after.indexOf("Starting the embedded database"));
+  });
+
   it("redraws at most about ten times a second however many events arrive, and draws the end at once", () => {
     vi.useFakeTimers();
     const { stream, writes } = fakeTerminal();
