@@ -107,7 +107,7 @@ function limitsFromFlags(o: CliOptions): Partial<Record<keyof Limits, number>> {
     const checked = Limits.shape[limit].safeParse(value);
     if (!checked.success) {
       const why = checked.error.issues[0]?.message ?? "is out of range";
-      throw new WorkflowError(ErrorCode.ConfigInvalid, `--${flag} ${value}: ${why} (limits.${limit}). Run with --help for the options.`, {
+      throw new WorkflowError(ErrorCode.ConfigInvalid, `--${flag} ${value}: ${why}. Run with --help for the options.`, {
         details: { flag: `--${flag}`, value, setting: `limits.${limit}` },
       });
     }
