@@ -104,9 +104,12 @@ async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): 
   ]);
   try {
     const checkpointer = new OneTripPostgresSaver(pool, schema);
-    await checkpointer.setup();
-    const runs = await PostgresRunStore.open(pool, schema);
-    const leases = await PostgresLeaseStore.open(leasePool, schema);
+    // Processes opening a new schema at once would race in CREATE ... IF NOT EXISTS, which PostgreSQL does not
+    // serialise (one fails on pg_type's unique index): the set-up runs under an advisory lock per schema.
+    const { runs, leases } = await underSetupLock(pool, schema, async () => {
+      await checkpointer.setup();
+      return { runs: await PostgresRunStore.open(pool, schema), leases: await PostgresLeaseStore.open(leasePool, schema) };
+    });
     return { kind: "postgres", checkpointer, runs, leases, location: `schema ${schema}`, close: async () => undefined };
   } catch (err) {
     throw new WorkflowError(
@@ -116,6 +119,21 @@ async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): 
         cause: err,
       },
     );
+  }
+}
+
+/** Run `work` holding a session advisory lock on `schema`'s set-up, on a client of its own. */
+async function underSetupLock<T>(pool: pg.Pool, schema: string, work: () => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext($1))", [`workflow-engine setup ${schema}`]);
+    try {
+      return await work();
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`workflow-engine setup ${schema}`]);
+    }
+  } finally {
+    client.release();
   }
 }
 
