@@ -107,9 +107,7 @@ describe("timers beyond what Node can schedule neither spin nor fire at once", (
     const file = await plan([{ id: "limited", action_type: "api_call", action_config: { url: `${url}/limited` } }]);
     const run = await runCli(["--plan", file, "--workspace", dir, "--run-deadline", "99999999"], { killAfterMs: 60_000 });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      "--run-deadline 99999999: must be a number greater than 0 and at most 2592000.",
-    );
+    expect(run.stderr).toContain("--run-deadline 99999999: must be a number greater than 0 and at most 2592000.");
     expect(hits).toBe(0);
   });
 });
