@@ -44,7 +44,9 @@ export async function driveRun(
   known?: RunContext,
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
-  const context = (input as { context?: RunContext } | null)?.context ?? known ?? (await ctx.getState(runId))?.context;
+  // A new run's input carries its policy beside its context; a resumed run's context has it (getState).
+  const given = input as { context?: RunContext; safety?: RunContext["safety"] } | null;
+  const context = given?.context ? { ...given.context, safety: given.safety } : (known ?? (await ctx.getState(runId))?.context);
   const loop = new RunLoop(runId, ctx.executor);
   ctx.loops.set(runId, loop);
   const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];

@@ -23,7 +23,6 @@ export function initialState(a: {
       started_at: a.now,
       concurrency: a.concurrency,
       planner: planned.planner,
-      safety: a.safety,
       ...(planned.cache ? { plan_cache: planned.cache } : {}),
       ...(planned.usage
         ? {
@@ -34,6 +33,7 @@ export function initialState(a: {
         : {}),
       ...(a.goal === undefined ? {} : { goal: a.goal }),
     },
+    safety: a.safety,
     workflow_plan: planned.plan,
     memory: { variables: a.variables },
   };

@@ -9,7 +9,7 @@ import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
 import type { Plan, PlanInput } from "../model/plan-schema.js";
-import type { WorkflowStateValue } from "../graph/workflow-state.js";
+import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
 import type { EngineOptions, RunOptions } from "./engine-options.js";
 import { parseSettings, resolveWorkspace, type Settings } from "./engine-settings.js";
@@ -318,7 +318,7 @@ export class WorkflowEngine {
     const { graph } = await this.open();
     const snapshot = await graph.getState({ configurable: { thread_id: runId } });
     const values = snapshot.values as WorkflowStateValue | undefined;
-    return values?.context?.workflow_id ? values : undefined;
+    return values?.context?.workflow_id ? runViewOf(values) : undefined;
   }
 
   /** A run's record and result (tasks, statuses, results, errors, timings). */

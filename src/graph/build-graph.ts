@@ -1,7 +1,7 @@
 import { type BaseCheckpointSaver, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
 import { ClientInput } from "./client-input.js";
 import { skipRunTreesWhenUntraced } from "./untraced-context.js";
-import { WorkflowInput, WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
+import { runViewOf, WorkflowInput, WorkflowState, type WorkflowStateValue } from "./workflow-state.js";
 import { type GraphDeps, loopKey } from "./graph-deps.js";
 import { completeNode } from "./nodes/complete.js";
 import { decideNode } from "./nodes/decide.js";
@@ -15,7 +15,8 @@ import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
  * step's checkpoint is written, so an event such as "task completed" is never seen before it is durable.
  */
 function afterCommit<R>(deps: GraphDeps, node: NodeFn<R>): NodeFn<R> {
-  return (state, config) => {
+  return (stored, config) => {
+    const state = runViewOf(stored);
     const events = deps.loop(loopKey(state, config)).events;
     // The run's events also go to LangGraph's `custom` stream mode (Studio, the Agent Server) while the node runs.
     const writer = config?.writer;

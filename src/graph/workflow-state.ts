@@ -1,6 +1,7 @@
 import { Annotation, DeltaChannel } from "@langchain/langgraph";
 import { EphemeralValue } from "@langchain/langgraph/channels";
 import type { Plan } from "../model/plan-schema.js";
+import type { RunSafety } from "../model/safety-policy.js";
 import { applyPatch } from "../scheduler/task-index.js";
 import type { HistoryEntry, RunContext, TaskPatch, TaskState } from "../model/task-state.js";
 
@@ -29,7 +30,16 @@ const SNAPSHOT_EVERY = 2000;
  * it is a template: each run gets its own copy. */
 const workflowPlanChannel = new EphemeralValue<Plan | null>(false);
 
-/** The channels a run's input may set: its context, a plan (or none, for a goal), its variables. */
+/**
+ * The run's safety policy, fixed at its start: written once, so kept as a delta channel (stored with the
+ * write, not again in every checkpoint as a plain channel would be: it was half of each checkpoint's bytes).
+ */
+const safetyChannel = new DeltaChannel<RunSafety | undefined, RunSafety>((_current, writes) => writes[writes.length - 1], {
+  initialValueFactory: () => undefined,
+  snapshotFrequency: SNAPSHOT_EVERY,
+});
+
+/** The channels a run's input may set: its context, a plan (or none, for a goal), its variables, its policy. */
 const inputChannels = {
   context: Annotation<RunContext, Partial<RunContext>>({
     reducer: (a, b) => ({ ...a, ...b }),
@@ -40,6 +50,8 @@ const inputChannels = {
   workflow_plan: () => workflowPlanChannel,
   /** Shared memory: the workflow variables and anything tasks publish for later tasks. */
   memory: Annotation<Record<string, unknown>>({ reducer: (a, b) => ({ ...a, ...b }), default: () => ({}) }),
+  /** The safety policy, when the engine starts the run (a client of the Agent Server cannot write it). */
+  safety: () => safetyChannel,
 };
 
 /** What an invocation may write: never tasks, history or failures (they come from the plan node and the run loop). */
@@ -66,3 +78,12 @@ export const WorkflowState = Annotation.Root({
 
 export type WorkflowStateValue = typeof WorkflowState.State;
 export type WorkflowStateUpdate = typeof WorkflowState.Update;
+
+/**
+ * The state as the run loop reads it: the safety policy in its context (`safetyOf(view.context)`), as runs
+ * from before the policy had its own channel stored it.
+ */
+export function runViewOf(state: WorkflowStateValue): WorkflowStateValue {
+  const { safety } = state;
+  return safety && state.context.safety !== safety ? { ...state, context: { ...state.context, safety } } : state;
+}

@@ -24,10 +24,10 @@ export function planNode(deps: GraphDeps) {
     // The tasks carry the plan from here on; the input's copy (an ephemeral channel) is not written again.
     return {
       tasks: initialTasks(plan),
+      ...(safety ? { safety } : {}),
       context: {
         status: "running",
         planner,
-        ...(safety ? { safety } : {}),
         ...(usage
           ? {
               llm_calls: (context.llm_calls ?? 0) + usage.calls,

@@ -74,8 +74,8 @@ describe("the Agent Server graph", () => {
       const final = (await graph.invoke({ context: context("h1", { safety: hostile }), workflow_plan: plan } as never, {
         configurable: { thread_id: "t-h" },
       })) as WorkflowStateValue;
-      expect(final.context.safety?.allowWrites).toBe(false);
-      expect(final.context.safety?.limits.taskTimeoutSeconds).toBeGreaterThan(0);
+      expect(final.safety?.allowWrites).toBe(false);
+      expect(final.safety?.limits.taskTimeoutSeconds).toBeGreaterThan(0);
       expect(final.tasks.peek?.error?.code).toBe("NETWORK_REFUSED");
       expect(server.hits("/admin")).toBe(0);
     } finally {

@@ -72,7 +72,8 @@ const writePlan = (letter: string, ms = 200) => ({
 });
 
 interface FinalState {
-  context: { workflow_id: string; status: string; planner?: string; safety?: { allowWrites: boolean; trustedHosts: string[] } };
+  context: { workflow_id: string; status: string; planner?: string };
+  safety?: { allowWrites: boolean; trustedHosts: string[] };
   tasks: Record<string, { status: string; result?: { data?: unknown }; error?: { code: string; message: string } }>;
 }
 
@@ -129,8 +130,8 @@ describe("the Agent Server graph through @langchain/langgraph-sdk", () => {
       tasks: [{ id: "peek", action_type: "api_call", action_config: { url: `${api.url}/admin`, method: "GET" }, on_failure: "skip" }],
     };
     const { final } = await runOn({ context: { workflow_id: "sdk-hostile", safety: hostile }, workflow_plan: plan });
-    expect(final.context.safety?.allowWrites).toBe(false);
-    expect(final.context.safety?.trustedHosts).not.toContain("*");
+    expect(final.safety?.allowWrites).toBe(false);
+    expect(final.safety?.trustedHosts).not.toContain("*");
     expect(final.tasks.peek?.error?.code).toBe("NETWORK_REFUSED");
     expect(api.hits("/admin")).toBe(0);
   });
