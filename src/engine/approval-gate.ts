@@ -1,6 +1,7 @@
 import { inputIssues } from "../model/zod-issues.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
+import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { type ApprovalDecision, ApprovalDecision as DecisionSchema, type ApprovalRequest } from "../safety/approval/approval.js";
 import type { RunContext } from "../model/task-state.js";
 
@@ -17,7 +18,9 @@ export function approvalIn(interrupts: readonly { value?: unknown }[] | undefine
 export async function readPause(graph: WorkflowGraph, runId: string): Promise<{ waiting?: ApprovalRequest; context?: RunContext }> {
   const snapshot = await graph.getState({ configurable: { thread_id: runId } });
   const waiting = approvalIn(snapshot.tasks.flatMap((t) => t.interrupts ?? []));
-  const context = (snapshot.values as { context?: RunContext } | undefined)?.context;
+  const values = snapshot.values as WorkflowStateValue | undefined;
+  // With the run's policy in its context (runViewOf): the approver learns the {{env.NAME}} values it names.
+  const context: RunContext | undefined = values?.context ? runViewOf(values).context : undefined;
   return { ...(waiting ? { waiting } : {}), ...(context?.workflow_id ? { context } : {}) };
 }
 
