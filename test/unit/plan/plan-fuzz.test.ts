@@ -137,8 +137,9 @@ describe("validatePlan on plans with one defect", () => {
         expectWellFormed(err as PlanValidationError);
         expect(err?.code).toBe(defect.code);
         for (const text of defect.mentions) expect(err?.message).toContain(text.slice(0, 200));
-        // Generous: this is about "no quadratic blow-up on a megabyte", not a benchmark.
-        expect(elapsed).toBeLessThan(2_000);
+        // About "no quadratic blow-up on a megabyte" (that would take minutes), not a benchmark: the bound is
+        // far above a busy machine's worst stall, so load alone never fails it.
+        expect(elapsed).toBeLessThan(10_000);
       }),
       { seed: SEED, numRuns: RUNS_FOR[kind] ?? RUNS },
     );
