@@ -53,9 +53,14 @@ export function createAttemptRunner(environment: AttemptEnvironment): AttemptRun
 
 function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, signal: AbortSignal): ActionContext {
   const { runId, taskId, actionType, attempt: n } = attempt;
+  let logger: Logger | undefined;
   return {
     signal,
-    logger: environment.logger.child({ runId, taskId, actionType, attempt: n }),
+    // Made on first use: most attempts log nothing, and a child logger per attempt was a cost of every task.
+    get logger(): Logger {
+      logger ??= environment.logger.child({ runId, taskId, actionType, attempt: n });
+      return logger;
+    },
     attempt: n,
     runId,
     taskId,
