@@ -27,14 +27,7 @@ export function atMost(
   shown = String(round(measured)),
   targetText = `≤ ${limit}`,
 ): SummaryRow {
-  return {
-    section,
-    case: name,
-    measured: shown,
-    target: targetText,
-    vs_target: round(measured / limit),
-    met: measured <= limit ? "yes" : "NO",
-  };
+  return targetRow(section, name, shown, targetText, measured / limit);
 }
 
 /** A row for "measured ≥ floor" (vs_target is floor ÷ measured, so ≤ 1 still means met). */
@@ -46,14 +39,12 @@ export function atLeast(
   shown = String(round(measured)),
   targetText = `≥ ${floor}`,
 ): SummaryRow {
-  return {
-    section,
-    case: name,
-    measured: shown,
-    target: targetText,
-    vs_target: round(floor / measured),
-    met: measured >= floor ? "yes" : "NO",
-  };
+  return targetRow(section, name, shown, targetText, floor / measured);
+}
+
+/** A row with a target; `vsTarget` ≤ 1 means met. */
+function targetRow(section: string, name: string, shown: string, targetText: string, vsTarget: number): SummaryRow {
+  return { section, case: name, measured: shown, target: targetText, vs_target: round(vsTarget), met: vsTarget <= 1 ? "yes" : "NO" };
 }
 
 /** A row with no target in the issue (informational). */

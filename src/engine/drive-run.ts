@@ -5,7 +5,7 @@ import type { Persistence } from "../persistence/open-persistence.js";
 import { armRunDeadline } from "../safety/limits/run-deadline.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import type { RunContext } from "../model/task-state.js";
-import type { WorkflowStateValue } from "../graph/workflow-state.js";
+import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { approvalIn } from "./approval-gate.js";
 import type { RunOptions } from "./engine-options.js";
 import type { EventListener } from "../model/events.js";
@@ -45,8 +45,8 @@ export async function driveRun(
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
   // A new run's input carries its policy beside its context; a resumed run's context has it (getState).
-  const given = input as { context?: RunContext; safety?: RunContext["safety"] } | null;
-  const context = given?.context ? { ...given.context, safety: given.safety } : (known ?? (await ctx.getState(runId))?.context);
+  const given = input as WorkflowStateValue | null;
+  const context = given?.context ? runViewOf(given).context : (known ?? (await ctx.getState(runId))?.context);
   const loop = new RunLoop(runId, ctx.executor);
   ctx.loops.set(runId, loop);
   const listeners = [...ctx.listeners, ...(options.onEvent ? [options.onEvent] : [])];

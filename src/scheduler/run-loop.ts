@@ -111,16 +111,15 @@ export class RunLoop {
         this.wake = done;
       });
     }
-    // A cancelled run is ended by the step at once; its attempts' CANCELLED outcomes are not waited for.
-    if (this.inflight.size > 0 && !this.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
-    const ready = this.outcomes;
-    this.outcomes = [];
-    return ready;
+    return this.delivered();
   }
 
-  /** The outcomes delivered by the end of the event loop's current phase, without waiting for one. */
+  /**
+   * The outcomes delivered by the end of the event loop's current phase, without waiting for one. A
+   * cancelled run is ended by its step at once: its attempts' CANCELLED outcomes are not waited for.
+   */
   async delivered(): Promise<AttemptOutcome[]> {
-    if (this.outcomes.length === 0 && this.inflight.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.inflight.size > 0 && !this.signal.aborted) await new Promise<void>((resolve) => setImmediate(resolve));
     const ready = this.outcomes;
     this.outcomes = [];
     return ready;
