@@ -1,6 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 
+/** The most a client's plan or variables may weigh, serialized: they are stored in the run's checkpoints. */
+const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** `schema`, refused when its value serializes to more than MAX_INPUT_BYTES (the message names the field, the size and the limit). */
+function bounded<T extends z.ZodType>(field: string, schema: T) {
+  return schema.superRefine((value, ctx) => {
+    const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
+    if (bytes > MAX_INPUT_BYTES)
+      ctx.addIssue({ code: "custom", message: `${field} is ${bytes} bytes as JSON; at most ${MAX_INPUT_BYTES} are accepted` });
+  });
+}
+
 /**
  * What a client of the Agent Server (langgraph.json's graph) may write when it starts a run: a context
  * naming the run and its goal, or a plan beside it, and the workflow variables. It is a zod schema so the
@@ -30,13 +42,13 @@ export const ClientInput = z.object({
         .describe("When the run started (default: now)."),
     })
     .describe("The run: its id, its goal, how many tasks may run at once."),
-  workflow_plan: z
-    .record(z.string(), z.unknown())
-    .nullable()
+  workflow_plan: bounded("workflow_plan", z.record(z.string(), z.unknown()).nullable())
     .optional()
     .describe("A plan instead of a goal: {tasks: [{id, action_type, action_config, dependencies}]}, checked by the engine's plan entry."),
-  memory: z
-    .object({ variables: z.record(z.string(), z.unknown()).optional().describe("Values for {{var.NAME}} in the plan.") })
+  memory: bounded(
+    "memory",
+    z.object({ variables: z.record(z.string(), z.unknown()).optional().describe("Values for {{var.NAME}} in the plan.") }),
+  )
     .optional()
     .describe("The workflow variables."),
 });

@@ -101,6 +101,22 @@ describe("the Agent Server graph", () => {
     expect(Object.keys(final.tasks)).not.toContain("evil");
   });
 
+  it("refuses a plan or variables over 8 MiB as JSON before the run starts, naming the field, the size and the limit", async () => {
+    const graph = createStudioGraph({ WORKSPACE: dir });
+    const huge = "x".repeat(9 * 1024 * 1024);
+    for (const input of [
+      { context: context("big-plan"), workflow_plan: { ...writePlan("Z"), description: huge } },
+      { context: context("big-vars"), workflow_plan: writePlan("Z"), memory: { variables: { blob: huge } } },
+    ]) {
+      const thread = `t-${input.context.workflow_id}`;
+      const refused = await graph.invoke(input as never, { configurable: { thread_id: thread } }).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(refused?.message).toMatch(/(workflow_plan|memory) is 9437\d{3} bytes as JSON; at most 8388608 are accepted/);
+    }
+  });
+
   it("streams the run's task events on the custom stream mode", async () => {
     const graph = createStudioGraph({ WORKSPACE: dir });
     const seen: { type: string; task_id?: string }[] = [];
