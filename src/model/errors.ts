@@ -53,6 +53,17 @@ export const ErrorCode = {
   LeaseLost: "LEASE_LOST",
   /** Another process has the embedded database (PGlite) of this workspace open. */
   DatabaseBusy: "DB_BUSY",
+  /** A request to the server (`serve`) is malformed: the field, the value given and what is allowed. */
+  InputInvalid: "INPUT_INVALID",
+  /** A request body over the server's size limit. */
+  InputTooLarge: "INPUT_TOO_LARGE",
+  /** A client sent more requests than the server's rate limit allows. */
+  RateLimited: "RATE_LIMITED",
+  /** No such route on the server. */
+  NotFound: "NOT_FOUND",
+  /** The server is shutting down and takes no new runs. */
+  ServerDraining: "SERVER_DRAINING",
+  ScheduleNotFound: "SCHEDULE_NOT_FOUND",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
