@@ -80,6 +80,9 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   });
   const runs = new RunService(engine, logger, demo?.url);
   const app = await buildServer({ engine, runs, events, logger }, { rateLimitPerMinute: rateLimit });
+  // Runs left in flight by a server that stopped are picked up before this one answers: a client that asks
+  // about one at once finds it driven here.
+  await runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));
   try {
     await app.listen({ host, port });
   } catch (err) {
@@ -90,7 +93,6 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${typeof address === "object" && address ? address.port : port}`;
   io.err(`serving ${url} (dashboard at /, API description at /openapi.json)${demo ? `; demo API at ${demo.url}` : ""}`);
   io.out(url);
-  void runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));

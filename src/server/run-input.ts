@@ -50,7 +50,6 @@ export const DecisionBody = z
 
 export const CancelBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() }).default({});
 
-
 export const GraphQuery = z.strictObject({ format: z.enum(["mermaid", "dot", "json"]).default("json") });
 
 export const EventsQuery = z.strictObject({ after: z.string().max(64).optional() });
