@@ -313,6 +313,12 @@ export class WorkflowEngine {
     if (redis) yield* redis.events.follow(runId, options);
   }
 
+  /** A run's events after `after` as Redis holds them now (no waiting); undefined when no Redis is configured. */
+  async storedEvents(runId: string, after?: string): Promise<EventEntry[] | undefined> {
+    const redis = await this.redis();
+    return redis?.events.range(runId, after);
+  }
+
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
   async hasRunEvents(runId: string): Promise<boolean> {
     return (await (await this.redis())?.events.hasEvents(runId)) ?? false;

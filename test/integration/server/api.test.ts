@@ -46,6 +46,12 @@ describe("the HTTP API", () => {
     expect(run.attempts).toEqual([expect.objectContaining({ task_id: run.tasks[0].id, attempt: 1, outcome: "completed" })]);
     expect(run.record.duration_ms).toBeGreaterThanOrEqual(0);
     expect(await readFile(path.join(ws.dir, "output/hello.txt"), "utf8")).toBe("Hello");
+    // EventSource reconnects when a stream ends; with every event in hand it is told 204: stop.
+    const done = await fetch(`${server.url}/runs/api-goal-1/events`, { headers: { "last-event-id": events.at(-1)?.id as string } });
+    expect(done.status).toBe(204);
+    // From the middle, an ended run's stream gives the rest at once.
+    const rest = await readEvents(`${server.url}/runs/api-goal-1/events`, { lastEventId: events[2]?.id as string });
+    expect(rest.map((e) => e.event)).toEqual(["task_completed", "run_completed"]);
   });
 
   it("runs a plan, lists runs newest first with a status filter and paging, and deletes one", async () => {
