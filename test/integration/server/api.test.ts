@@ -240,3 +240,25 @@ async function pollStatus(on: TestServer, runId: string, status: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("a server with a token (SERVER_TOKEN)", () => {
+  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (the events route also takes ?access_token=)", async () => {
+    const token = "a-token-of-some-length";
+    const guarded = await startTestServer({ persist: "memory" }, { token });
+    try {
+      const none = await call(`${guarded.url}/runs`);
+      expect([none.status, none.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+      const wrong = await call(`${guarded.url}/runs`, "GET", undefined, { authorization: "Bearer not-the-token" });
+      expect([wrong.status, wrong.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await call(`${guarded.url}/healthz`)).status).toBe(200);
+      const started = await call(`${guarded.url}/runs`, "POST", { run_id: "tok-1", plan: plan(waitTask("w")) }, auth);
+      expect(started.status).toBe(202);
+      const events = await readEvents(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      expect(events.at(-1)?.event).toBe("run_completed");
+      expect((await call(`${guarded.url}/runs/tok-1/events?access_token=nope`)).status).toBe(401);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
