@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoApi } from "../../../src/demo/demo-api.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { plan, waitTask } from "../../fixtures/plans.js";
 import { call, readEvents, startTestServer, type TestServer } from "../../fixtures/test-server.js";
@@ -123,6 +124,29 @@ describe("the HTTP API", () => {
     expect(run.status).toBe("failed");
     expect(run.tasks.map((t: { id: string; status: string }) => `${t.id}:${t.status}`)).toEqual(["long:failed", "after:skipped"]);
     expect(run.tasks[0].error.code).toBe("CANCELLED");
+  });
+
+  it("runs a prebuilt workflow against the API its inputs name", async () => {
+    const demo = await startDemoApi();
+    const host = new URL(demo.url).host;
+    const trusting = await startTestServer({ workspace: ws.dir, allowHosts: [host] }, { rateLimitPerMinute: 0 });
+    try {
+      const started = await call(`${trusting.url}/runs`, "POST", {
+        workflow: "api_orchestration",
+        inputs: { source: demo.url },
+        run_id: "api-wf",
+      });
+      expect(started.status).toBe(202);
+      const run = await finished("api-wf", trusting);
+      expect(run.status).toBe("completed");
+      expect(run.tasks.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(["login", "customers", "orders"]));
+      const missing = await call(`${trusting.url}/runs`, "POST", { workflow: "api_orchestration" });
+      expect([missing.status, missing.body.error.code]).toEqual([400, "INPUT_INVALID"]);
+      expect(missing.body.error.message).toContain("inputs.source");
+    } finally {
+      await trusting.close();
+      await demo.close();
+    }
   });
 
   it("plans without running (POST /plan) and draws a run's graph as mermaid, dot or nodes and edges", async () => {
