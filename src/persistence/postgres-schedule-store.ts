@@ -80,8 +80,8 @@ export class PostgresScheduleStore implements ScheduleStore {
 
   async recordFired(id: string, fireAt: Date, runId?: string): Promise<void> {
     await this.pool.query(
-      `UPDATE ${this.table} SET last_fire_at = $2, last_run_id = COALESCE($3, last_run_id)
-       WHERE id = $1 AND (last_fire_at IS NULL OR last_fire_at < $2)`,
+      `UPDATE ${this.table} SET last_fire_at = $2::timestamptz, last_run_id = COALESCE($3, last_run_id)
+       WHERE id = $1 AND (last_fire_at IS NULL OR last_fire_at < $2 OR (last_fire_at = $2 AND $3::text IS NOT NULL))`,
       [id, isoOf(fireAt), runId ?? null],
     );
   }

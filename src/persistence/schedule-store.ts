@@ -30,7 +30,7 @@ export interface ScheduleStore {
   claimFiring(claim: FiringClaim): Promise<boolean>;
   /** What became of a claimed firing (started, failed). */
   setFiringOutcome(scheduleId: string, fireAt: Date, outcome: FiringOutcome): Promise<void>;
-  /** Move the schedule on to `fireAt` (never back); `runId` becomes its last run when given. */
+  /** Move the schedule on to `fireAt` (never back); `runId` becomes its last run when given (also at the same `fireAt`). */
   recordFired(id: string, fireAt: Date, runId?: string): Promise<void>;
   /** A schedule's firings, newest first. */
   firings(scheduleId: string, limit?: number): Promise<FiringRecord[]>;
@@ -133,8 +133,10 @@ export class MemoryScheduleStore implements ScheduleStore {
 
   async recordFired(id: string, fireAt: Date, runId?: string): Promise<void> {
     const s = this.schedules.get(id);
-    if (!s || (s.last_fire_at !== undefined && s.last_fire_at >= isoOf(fireAt))) return;
-    s.last_fire_at = isoOf(fireAt);
+    const at = isoOf(fireAt);
+    // Never back; at the same time only to name its run (the runner that lost the claim records the time alone).
+    if (!s || (s.last_fire_at !== undefined && (s.last_fire_at > at || (s.last_fire_at === at && runId === undefined)))) return;
+    s.last_fire_at = at;
     if (runId !== undefined) s.last_run_id = runId;
   }
 

@@ -65,7 +65,7 @@ export class SqliteScheduleStore implements ScheduleStore {
     this.db
       .prepare(
         `UPDATE workflow_schedules SET last_fire_at = @at, last_run_id = COALESCE(@run, last_run_id)
-         WHERE id = @id AND (last_fire_at IS NULL OR last_fire_at < @at)`,
+         WHERE id = @id AND (last_fire_at IS NULL OR last_fire_at < @at OR (last_fire_at = @at AND @run IS NOT NULL))`,
       )
       .run({ id, at: isoOf(fireAt), run: runId ?? null });
   }
