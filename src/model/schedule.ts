@@ -2,13 +2,12 @@ import { Cron } from "croner";
 import { z } from "zod";
 
 /** A schedule id: `sch-<uuid>`, or a name the user chose. No `:`, so a run id `<schedule id>:<fire time>` splits at its first `:`. */
-export const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** A prebuilt workflow's name (workflows/index.ts); which names exist is the run service's business. */
 const WORKFLOW_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const VARIABLE_NAME = /^[A-Za-z_][\w-]*$/;
 
-export const Overlap = ["skip", "allow"] as const;
-export type Overlap = (typeof Overlap)[number];
+const Overlap = ["skip", "allow"] as const;
 export const CatchUp = ["latest", "none"] as const;
 export type CatchUp = (typeof CatchUp)[number];
 
@@ -22,7 +21,7 @@ export function cronOf(expression: string, timezone: string): Cron {
 }
 
 /** Why `expression` is not a cron expression that ever fires, or undefined when it is one. */
-export function cronProblem(expression: string): string | undefined {
+function cronProblem(expression: string): string | undefined {
   try {
     if (cronOf(expression, "UTC").nextRun() === null) return "never fires";
     return undefined;
@@ -32,7 +31,7 @@ export function cronProblem(expression: string): string | undefined {
 }
 
 /** True when `zone` is an IANA time zone this runtime knows (Intl refuses the others). */
-export function isTimeZone(zone: string): boolean {
+function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return true;
@@ -48,13 +47,10 @@ const CronExpression = z
   .max(200)
   .superRefine((value, ctx) => {
     const problem = cronProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", input: value, message: `${JSON.stringify(value)} is not ${CRON_ALLOWED}: ${problem}` });
+    if (problem) ctx.addIssue({ code: "custom", input: value, message: `must be ${CRON_ALLOWED}; here: ${problem}` });
   });
 
-const TimeZone = z
-  .string()
-  .max(64)
-  .refine(isTimeZone, { error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)` });
+const TimeZone = z.string().max(64).refine(isTimeZone, { error: "must be an IANA time zone (e.g. UTC, Europe/Paris, America/New_York)" });
 
 const Variables = z.record(z.string().regex(VARIABLE_NAME, "variable names take letters, digits, _ and -"), z.unknown());
 

@@ -75,7 +75,7 @@ function nextFire(schedule: Schedule, now: Date): string | null {
 }
 
 /** SCHEDULE_NOT_FOUND, naming the id and how to see the others. */
-export function notFound(id: string): WorkflowError {
+function notFound(id: string): WorkflowError {
   return new WorkflowError(ErrorCode.ScheduleNotFound, `No schedule "${id}". List the schedules with GET /schedules.`, {
     details: { schedule_id: id },
   });
