@@ -114,6 +114,30 @@ describe.each([
   });
 });
 
+describe("two runners on their own timers over one PostgreSQL database", () => {
+  it("start each due time of a per-second schedule exactly once", async () => {
+    const [a, b] = (await postgresStores(2)) as [ScheduleStore, ScheduleStore];
+    await a.add(aSchedule({ id: "tick", cron: "* * * * * *", overlap: "allow", catch_up: "none" }, new Date()));
+    const runs = new FakeRuns();
+    const runners = [runner(a, runs, { pollSeconds: 5 }), runner(b, runs, { pollSeconds: 5 })];
+    for (const r of runners) r.start();
+    try {
+      await expect.poll(() => runs.started().length, { timeout: 10_000, interval: 50 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      await Promise.all(runners.map((r) => r.stop()));
+    }
+    const ids = runs.calls.map((c) => c.run_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const firings = await b.firings("tick");
+    expect(
+      firings
+        .filter((f) => f.outcome === "started")
+        .map((f) => f.run_id)
+        .sort(),
+    ).toEqual(runs.started());
+  });
+});
+
 describe("what a schedule fires", () => {
   it("after downtime, catch_up latest fires the newest missed due time once; older ones are written down as missed", async () => {
     const { store, runs } = await withSchedule({ catch_up: "latest" });

@@ -1,9 +1,14 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../utils/logger.js";
+import { openPersistence } from "../../../src/persistence/open-persistence.js";
 import { ErrorCode, WorkflowError } from "../../../src/model/errors.js";
 import type { ScheduleStore } from "../../../src/persistence/schedule-store.js";
 import { aSchedule, scheduleBackends } from "../../fixtures/schedule-stores.js";
 
 const { backends, cleanup } = scheduleBackends("wfe_schedstore");
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 afterAll(cleanup);
 
 const T1 = new Date("2026-01-02T02:00:00Z");
@@ -109,5 +114,27 @@ describe.each(backends)("the schedule store (%s)", (_name, stores) => {
     expect(await store.get("s")).toMatchObject({ last_fire_at: T2.toISOString(), last_run_id: "s:2" });
     await store.recordFired("s", T2);
     expect(await store.get("s")).toMatchObject({ last_run_id: "s:2" });
+  });
+});
+
+describe("openPersistence", () => {
+  it("opens the schedule store with the runs, in the PostgreSQL schema, from processes opening a new schema at once", async () => {
+    const schema = `wfe_schedopen_${randomBytes(4).toString("hex")}`;
+    const pools = [0, 1, 2].map(() => new pg.Pool({ connectionString: PG_URL, max: 2 }));
+    try {
+      const opened = await Promise.all(
+        pools.map((pool) => openPersistence({ kind: "postgres", pool, schema, stateDir: "", logger: silentLogger() })),
+      );
+      await opened[0]?.schedules.add(aSchedule({ id: "shared" }));
+      expect(await opened[2]?.schedules.get("shared")).toMatchObject({ id: "shared" });
+      const { rows } = await (pools[0] as pg.Pool).query(
+        "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'workflow_schedule%'",
+        [schema],
+      );
+      expect(rows[0]).toEqual({ n: 2 });
+    } finally {
+      await pools[0]?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await Promise.all(pools.map((p) => p.end()));
+    }
   });
 });
