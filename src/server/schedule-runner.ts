@@ -1,4 +1,5 @@
 import type { Logger } from "../../utils/logger.js";
+import { clampDelay } from "../../utils/timer.js";
 import { ErrorCode, ensureWorkflowError } from "../model/errors.js";
 import { type FiringOutcome, firingRunId, type Schedule } from "../model/schedule.js";
 import { dueTimes, nextDue } from "../model/schedule-due-times.js";
@@ -63,7 +64,8 @@ export class ScheduleRunner {
   private failed = false;
 
   constructor(private readonly options: ScheduleRunnerOptions) {
-    this.pollMs = (options.pollSeconds ?? 15) * 1000;
+    // Clamped to what setTimeout honours: a longer delay would fire at once, and again, in a tight loop.
+    this.pollMs = Math.max(MIN_DELAY_MS, clampDelay((options.pollSeconds ?? 15) * 1000));
     this.graceMs = (options.graceSeconds ?? 60) * 1000;
     this.staleMs = (options.staleClaimSeconds ?? 60) * 1000;
     this.clock = options.clock ?? (() => new Date());
@@ -86,7 +88,9 @@ export class ScheduleRunner {
 
   /** Fire what is due at `now`. Ticks run one at a time; a tick never throws. */
   tick(now: Date = this.clock()): Promise<void> {
-    const next = this.ticking.then(() => this.tickOnce(now));
+    const next = this.ticking
+      .then(() => this.tickOnce(now))
+      .catch((err: unknown) => this.logFailure(err, {}, "schedules: the tick failed"));
     this.ticking = next;
     return next;
   }
