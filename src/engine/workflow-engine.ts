@@ -8,6 +8,7 @@ import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
+import type { ScheduleStore } from "../persistence/schedule-store.js";
 import type { Plan, PlanInput } from "../model/plan-schema.js";
 import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
@@ -440,6 +441,11 @@ export class WorkflowEngine {
   async persistenceInfo(): Promise<{ kind: string; location: string }> {
     const { persistence } = await this.open();
     return { kind: persistence.kind, location: persistence.location };
+  }
+
+  /** The cron schedules, kept in the run database (what `schedules` and `serve` read and fire). */
+  async scheduleStore(): Promise<ScheduleStore> {
+    return (await this.open()).persistence.schedules;
   }
 
   /** Close what the engine opened (database pools, the history file). */
