@@ -8,6 +8,8 @@ import { buildServer } from "../server/build-server.js";
 import { isLoopbackHost } from "../server/host-check.js";
 import { MemoryEventLog } from "../server/memory-event-log.js";
 import { RunService } from "../server/run-service.js";
+import { scheduleRoutes } from "../server/routes/schedules.js";
+import { ScheduleRunner } from "../server/schedule-runner.js";
 import { checkFlags, safetyFromOptions } from "./args.js";
 import { engineFlags, type Flags, limitOptions } from "./cli-flags.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
@@ -99,7 +101,25 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     onNotice: (message) => io.err(message),
   });
   const runs = new RunService(engine, logger, demo?.url);
-  const app = await buildServer({ engine, runs, events, logger }, { rateLimitPerMinute: rateLimit, ...(token ? { token } : {}) });
+  const schedules = new ScheduleRunner({
+    store: await engine.scheduleStore(),
+    startRun: (input) => runs.startScheduled(input),
+    runStatus: (id) => runs.statusOf(id),
+    logger: logger.child({ component: "schedules" }),
+  });
+  const scheduleApi = { store: () => engine.scheduleStore(), scrub: <T>(v: T) => engine.secrets.scrub(v), changed: () => schedules.wake() };
+  const app = await buildServer(
+    { engine, runs, events, logger },
+    {
+      rateLimitPerMinute: rateLimit,
+      ...(token ? { token } : {}),
+      plugins: [
+        async (server) => {
+          await server.register(scheduleRoutes, scheduleApi);
+        },
+      ],
+    },
+  );
   // Runs left in flight by a server that stopped are picked up before this one answers: a client that asks
   // about one at once finds it driven here.
   await runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));
@@ -113,6 +133,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${typeof address === "object" && address ? address.port : port}`;
   io.err(`serving ${url} (dashboard at /, API description at /openapi.json)${demo ? `; demo API at ${demo.url}` : ""}`);
   io.out(url);
+  schedules.start();
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -122,6 +143,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   process.once("SIGTERM", force);
   process.once("SIGINT", force);
   io.err(`${signal}: taking no new runs; ${runs.inFlight} in flight get ${graceSeconds} s to end, then stop at their last checkpoint`);
+  await schedules.stop();
   await runs.drain(graceSeconds * 1000);
   await app.close();
   await engine.close();
