@@ -1,4 +1,5 @@
 // The dashboard's only way to the server: JSON over fetch, and the run's events over EventSource.
+import { fetchEvents } from "./fetch-events.js";
 import type { WorkflowEvent, WorkflowEventType } from "./types.js";
 
 /** An answer other than 2xx, with the API's `{error: {code, message}}` when it sent one. */
@@ -85,19 +86,26 @@ const EVENT_TYPES: Record<WorkflowEventType, true> = {
 /**
  * Follows a run's events (`GET /runs/:id/events`). EventSource reconnects by itself and resends the last
  * event id, so the server resumes where the stream broke. The stream is closed after `run_completed`
- * (else EventSource would reconnect to a finished run forever) or when the server refuses it.
+ * (else EventSource would reconnect to a finished run forever) or when the server refuses it. With a token,
+ * the same over fetch (EventSource cannot send a header).
  */
 export function followRun(runId: string, onEvent: (event: WorkflowEvent) => void, onClosed: () => void): () => void {
-  const source = new EventSource(runPath(runId, "/events"));
-  const close = () => {
+  const path = runPath(runId, "/events");
+  // False once the run has ended: the stream is done.
+  const deliver = (data: string): boolean => {
+    const event = parseJson(data) as WorkflowEvent | undefined;
+    if (!event || typeof event.type !== "string") return true;
+    onEvent(event);
+    return event.type !== "run_completed";
+  };
+  if (sessionStorage.getItem(TOKEN_KEY)) {
+    return fetchEvents(path, headers(false), (m) => !(m.type in EVENT_TYPES || m.type === "message") || deliver(m.data), onClosed);
+  }
+  const source = new EventSource(path);
+  const handle = (message: MessageEvent<string>) => {
+    if (deliver(message.data)) return;
     source.close();
     onClosed();
-  };
-  const handle = (message: MessageEvent<string>) => {
-    const event = parseJson(message.data) as WorkflowEvent | undefined;
-    if (!event || typeof event.type !== "string") return;
-    onEvent(event);
-    if (event.type === "run_completed") close();
   };
   for (const type of Object.keys(EVENT_TYPES)) source.addEventListener(type, handle);
   source.addEventListener("message", handle);
