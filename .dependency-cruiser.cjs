@@ -13,6 +13,7 @@ const LAYERS = [
   ["graph", "^src/graph/"],
   ["persistence", "^src/persistence/"],
   ["engine", "^src/engine/"],
+  ["server", "^src/server/"],
   ["cli", "^(src/cli/|src/demo/|src/index\\.ts$|main\\.ts$)"],
 ];
 

@@ -37,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   }
+  if (argv[0] === "serve") {
+    const { serveCommand } = await import("./src/cli/serve-command.js");
+    return serveCommand(argv.slice(1), { out, err });
+  }
   const flags = await readFlags(argv);
   if (flags === "help") return 0;
   const { runCommand } = await import("./src/cli/run-command.js");

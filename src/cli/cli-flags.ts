@@ -4,7 +4,7 @@ import { ApproveMode } from "../model/approve-mode.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Limits } from "../model/safety-policy.js";
 import { GraphFormat } from "../plan/plan-graph.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../../utils/version.js";
 
 // The CLI's flags as yargs reads them, and the help text. Only light modules here (no zod, no engine): `--help`
 // and `--version` are answered from this module before anything heavy loads (see main.ts).
@@ -56,51 +56,7 @@ export async function readFlags(argv: string[]): Promise<Flags | "help"> {
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
     .option("graph", { choices: [...GraphFormat], describe: "Print the plan's DAG (mermaid or dot); after a run, coloured by task status" })
     .option("plain", { type: "boolean", describe: "Progress as plain lines, one per event, even on a terminal (also with NO_COLOR)" })
-    .option("workspace", { type: "string", describe: "Folder that file paths are relative to", default: "." })
-    .option("concurrency", { type: "number", describe: "Tasks running at once", default: 8 })
-    .option("var", { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" })
-    .option("planner", {
-      choices: ["auto", "llm", "rules"],
-      describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)",
-      default: "auto",
-    })
-    .option("log-level", {
-      choices: [...LogLevel],
-      describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)",
-      default: process.env.LOG_LEVEL || "warn",
-    })
-    .option("run-id", { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" })
-    .option("wait", {
-      type: "string",
-      describe:
-        "With --run-id: when another process drives that run, wait for it (SECONDS, or no value: until it is free) instead of failing with RUN_BUSY",
-    })
-    .option("lease-seconds", {
-      type: "number",
-      describe:
-        "Length of the run's lease, renewed every third of it; a crashed holder elsewhere is replaced after it (default: LEASE_SECONDS or 10)",
-    })
-    .option("persist", {
-      type: "boolean",
-      default: true,
-      describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
-    })
-    .option("cache", {
-      type: "boolean",
-      default: true,
-      describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again",
-    })
-    .option("allow-host", {
-      type: "string",
-      array: true,
-      describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)",
-    })
-    .option("allow-writes", { type: "boolean", describe: "Let db_query write (otherwise queries run in a READ ONLY transaction)" })
-    .option("approve", {
-      choices: [...ApproveMode],
-      describe:
-        "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)",
-    })
+    .options(engineFlags())
     .options(limitOptions())
     .group(["allow-host", "allow-writes", "approve", ...Object.keys(LIMIT_FLAGS)], "Safety (see README, Safety):")
     .example(EXAMPLES)
@@ -117,8 +73,62 @@ export async function readFlags(argv: string[]): Promise<Flags | "help"> {
   return raw as Flags;
 }
 
+/**
+ * The flags that set up the engine, shared by a run and `serve`: workspace, concurrency, planner, logs, lease,
+ * persistence, plan cache and the safety settings (the limit flags are limitOptions).
+ */
+export function engineFlags() {
+  return {
+    workspace: { type: "string", describe: "Folder that file paths are relative to", default: "." },
+    concurrency: { type: "number", describe: "Tasks running at once", default: 8 },
+    var: { type: "string", array: true, describe: "Workflow variable name=value (repeatable; JSON values are parsed)" },
+    planner: {
+      choices: ["auto", "llm", "rules"],
+      describe: "Force a planner (auto: LLM when OPENAI_API_KEY is set)",
+      default: "auto",
+    },
+    "log-level": {
+      choices: [...LogLevel],
+      describe: "Log level of the JSON logs on stderr (default: LOG_LEVEL or warn)",
+      default: process.env.LOG_LEVEL || "warn",
+    },
+    "run-id": { type: "string", describe: "Id of the run (default: a new UUID); an id that already finished is not run again" },
+    wait: {
+      type: "string",
+      describe:
+        "With --run-id: when another process drives that run, wait for it (SECONDS, or no value: until it is free) instead of failing with RUN_BUSY",
+    },
+    "lease-seconds": {
+      type: "number",
+      describe:
+        "Length of the run's lease, renewed every third of it; a crashed holder elsewhere is replaced after it (default: LEASE_SECONDS or 10)",
+    },
+    persist: {
+      type: "boolean",
+      default: true,
+      describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
+    },
+    cache: {
+      type: "boolean",
+      default: true,
+      describe: "Reuse a cached plan for the same goal (needs REDIS_URL); --no-cache plans again",
+    },
+    "allow-host": {
+      type: "string",
+      array: true,
+      describe: "Trust this host (host, host:port or *.example.com) even on a private or loopback address (repeatable; also ALLOW_HOSTS)",
+    },
+    "allow-writes": { type: "boolean", describe: "Let db_query write (otherwise queries run in a READ ONLY transaction)" },
+    approve: {
+      choices: [...ApproveMode],
+      describe:
+        "Mutating tasks: auto runs them, ask asks (or pauses the run for `runs approve`), never refuses them (default: auto for your plans, ask for LLM plans)",
+    },
+  } as const;
+}
+
 /** The limit flags as yargs options. */
-function limitOptions(): { [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string } } {
+export function limitOptions(): { [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string } } {
   return Object.fromEntries(Object.entries(LIMIT_FLAGS).map(([flag, { describe }]) => [flag, { type: "number" as const, describe }])) as {
     [F in keyof typeof LIMIT_FLAGS]: { type: "number"; describe: string };
   };

@@ -1,5 +1,5 @@
 import type { Logger } from "../../utils/logger.js";
-import { ensureWorkflowError } from "../model/errors.js";
+import { ErrorCode, ensureWorkflowError, WorkflowError } from "../model/errors.js";
 import type { WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import { armRunDeadline } from "../safety/limits/run-deadline.js";
@@ -56,9 +56,11 @@ export async function driveRun(
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    options.onAccepted?.(runId);
     loop.events.emit({ type: "run_started", detail });
     const final = (await graph.invoke(input as never, {
       configurable: { thread_id: runId },
+      ...(options.suspend ? { signal: options.suspend } : {}),
       recursionLimit: ctx.recursionLimit,
       // Each step's checkpoint is written before the next step starts: needed for crash safety, and
       // what makes the in-place task map safe (src/graph/workflow-state.ts).
@@ -73,6 +75,14 @@ export async function driveRun(
     ctx.logger.info({ runId: runId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
     return result;
   } catch (err) {
+    if (options.suspend?.aborted) {
+      // Not a failure: the run stays as its last checkpoint left it, for a resume here or elsewhere.
+      loop.cancel("the run was suspended");
+      throw new WorkflowError(
+        ErrorCode.RunSuspended,
+        `Run "${runId}" was suspended (${String(options.suspend.reason ?? "shutdown")}). Continue it with: runs resume ${runId}`,
+      );
+    }
     loop.cancel("the run stopped on an error");
     await forgetUnplanned(persistence, runId, await ctx.getState(runId).catch(() => undefined));
     throw secrets.scrub(ensureWorkflowError(err));

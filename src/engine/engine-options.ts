@@ -74,4 +74,15 @@ export interface RunOptions {
    * (Infinity: as long as it takes). Default: refuse at once with RUN_BUSY.
    */
   wait?: number;
+  /**
+   * Called once the run is accepted: planned, checked, recorded and its lease held, just before it is driven.
+   * What fails before this (an invalid plan, RUN_EXISTS, RUN_BUSY) rejects the call without it being called.
+   */
+  onAccepted?: (runId: string) => void;
+  /**
+   * Stops driving the run at once and leaves it resumable: the step in progress is dropped, every earlier step
+   * is checkpointed, the record stays "running" and attempts in flight run again on resume (a server shutting
+   * down). The call then rejects with RUN_SUSPENDED.
+   */
+  suspend?: AbortSignal;
 }

@@ -21,6 +21,7 @@ interface Held {
   controller: AbortController;
   renewing: boolean;
   lost?: WorkflowError;
+  cancelled?: boolean;
 }
 
 /** This process as a lease owner: host, pid, and where that pid means this process. */
@@ -104,8 +105,10 @@ export class RunLeases {
     const sent = performance.now();
     try {
       const renewed = await this.store.renew(runId, entry.token, this.ttlMs);
-      if (renewed) entry.validUntil = sent + (this.ttlMs * 2) / 3;
-      else if (this.held.get(runId) === entry) {
+      if (renewed) {
+        entry.validUntil = sent + (this.ttlMs * 2) / 3;
+        if (renewed.cancelReason !== undefined) this.cancel(runId, renewed.cancelReason);
+      } else if (this.held.get(runId) === entry) {
         const holder = await this.store.holder(runId).catch(() => undefined);
         this.lose(runId, entry, holder ? `the lease is now held by ${describeHolder(holderInfo(holder))}` : "the lease was removed");
       }
@@ -115,6 +118,27 @@ export class RunLeases {
     } finally {
       entry.renewing = false;
     }
+  }
+
+  /**
+   * Cancel the run this engine drives under `runId`'s lease: its work's signal aborts with `reason` (the run
+   * ends as cancelled, and its outcome is written: the lease is not lost). False when this engine holds no
+   * lease on it.
+   */
+  cancel(runId: string, reason: string): boolean {
+    const entry = this.held.get(runId);
+    if (!entry || entry.lost) return false;
+    if (!entry.cancelled) {
+      entry.cancelled = true;
+      this.logger.info({ runId, reason }, "run cancelled on request");
+      entry.controller.abort(reason);
+    }
+    return true;
+  }
+
+  /** Ask the process that holds `runId`'s lease to cancel it (read at its next renewal); false when nobody holds it. */
+  requestCancel(runId: string, reason: string): Promise<boolean> {
+    return this.store.requestCancel(runId, reason);
   }
 
   private lose(runId: string, entry: Held, why: string): void {

@@ -37,6 +37,8 @@ import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 import { type HoldOptions, RunLeases } from "./lease-holder.js";
 import { fenceWrites } from "../persistence/fenced-writes.js";
+import type { EventEntry } from "../persistence/event-stream.js";
+import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 
 interface Opened {
@@ -180,13 +182,7 @@ export class WorkflowEngine {
         if (state.context.finished_at) {
           // A holder that lost its lease right after the last checkpoint left the record behind: set it right.
           if (!(await persistence.runs.get(runId))?.finished_at) await recordResult(persistence, this.secrets.scrub(toResult(state)));
-          throw new WorkflowError(
-            ErrorCode.RunFinished,
-            `Run "${runId}" already finished (${state.context.status}); there is nothing to resume.`,
-            {
-              details: { status: state.context.status },
-            },
-          );
+          throw finishedAlready(runId, state.context.status, "resume");
         }
         return this.drive(runId, null, leased, "resumed", state.context);
       });
@@ -213,6 +209,36 @@ export class WorkflowEngine {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Cancel an unfinished run, wherever it is driven: in this process its tasks are aborted at once; in another,
+   * that process is asked through the run's lease and cancels it at its next renewal (within a third of
+   * leaseSeconds); a run nobody drives (paused for approval, or its process died) is ended here. The run ends
+   * "failed" with CANCELLED. Returns "cancelled" when it was cancelled here, "requested" when another process
+   * was asked to.
+   */
+  async cancel(runId: string, reason = "cancelled on request"): Promise<"cancelled" | "requested"> {
+    const { persistence, leases } = await this.open();
+    const record = await persistence.runs.get(runId);
+    if (!record) throw notFound(runId, persistence);
+    if (record.finished_at) throw finishedAlready(runId, record.status, "cancel");
+    if (leases.cancel(runId, reason)) return "cancelled";
+    if (await leases.requestCancel(runId, reason)) return "requested";
+    const release = this.claim(runId);
+    try {
+      await this.underLease(runId, "cancel", {} as { signal?: AbortSignal }, async (leased) => {
+        const state = await this.getState(runId);
+        if (!state || state.context.finished_at) throw finishedAlready(runId, state?.context.status ?? record.status, "cancel");
+        const stop = new AbortController();
+        stop.abort(reason);
+        const signal = leased.signal ? AbortSignal.any([leased.signal, stop.signal]) : stop.signal;
+        return this.drive(runId, null, { signal }, "cancelled", state.context);
+      });
+    } finally {
+      release();
+    }
+    return "cancelled";
   }
 
   /** The approval a paused run waits for, or undefined. */
@@ -273,6 +299,20 @@ export class WorkflowEngine {
     if (redis) yield* redis.events.watch(runId, signal ? { signal } : {});
   }
 
+  /**
+   * A run's live events with their Redis stream ids, after `after` (a reconnecting client's last id), ending
+   * with run_completed; undefined when no Redis is configured.
+   */
+  followEvents(runId: string, options: { after?: string; signal?: AbortSignal } = {}): AsyncGenerator<EventEntry> | undefined {
+    if (!this.redisUrl()) return undefined;
+    return this.followEntries(runId, options);
+  }
+
+  private async *followEntries(runId: string, options: { after?: string; signal?: AbortSignal }): AsyncGenerator<EventEntry> {
+    const redis = await this.redis();
+    if (redis) yield* redis.events.follow(runId, options);
+  }
+
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
   async hasRunEvents(runId: string): Promise<boolean> {
     return (await (await this.redis())?.events.hasEvents(runId)) ?? false;
@@ -327,6 +367,18 @@ export class WorkflowEngine {
     // A paused run's checkpoint says "running": the pause is LangGraph's interrupt, read only when the record says so.
     const waiting = record.status === "awaiting_approval" ? (await readPause(graph, runId)).waiting : undefined;
     return { record, result: toResult(state, waiting) };
+  }
+
+  /** A run's record and result, and the timeline of its task attempts (what the server's run page shows). */
+  async runDetail(runId: string): Promise<{ record: RunRecord; result: WorkflowResult; attempts: AttemptSpan[] }> {
+    const { record, state, graph } = await this.loadRun(runId);
+    const waiting = record.status === "awaiting_approval" ? (await readPause(graph, runId)).waiting : undefined;
+    return { record, result: this.secrets.scrub(toResult(state, waiting)), attempts: attemptTimeline(state.history) };
+  }
+
+  /** A run's record, or undefined (a cheap read: no checkpoint is loaded). */
+  async runRecord(runId: string): Promise<RunRecord | undefined> {
+    return (await this.open()).persistence.runs.get(runId);
   }
 
   /** A run's record and state, read once (rebuilding a long run's state replays its checkpoints). */
@@ -459,6 +511,12 @@ export class WorkflowEngine {
     this.advisor ??= createAdvisor(this.env, this.logger);
     return this.advisor;
   }
+}
+
+function finishedAlready(runId: string, status: string, what: string): WorkflowError {
+  return new WorkflowError(ErrorCode.RunFinished, `Run "${runId}" already finished (${status}); there is nothing to ${what}.`, {
+    details: { status },
+  });
 }
 
 function chain<T>(a: ((x: T) => void) | undefined, b: (x: T) => void): (x: T) => void {

@@ -24,6 +24,14 @@ export interface WatchOptions {
   fromStart?: boolean;
   /** How long one XREAD blocks before it asks again. Default 5000 ms. */
   blockMs?: number;
+  /** Only the events after this stream entry id (a reconnecting client's Last-Event-ID); overrides fromStart. */
+  after?: string;
+}
+
+/** An event with its stream entry id: the id a client hands back to continue after it. */
+export interface EventEntry {
+  id: string;
+  event: WorkflowEvent;
 }
 
 /** Fire-and-forget publishing that keeps events in order; `flush` waits until all have been sent. */
@@ -34,6 +42,8 @@ export interface EventPublisher {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** A Redis stream entry id: milliseconds, a dash, a sequence number. */
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 /** How many entries one XREAD returns at most. */
 const READ_BATCH = 100;
 /** A blocking XREAD may take its BLOCK time; its answer gets this much longer before the read counts as lost. */
@@ -105,7 +115,18 @@ export class RedisEventStream {
    * every other command on a shared one). Returns after run_completed or when the signal aborts.
    */
   async *watch(runId: string, options: WatchOptions = {}): AsyncGenerator<WorkflowEvent> {
-    const { signal, fromStart = true } = options;
+    for await (const entry of this.follow(runId, options)) yield entry.event;
+  }
+
+  /** As `watch`, each event with its entry id (ids increase; resume after one with `after`). */
+  async *follow(runId: string, options: WatchOptions = {}): AsyncGenerator<EventEntry> {
+    const { signal, fromStart = true, after } = options;
+    if (after !== undefined && !STREAM_ID.test(after)) {
+      throw new WorkflowError(
+        ErrorCode.InputInvalid,
+        `The event id ${JSON.stringify(after.slice(0, 40))} is not a stream id such as 1733000000000-0.`,
+      );
+    }
     const blockMs = positiveInteger("watch blockMs", options.blockMs ?? 5000);
     if (signal?.aborted) return;
     const key = this.key(runId);
@@ -116,7 +137,7 @@ export class RedisEventStream {
     const onAbort = () => reader.disconnect();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      let lastId = fromStart ? "0-0" : await this.#lastId(reader, key, signal);
+      let lastId = after ?? (fromStart ? "0-0" : await this.#lastId(reader, key, signal));
       while (lastId !== undefined && !signal?.aborted) {
         const entries = await this.#read(reader, key, lastId, blockMs, signal);
         if (entries === undefined) return;
@@ -124,7 +145,7 @@ export class RedisEventStream {
           lastId = id;
           const event = this.#decode(key, id, fields);
           if (event === undefined) continue;
-          yield event;
+          yield { id, event };
           if (event.type === "run_completed") return;
         }
       }

@@ -1,5 +1,13 @@
 import type pg from "pg";
-import { type Acquired, LEASE_COLUMNS, type Lease, type LeaseOwner, leaseFromRow, type RunLeaseStore } from "./run-lease.js";
+import {
+  type Acquired,
+  LEASE_COLUMNS,
+  LEASE_READ_COLUMNS,
+  type Lease,
+  type LeaseOwner,
+  leaseFromRow,
+  type RunLeaseStore,
+} from "./run-lease.js";
 
 /**
  * Run leases in a PostgreSQL schema, beside the run records. The server's clock decides expiry (the
@@ -23,12 +31,14 @@ export class PostgresLeaseStore implements RunLeaseStore {
     const store = new PostgresLeaseStore(pool, schema);
     await pool.query(`CREATE TABLE IF NOT EXISTS ${store.table} (
       run_id TEXT PRIMARY KEY, token TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, pid_scope TEXT,
-      purpose TEXT NOT NULL, since TIMESTAMPTZ NOT NULL, until TIMESTAMPTZ NOT NULL)`);
+      purpose TEXT NOT NULL, since TIMESTAMPTZ NOT NULL, until TIMESTAMPTZ NOT NULL, cancel_reason TEXT)`);
+    // Schemas made before cancel requests existed get the column.
+    await pool.query(`ALTER TABLE ${store.table} ADD COLUMN IF NOT EXISTS cancel_reason TEXT`);
     return store;
   }
 
   private get returning(): string {
-    return `RETURNING ${LEASE_COLUMNS}, until <= clock_timestamp() AS expired`;
+    return `RETURNING ${LEASE_READ_COLUMNS}, until <= clock_timestamp() AS expired`;
   }
 
   async acquire(runId: string, owner: LeaseOwner, ttlMs: number, replacing?: string): Promise<Acquired> {
@@ -36,7 +46,8 @@ export class PostgresLeaseStore implements RunLeaseStore {
       `INSERT INTO ${this.table} AS l (${LEASE_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(), clock_timestamp() + $7::float8 * interval '1 millisecond')
        ON CONFLICT (run_id) DO UPDATE SET token = EXCLUDED.token, host = EXCLUDED.host, pid = EXCLUDED.pid,
-         pid_scope = EXCLUDED.pid_scope, purpose = EXCLUDED.purpose, since = EXCLUDED.since, until = EXCLUDED.until
+         pid_scope = EXCLUDED.pid_scope, purpose = EXCLUDED.purpose, since = EXCLUDED.since, until = EXCLUDED.until,
+         cancel_reason = NULL
        WHERE l.until <= clock_timestamp() OR l.token = $8
        ${this.returning}`,
       [runId, owner.token, owner.host, owner.pid, owner.pidScope ?? null, owner.purpose, ttlMs, replacing ?? null],
@@ -61,9 +72,17 @@ export class PostgresLeaseStore implements RunLeaseStore {
 
   async holder(runId: string): Promise<Lease | undefined> {
     const { rows } = await this.pool.query(
-      `SELECT ${LEASE_COLUMNS}, until <= clock_timestamp() AS expired FROM ${this.table} WHERE run_id = $1`,
+      `SELECT ${LEASE_READ_COLUMNS}, until <= clock_timestamp() AS expired FROM ${this.table} WHERE run_id = $1`,
       [runId],
     );
     return rows[0] ? leaseFromRow(rows[0] as Record<string, unknown>, Date.now()) : undefined;
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE ${this.table} SET cancel_reason = $2 WHERE run_id = $1 AND until > clock_timestamp()`,
+      [runId, reason],
+    );
+    return (rowCount ?? 0) > 0;
   }
 }

@@ -40,8 +40,10 @@ export class PostgresRunStore implements RunStore {
 
   async list(options: ListRunsOptions = {}): Promise<RunRecord[]> {
     const { rows } = await this.pool.query(
-      `SELECT * FROM ${this.table} WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC LIMIT $2`,
-      [options.status ?? null, options.limit ?? 50],
+      `SELECT * FROM ${this.table} WHERE ($1::text IS NULL OR status = $1)
+         AND ($3::timestamptz IS NULL OR (created_at, run_id) < ($3::timestamptz, $4::text))
+       ORDER BY created_at DESC, run_id DESC LIMIT $2`,
+      [options.status ?? null, options.limit ?? 50, options.after?.created_at ?? null, options.after?.run_id ?? null],
     );
     return rows.map((r) => recordFromRow(r as Record<string, unknown>));
   }

@@ -28,6 +28,8 @@ export interface Lease extends LeaseOwner {
   until: string;
   /** True when `until` has passed by the store's clock. */
   expired: boolean;
+  /** Set when another process asked the holder to cancel the run (`requestCancel`): the reason given. */
+  cancelReason?: string;
 }
 
 export type Acquired = { acquired: true; lease: Lease } | { acquired: false; holder: Lease };
@@ -45,6 +47,11 @@ export interface RunLeaseStore {
   release(runId: string, token: string): Promise<void>;
   /** The lease as stored (maybe expired), or undefined. */
   holder(runId: string): Promise<Lease | undefined>;
+  /**
+   * Ask whoever holds the run's lease to cancel the run: the reason is kept on the lease row, and the holder
+   * reads it with its next renewal. False when nobody holds a live lease (there is no one to ask).
+   */
+  requestCancel(runId: string, reason: string): Promise<boolean>;
 }
 
 /** What RUN_BUSY and LEASE_LOST say about a holder. */
@@ -54,6 +61,8 @@ export function holderInfo(lease: Lease): LeaseHolderInfo {
 
 /** The lease row columns, shared by the SQL stores. */
 export const LEASE_COLUMNS = "run_id, token, host, pid, pid_scope, purpose, since, until";
+/** The columns a read returns: the lease, and a cancel request if one was made (a new holder starts without one). */
+export const LEASE_READ_COLUMNS = `${LEASE_COLUMNS}, cancel_reason`;
 
 /** A stored row (timestamps as ms numbers or Dates) as a Lease; a boolean `expired` column wins over `now`. */
 export function leaseFromRow(row: Record<string, unknown>, now: number): Lease {
@@ -69,12 +78,13 @@ export function leaseFromRow(row: Record<string, unknown>, now: number): Lease {
     since: new Date(ms(row.since)).toISOString(),
     until: new Date(until).toISOString(),
     expired: typeof row.expired === "boolean" ? row.expired : until <= now,
+    ...(typeof row.cancel_reason === "string" ? { cancelReason: row.cancel_reason } : {}),
   };
 }
 
 /** Leases of runs kept in memory: one process, one map. */
 export class MemoryLeaseStore implements RunLeaseStore {
-  private readonly leases = new Map<string, { owner: LeaseOwner; since: number; until: number }>();
+  private readonly leases = new Map<string, { owner: LeaseOwner; since: number; until: number; cancelReason?: string }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -103,13 +113,21 @@ export class MemoryLeaseStore implements RunLeaseStore {
     return held && this.toLease(runId, held);
   }
 
-  private toLease(runId: string, e: { owner: LeaseOwner; since: number; until: number }): Lease {
+  async requestCancel(runId: string, reason: string): Promise<boolean> {
+    const held = this.leases.get(runId);
+    if (!held || held.until <= this.now()) return false;
+    held.cancelReason = reason;
+    return true;
+  }
+
+  private toLease(runId: string, e: { owner: LeaseOwner; since: number; until: number; cancelReason?: string }): Lease {
     return {
       runId,
       ...e.owner,
       since: new Date(e.since).toISOString(),
       until: new Date(e.until).toISOString(),
       expired: e.until <= this.now(),
+      ...(e.cancelReason === undefined ? {} : { cancelReason: e.cancelReason }),
     };
   }
 }

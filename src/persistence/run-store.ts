@@ -14,6 +14,14 @@ export interface RunRecord {
 export interface ListRunsOptions {
   status?: RunStatus;
   limit?: number;
+  /** Only runs listed after this one (newest first): the last run of the previous page. */
+  after?: { created_at: string; run_id: string };
+}
+
+/** True when `r` comes after `cursor` in the newest-first order (created_at, then run_id, both descending). */
+function isAfter(r: RunRecord, cursor: { created_at: string; run_id: string }): boolean {
+  const [a, b] = [Date.parse(r.created_at), Date.parse(cursor.created_at)];
+  return a < b || (a === b && r.run_id < cursor.run_id);
 }
 
 /** Where run records live: beside the checkpoints, in the same backend. */
@@ -42,7 +50,8 @@ export class MemoryRunStore implements RunStore {
   async list(options: ListRunsOptions = {}): Promise<RunRecord[]> {
     return [...this.runs.values()]
       .filter((r) => options.status === undefined || r.status === options.status)
-      .sort((a, b) => b.created_at.localeCompare(a.created_at))
+      .filter((r) => options.after === undefined || isAfter(r, options.after))
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.run_id.localeCompare(a.run_id))
       .slice(0, options.limit ?? 50);
   }
 

@@ -1,5 +1,13 @@
 import type { Database } from "better-sqlite3";
-import { type Acquired, LEASE_COLUMNS, type Lease, type LeaseOwner, leaseFromRow, type RunLeaseStore } from "./run-lease.js";
+import {
+  type Acquired,
+  LEASE_COLUMNS,
+  LEASE_READ_COLUMNS,
+  type Lease,
+  type LeaseOwner,
+  leaseFromRow,
+  type RunLeaseStore,
+} from "./run-lease.js";
 
 /**
  * Run leases in the SQLite file that holds the checkpoints. Every process using the file is on this
@@ -13,7 +21,10 @@ export class SqliteLeaseStore implements RunLeaseStore {
   ) {
     db.exec(`CREATE TABLE IF NOT EXISTS workflow_run_leases (
       run_id TEXT PRIMARY KEY, token TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL, pid_scope TEXT,
-      purpose TEXT NOT NULL, since INTEGER NOT NULL, until INTEGER NOT NULL)`);
+      purpose TEXT NOT NULL, since INTEGER NOT NULL, until INTEGER NOT NULL, cancel_reason TEXT)`);
+    // Files written before cancel requests existed get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+    const columns = db.prepare("PRAGMA table_info(workflow_run_leases)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "cancel_reason")) db.exec("ALTER TABLE workflow_run_leases ADD COLUMN cancel_reason TEXT");
   }
 
   async acquire(runId: string, owner: LeaseOwner, ttlMs: number, replacing?: string): Promise<Acquired> {
@@ -23,7 +34,8 @@ export class SqliteLeaseStore implements RunLeaseStore {
         `INSERT INTO workflow_run_leases (${LEASE_COLUMNS})
          VALUES (@run_id, @token, @host, @pid, @pid_scope, @purpose, @now, @until)
          ON CONFLICT (run_id) DO UPDATE SET token = excluded.token, host = excluded.host, pid = excluded.pid,
-           pid_scope = excluded.pid_scope, purpose = excluded.purpose, since = excluded.since, until = excluded.until
+           pid_scope = excluded.pid_scope, purpose = excluded.purpose, since = excluded.since, until = excluded.until,
+           cancel_reason = NULL
          WHERE workflow_run_leases.until <= @now OR workflow_run_leases.token = @replacing`,
       )
       .run({
@@ -54,9 +66,16 @@ export class SqliteLeaseStore implements RunLeaseStore {
   }
 
   async holder(runId: string): Promise<Lease | undefined> {
-    const row = this.db.prepare(`SELECT ${LEASE_COLUMNS} FROM workflow_run_leases WHERE run_id = ?`).get(runId) as
+    const row = this.db.prepare(`SELECT ${LEASE_READ_COLUMNS} FROM workflow_run_leases WHERE run_id = ?`).get(runId) as
       | Record<string, unknown>
       | undefined;
     return row && leaseFromRow(row, this.now());
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<boolean> {
+    const changes = this.db
+      .prepare("UPDATE workflow_run_leases SET cancel_reason = ? WHERE run_id = ? AND until > ?")
+      .run(reason, runId, this.now()).changes;
+    return changes > 0;
   }
 }

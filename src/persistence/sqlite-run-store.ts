@@ -29,8 +29,17 @@ export class SqliteRunStore implements RunStore {
 
   async list(options: ListRunsOptions = {}): Promise<RunRecord[]> {
     const rows = this.db
-      .prepare("SELECT * FROM workflow_runs WHERE (@status IS NULL OR status = @status) ORDER BY created_at DESC LIMIT @limit")
-      .all({ status: options.status ?? null, limit: options.limit ?? 50 }) as Record<string, unknown>[];
+      .prepare(
+        `SELECT * FROM workflow_runs WHERE (@status IS NULL OR status = @status)
+           AND (@after_at IS NULL OR created_at < @after_at OR (created_at = @after_at AND run_id < @after_id))
+         ORDER BY created_at DESC, run_id DESC LIMIT @limit`,
+      )
+      .all({
+        status: options.status ?? null,
+        limit: options.limit ?? 50,
+        after_at: options.after?.created_at ?? null,
+        after_id: options.after?.run_id ?? null,
+      }) as Record<string, unknown>[];
     return rows.map(recordFromRow);
   }
 

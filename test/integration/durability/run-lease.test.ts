@@ -115,6 +115,22 @@ describe.each(STORES)("the lease store (%s)", (_name, stores) => {
     expect(await store.acquire("r", other, 60_000, next.token)).toMatchObject({ acquired: true, lease: { token: other.token } });
   });
 
+  it("carries a cancel request from another handle to the holder's next renewal, and not to the next holder", async () => {
+    const [store, other] = (await stores(2)) as [RunLeaseStore, RunLeaseStore];
+    expect(await other.requestCancel("c", "nobody holds it")).toBe(false);
+    const holder = owner("run");
+    await store.acquire("c", holder, 150);
+    expect((await store.renew("c", holder.token, 150))?.cancelReason).toBeUndefined();
+    expect(await other.requestCancel("c", "stop, please")).toBe(true);
+    expect(await store.renew("c", holder.token, 150)).toMatchObject({ token: holder.token, cancelReason: "stop, please" });
+    // An expired lease has nobody to ask; whoever takes the run next starts without the old request.
+    await until(async () => (await store.holder("c"))?.expired === true, 10_000);
+    expect(await other.requestCancel("c", "too late")).toBe(false);
+    const next = owner("resume");
+    expect(await store.acquire("c", next, 60_000)).toMatchObject({ acquired: true });
+    expect((await store.holder("c"))?.cancelReason).toBeUndefined();
+  });
+
   it("of ten takers at once exactly one gets the lease, and all the others are told who holds it", async () => {
     const handles = await stores(10);
     const owners = handles.map((_, i) => owner("resume", { pid: 1000 + i }));

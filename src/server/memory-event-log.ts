@@ -1,0 +1,72 @@
+import type { EventEntry } from "../persistence/event-stream.js";
+import type { WorkflowEvent } from "../model/events.js";
+
+interface RunLog {
+  /** Id of events[0]; ids count up from 1 and survive trimming. */
+  first: number;
+  events: WorkflowEvent[];
+  waiters: Set<() => void>;
+}
+
+/**
+ * The events of the runs this server drives, kept in memory with an id each, for clients to follow when no
+ * Redis is configured. A run's log is capped (oldest events dropped) and forgotten `keepMs` after it ends.
+ */
+export class MemoryEventLog {
+  private readonly runs = new Map<string, RunLog>();
+
+  constructor(
+    private readonly maxPerRun = 10_000,
+    private readonly keepMs = 10 * 60_000,
+  ) {}
+
+  /** Keep one event (the engine's onEvent). */
+  readonly append = (event: WorkflowEvent): void => {
+    let log = this.runs.get(event.run_id);
+    if (!log) {
+      log = { first: 1, events: [], waiters: new Set() };
+      this.runs.set(event.run_id, log);
+    }
+    log.events.push(event);
+    if (log.events.length > this.maxPerRun) {
+      log.events.shift();
+      log.first++;
+    }
+    for (const wake of log.waiters) wake();
+    if (event.type === "run_completed") {
+      const ended = log;
+      setTimeout(() => {
+        if (this.runs.get(event.run_id) === ended) this.runs.delete(event.run_id);
+      }, this.keepMs).unref();
+    }
+  };
+
+  has(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
+  /** The run's events after id `after` ("0" or absent: from the first kept), as they come; ends after run_completed. */
+  async *follow(runId: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<EventEntry> {
+    let next = after === undefined ? 1 : Number.parseInt(after, 10) + 1;
+    if (!Number.isSafeInteger(next) || next < 1) next = 1;
+    while (!signal.aborted) {
+      const log = this.runs.get(runId);
+      if (!log) return;
+      for (let i = Math.max(next, log.first); i < log.first + log.events.length; i++) {
+        const event = log.events[i - log.first] as WorkflowEvent;
+        next = i + 1;
+        yield { id: String(i), event };
+        if (event.type === "run_completed") return;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          log.waiters.delete(wake);
+          signal.removeEventListener("abort", wake);
+          resolve();
+        };
+        log.waiters.add(wake);
+        signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+}
