@@ -7,6 +7,7 @@ import { startDemoApi } from "../demo/demo-api.js";
 import { buildServer } from "../server/build-server.js";
 import { MemoryEventLog } from "../server/memory-event-log.js";
 import { RunService } from "../server/run-service.js";
+import { dashboardRoutes } from "../server/routes/dashboard.js";
 import { checkFlags, safetyFromOptions } from "./args.js";
 import { engineFlags, type Flags, limitOptions } from "./cli-flags.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
@@ -79,7 +80,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     onNotice: (message) => io.err(message),
   });
   const runs = new RunService(engine, logger, demo?.url);
-  const app = await buildServer({ engine, runs, events, logger }, { rateLimitPerMinute: rateLimit });
+  const app = await buildServer({ engine, runs, events, logger }, { rateLimitPerMinute: rateLimit, plugins: [dashboardRoutes] });
   // Runs left in flight by a server that stopped are picked up before this one answers: a client that asks
   // about one at once finds it driven here.
   await runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));

@@ -30,7 +30,7 @@ const SECURITY_HEADERS = {
  * dist/web of this package. The module runs from dist/src/server/routes (tsc), dist/cli or dist/cli/chunks
  * (the CLI bundle) or src/server/routes (tsx): the package root, found by its package.json, is the common point.
  */
-export function dashboardDir(): string | undefined {
+function dashboardDir(): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = path.join(dir, "package.json");

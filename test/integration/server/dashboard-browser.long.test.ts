@@ -152,8 +152,10 @@ describe("the dashboard in Chromium", () => {
     await node("read_back", "completed").waitFor();
     await page.locator('#run-status[data-status="completed"]').waitFor();
     expect(readFileSync(path.join(workspace, "output/report.txt"), "utf8")).toBe("total 12");
+    // The page re-reads the run after the events: the metrics and the task's result arrive with it.
+    await page.getByText("5 completed, 0 failed, 0 skipped of 5").waitFor();
     await page.click('svg.dag g.node[data-task="write_report"]');
-    await page.locator('.task-detail[data-task="write_report"]').waitFor();
+    await page.locator('.task-detail[data-task="write_report"]').getByText('"bytes_written"').waitFor();
     if (process.env.SCREENSHOT) await page.screenshot({ path: path.join(REPO, "docs/dashboard.png"), fullPage: true });
   });
 });
