@@ -1,7 +1,6 @@
-// The plan's DAG: laid out once by dagre, drawn as SVG; a status change only flips a node's data-status
+// The plan's DAG: laid out once (dag-layout.ts), drawn as SVG; a status change only flips a node's data-status
 // (the colours are in style.css), so live updates never lay the graph out again.
-import { Graph, layout } from "@dagrejs/dagre";
-import type { EdgeLabel, NodeLabel } from "@dagrejs/dagre";
+import { type Box, type DagLayout, layoutDag } from "./dag-layout.js";
 import { svg } from "./dom.js";
 import { token } from "./format.js";
 
@@ -60,29 +59,25 @@ export class DagView {
   }
 
   private draw(tasks: readonly DagTask[]): void {
-    const g = new Graph<Record<string, unknown>, NodeLabel, EdgeLabel>();
-    g.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 48, marginx: 12, marginy: 12 });
-    g.setDefaultEdgeLabel(() => ({}));
-    const known = new Set(tasks.map((t) => t.id));
-    for (const t of tasks) g.setNode(t.id, { width: nodeWidth(t), height: NODE_HEIGHT });
-    for (const t of tasks) for (const d of t.dependencies) if (known.has(d)) g.setEdge(d, t.id);
-    layout(g);
-    const label = g.graph() as { width?: number; height?: number };
-    const width = Math.ceil(label.width ?? 0);
-    const height = Math.ceil(label.height ?? 0);
-    this.element.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    this.element.setAttribute("width", String(width));
-    this.element.setAttribute("height", String(height));
+    const laid = layoutDag(
+      tasks.map((t) => ({ id: t.id, width: nodeWidth(t), dependencies: t.dependencies })),
+      NODE_HEIGHT,
+    );
+    this.element.setAttribute("viewBox", `0 0 ${laid.width} ${laid.height}`);
+    this.element.setAttribute("width", String(laid.width));
+    this.element.setAttribute("height", String(laid.height));
     this.nodes.clear();
-    this.element.replaceChildren(arrowMarker(this.arrowId), ...edgePaths(g, this.arrowId), ...tasks.map((t) => this.node(t, g.node(t.id))));
+    const nodes = tasks.flatMap((t) => {
+      const box = laid.boxes.get(t.id);
+      return box ? [this.node(t, box)] : [];
+    });
+    this.element.replaceChildren(arrowMarker(this.arrowId), ...edgePaths(laid, this.arrowId), ...nodes);
   }
 
-  private node(task: DagTask, box: NodeLabel): SVGGElement {
-    const x = (box.x ?? 0) - box.width / 2;
-    const y = (box.y ?? 0) - box.height / 2;
+  private node(task: DagTask, box: Box): SVGGElement {
     const group = svg(
       "g",
-      { class: "node", transform: `translate(${x},${y})`, tabindex: 0, role: "button", "data-task": task.id },
+      { class: "node", transform: `translate(${box.x},${box.y})`, tabindex: 0, role: "button", "data-task": task.id },
       svg("title", {}, `${task.id} (${task.action_type})`),
       svg("rect", { width: box.width, height: box.height, rx: 6 }),
       svg("text", { x: 12, y: 18, class: "label" }, clip(task.name ?? task.id)),
@@ -110,9 +105,8 @@ function arrowMarker(id: string): SVGDefsElement {
   );
 }
 
-function edgePaths(g: Graph<Record<string, unknown>, NodeLabel, EdgeLabel>, arrowId: string): SVGPathElement[] {
-  return g.edges().map((e) => {
-    const points = g.edge(e)?.points ?? [];
+function edgePaths(laid: DagLayout, arrowId: string): SVGPathElement[] {
+  return laid.edges.map(({ points }) => {
     const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
     return svg("path", { d, class: "edge", "marker-end": `url(#${arrowId})` });
   });

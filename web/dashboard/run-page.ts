@@ -11,7 +11,8 @@ import { renderTaskPanel } from "./task-panel.js";
 import { renderTimeline } from "./timeline.js";
 import type { RunDetail, WorkflowEvent } from "./types.js";
 
-const RELOAD_DEBOUNCE_MS = 250;
+/** A re-read waits this long to gather events (longer for big runs, whose answer is big). */
+const reloadDelay = (tasks: number) => Math.min(2000, 250 + tasks * 2);
 const REFOLLOW_MS = 3000;
 /** How many re-reads may still show a run status older than the last event's before the read is believed. */
 const STALE_READS = 8;
@@ -114,9 +115,17 @@ export function mountRunPage(root: HTMLElement, runId: string): () => void {
       }
     }
   };
+  // At most one re-read waits at a time: a steady flow of events still gets one every delay (a debounce that
+  // restarted on each event would never fire while the run is busy).
   const reload = () => {
-    clearTimeout(reloadTimer);
-    reloadTimer = window.setTimeout(load, RELOAD_DEBOUNCE_MS);
+    if (reloadTimer !== undefined) return;
+    reloadTimer = window.setTimeout(
+      () => {
+        reloadTimer = undefined;
+        void load();
+      },
+      reloadDelay(run?.tasks.length ?? 0),
+    );
   };
 
   // An approval continues the run in the server: its events may come on a stream the page had let go.
