@@ -17,25 +17,28 @@ function logLevel(level: string): LogLevel {
   return (LogLevel as readonly string[]).includes(level) ? (level as LogLevel) : "warn";
 }
 
+/** The engine `runs` and `schedules` work on; its modules load only when a command needs them. */
+async function openEngine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }) {
+  const [{ WorkflowEngine }, { createLogger }, { SecretScrubber }] = await Promise.all([
+    import("./src/engine/workflow-engine.js"),
+    import("./utils/logger.js"),
+    import("./src/safety/secrets/scrubber.js"),
+  ]);
+  return new WorkflowEngine({
+    workspace: flags.workspace,
+    logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
+    ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === "runs") {
     const { runsCommand } = await import("./src/cli/runs-command.js");
-    return runsCommand(argv.slice(1), {
-      out,
-      err,
-      engine: async (flags) => {
-        const [{ WorkflowEngine }, { createLogger }, { SecretScrubber }] = await Promise.all([
-          import("./src/engine/workflow-engine.js"),
-          import("./utils/logger.js"),
-          import("./src/safety/secrets/scrubber.js"),
-        ]);
-        return new WorkflowEngine({
-          workspace: flags.workspace,
-          logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
-          ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
-        });
-      },
-    });
+    return runsCommand(argv.slice(1), { out, err, engine: openEngine });
+  }
+  if (argv[0] === "schedules") {
+    const { schedulesCommand } = await import("./src/cli/schedules-command.js");
+    return schedulesCommand(argv.slice(1), { out, err, engine: openEngine });
   }
   if (argv[0] === "serve") {
     const { serveCommand } = await import("./src/cli/serve-command.js");

@@ -34,6 +34,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
   ["$0 runs list --status failed", "The run history (see: node main.js runs --help)"],
   ["$0 runs resume <id>", "Continue a run that was interrupted"],
+  ['$0 schedules add --cron "0 2 * * *" --goal "..."', "A cron schedule that `serve` fires (see: node main.js schedules --help)"],
 ];
 
 /** The flags as yargs returns them (camelCase keys too), before zod checks them. */

@@ -13,6 +13,7 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.GoalNotUnderstood,
     ErrorCode.ConfigInvalid,
     ErrorCode.RunNotFound,
+    ErrorCode.ScheduleNotFound,
     ErrorCode.RunExists,
     ErrorCode.PlanTooLarge,
     ErrorCode.PlanRefused,

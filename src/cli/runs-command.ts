@@ -18,7 +18,20 @@ export interface RunsIo {
   engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }): Promise<WorkflowEngine>;
 }
 
-const SUBCOMMANDS = ["list", "show", "resume", "approve", "reject", "history", "export", "delete", "prune", "watch", "graph"] as const;
+const SUBCOMMANDS = [
+  "list",
+  "show",
+  "resume",
+  "approve",
+  "reject",
+  "cancel",
+  "history",
+  "export",
+  "delete",
+  "prune",
+  "watch",
+  "graph",
+] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
 const USAGE = `node main.js runs <command> [options]
@@ -29,6 +42,7 @@ Commands:
   resume <id> [--wait [S]]         continue an unfinished run from its last checkpoint
   approve <id> [--task T]          approve the mutating tasks a paused run waits for, and continue it
   reject <id> [--task T] [--reason R]  reject them (they and their dependents are skipped), and continue
+  cancel <id> [--reason R]         cancel an unfinished run, wherever it is driven (it ends failed, CANCELLED)
   history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
   export <id> [--out FILE]         everything about a run as JSON
   delete <id>                      delete a run's checkpoints and record
@@ -162,6 +176,15 @@ const HANDLERS: Record<Sub, Handler> = {
     return exitCodeForStatus(result.status);
   },
   approve: (engine, flags, id, io) => decide(engine, flags, id, io, true),
+  async cancel(engine, flags, id, io) {
+    const outcome = await engine.cancel(id, flags.reason ?? `cancelled by ${userInfo().username} (runs cancel)`);
+    io.out(
+      outcome === "cancelled"
+        ? `cancelled run ${id}`
+        : `asked the process that drives run ${id} to cancel it; it does at its next lease renewal (see: runs show ${id})`,
+    );
+    return 0;
+  },
   reject: (engine, flags, id, io) => decide(engine, flags, id, io, false),
   async history(engine, flags, id, io) {
     const checkpoints = engine.secrets.scrub(await engine.runHistory(id, flags.limit));

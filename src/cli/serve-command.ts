@@ -5,6 +5,7 @@ import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { hostOf } from "../safety/network/trusted-hosts.js";
 import { startDemoApi } from "../demo/demo-api.js";
 import { buildServer } from "../server/build-server.js";
+import { isLoopbackHost } from "../server/host-check.js";
 import { MemoryEventLog } from "../server/memory-event-log.js";
 import { RunService } from "../server/run-service.js";
 import { dashboardRoutes } from "../server/routes/dashboard.js";
@@ -33,6 +34,11 @@ async function readServeFlags(argv: string[]): Promise<Flags | "help"> {
     .option("grace-seconds", { type: "number", default: 30, describe: "On SIGTERM: how long runs in flight may take to end" })
     .option("rate-limit", { type: "number", default: 600, describe: "Requests per minute per client address (0: no limit)" })
     .option("demo", { type: "boolean", default: false, describe: "Start the demo API on loopback for the prebuilt workflows" })
+    .option("insecure", {
+      type: "boolean",
+      default: false,
+      describe: "Listen on a non-loopback address without SERVER_TOKEN (anyone who reaches it may start and approve runs)",
+    })
     .options(engineFlags())
     .options(limitOptions())
     .strictOptions()
@@ -61,6 +67,20 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const graceSeconds = checkNumber("grace-seconds", flags.graceSeconds, 0, 86_400);
   const rateLimit = checkNumber("rate-limit", flags.rateLimit, 0, 1_000_000);
   const host = String(flags.host);
+  const token = process.env.SERVER_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) {
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `SERVER_TOKEN is ${token.length} characters; at least 16 are needed (e.g. openssl rand -hex 24).`,
+    );
+  }
+  if (!token && !flags.insecure && !isLoopbackHost(host)) {
+    throw new WorkflowError(
+      ErrorCode.ConfigInvalid,
+      `--host ${host} is reachable from other machines, and anyone who reaches the server may start and approve runs: ` +
+        "set SERVER_TOKEN (clients then send Authorization: Bearer <token>), or pass --insecure to serve without one.",
+    );
+  }
   // The run flags mean what they mean for a run, checked by the same schema.
   const options = checkFlags({ ...flags, goal: "serve" });
   const logger = createLogger(options.logLevel, SecretScrubber.fromEnv(process.env));
@@ -80,7 +100,10 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
     onNotice: (message) => io.err(message),
   });
   const runs = new RunService(engine, logger, demo?.url);
-  const app = await buildServer({ engine, runs, events, logger }, { rateLimitPerMinute: rateLimit, plugins: [dashboardRoutes] });
+  const app = await buildServer(
+    { engine, runs, events, logger },
+    { rateLimitPerMinute: rateLimit, plugins: [dashboardRoutes], ...(token ? { token } : {}) },
+  );
   // Runs left in flight by a server that stopped are picked up before this one answers: a client that asks
   // about one at once finds it driven here.
   await runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));

@@ -8,6 +8,7 @@ import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { buildGraph, type WorkflowGraph } from "../graph/build-graph.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { ListRunsOptions, RunRecord } from "../persistence/run-store.js";
+import type { ScheduleStore } from "../persistence/schedule-store.js";
 import type { Plan, PlanInput } from "../model/plan-schema.js";
 import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
@@ -313,6 +314,12 @@ export class WorkflowEngine {
     if (redis) yield* redis.events.follow(runId, options);
   }
 
+  /** A run's events after `after` as Redis holds them now (no waiting); undefined when no Redis is configured. */
+  async storedEvents(runId: string, after?: string): Promise<EventEntry[] | undefined> {
+    const redis = await this.redis();
+    return redis?.events.range(runId, after);
+  }
+
   /** True when Redis holds events of the run (it has started and its stream has not expired). */
   async hasRunEvents(runId: string): Promise<boolean> {
     return (await (await this.redis())?.events.hasEvents(runId)) ?? false;
@@ -434,6 +441,11 @@ export class WorkflowEngine {
   async persistenceInfo(): Promise<{ kind: string; location: string }> {
     const { persistence } = await this.open();
     return { kind: persistence.kind, location: persistence.location };
+  }
+
+  /** The cron schedules, kept in the run database (what `schedules` and `serve` read and fire). */
+  async scheduleStore(): Promise<ScheduleStore> {
+    return (await this.open()).persistence.schedules;
   }
 
   /** Close what the engine opened (database pools, the history file). */

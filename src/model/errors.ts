@@ -64,6 +64,8 @@ export const ErrorCode = {
   /** The server is shutting down and takes no new runs. */
   ServerDraining: "SERVER_DRAINING",
   ScheduleNotFound: "SCHEDULE_NOT_FOUND",
+  /** The server wants its token (SERVER_TOKEN) and the request did not carry it. */
+  Unauthorized: "UNAUTHORIZED",
   /** The process stopped driving the run (it is shutting down); the run is left resumable. */
   RunSuspended: "RUN_SUSPENDED",
 } as const;

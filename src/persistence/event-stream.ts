@@ -155,6 +155,28 @@ export class RedisEventStream {
     }
   }
 
+  /** The run's events after `after` (all when absent) as stored now, at most maxLen of them; no waiting. */
+  async range(runId: string, after?: string): Promise<EventEntry[]> {
+    if (after !== undefined && !STREAM_ID.test(after)) {
+      throw new WorkflowError(
+        ErrorCode.InputInvalid,
+        `The event id ${JSON.stringify(after.slice(0, 40))} is not a stream id such as 1733000000000-0.`,
+      );
+    }
+    const key = this.key(runId);
+    if (!(await this.#availability.available())) throw this.#availability.unavailable("Reading a run's events");
+    try {
+      const entries = (await this.#redis.xrange(key, after === undefined ? "-" : `(${after}`, "+", "COUNT", this.#maxLen)) as StreamEntry[];
+      return entries.flatMap(([id, fields]) => {
+        const event = this.#decode(key, id, fields);
+        return event ? [{ id, event }] : [];
+      });
+    } catch (err) {
+      this.#availability.failed(err);
+      throw this.#readError(key, err);
+    }
+  }
+
   /** The id of the newest entry ("0-0" when empty), so "from now on" misses nothing between reads. */
   async #lastId(reader: Redis, key: string, signal: AbortSignal | undefined): Promise<string | undefined> {
     try {

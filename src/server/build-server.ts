@@ -5,6 +5,7 @@ import { jsonSchemaTransform, serializerCompiler } from "fastify-type-provider-z
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { errorBody, errorHandler, zodValidator } from "./http-errors.js";
 import { allowedHosts } from "./host-check.js";
+import { tokenCheck } from "./token-check.js";
 import { planRoutes } from "./routes/plan.js";
 import { runActionRoutes } from "./routes/run-actions.js";
 import { runEventRoutes } from "./routes/run-events.js";
@@ -22,6 +23,8 @@ export interface ServerOptions {
    * header, so a web page elsewhere cannot reach the API through DNS rebinding. Default true.
    */
   checkHost?: boolean;
+  /** When set, every request but the health check and the dashboard's page must carry it as a bearer token. */
+  token?: string;
   /** More route plugins (the dashboard, the schedules). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -54,6 +57,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
       }
     });
   }
+  if (options.token) app.addHook("onRequest", tokenCheck(options.token));
   await app.register(swagger, {
     openapi: { info: { title: "Agentic Workflow Engine", version: packageVersion(), description: "Runs goals and plans as workflows." } },
     transform: jsonSchemaTransform,

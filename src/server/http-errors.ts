@@ -18,6 +18,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.SecretUnavailable]: 422,
   [ErrorCode.LlmBudget]: 422,
   [ErrorCode.Llm]: 502,
+  [ErrorCode.Unauthorized]: 401,
   [ErrorCode.RunNotFound]: 404,
   [ErrorCode.ScheduleNotFound]: 404,
   [ErrorCode.NotFound]: 404,

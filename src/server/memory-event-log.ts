@@ -45,13 +45,21 @@ export class MemoryEventLog {
     return this.runs.has(runId);
   }
 
+  /** The run's kept events after id `after`, as they are now (no waiting); undefined when the run is not kept. */
+  stored(runId: string, after?: string): EventEntry[] | undefined {
+    const log = this.runs.get(runId);
+    if (!log) return undefined;
+    const from = Math.max(firstId(after), log.first);
+    return log.events.slice(from - log.first).map((event, i) => ({ id: String(from + i), event }));
+  }
+
   /** The run's events after id `after` ("0" or absent: from the first kept), as they come; ends after run_completed. */
   async *follow(runId: string, after: string | undefined, signal: AbortSignal): AsyncGenerator<EventEntry> {
-    let next = after === undefined ? 1 : Number.parseInt(after, 10) + 1;
-    if (!Number.isSafeInteger(next) || next < 1) next = 1;
+    let next = firstId(after);
     while (!signal.aborted) {
       const log = this.runs.get(runId);
-      if (!log) return;
+      // Gone, or ended with nothing after `after`: a client that already has run_completed gets nothing more.
+      if (!log || (log.events.at(-1)?.type === "run_completed" && next >= log.first + log.events.length)) return;
       for (let i = Math.max(next, log.first); i < log.first + log.events.length; i++) {
         const event = log.events[i - log.first] as WorkflowEvent;
         next = i + 1;
@@ -69,4 +77,10 @@ export class MemoryEventLog {
       });
     }
   }
+}
+
+/** The first id after `after` (ids start at 1; anything that is not an id counts as none). */
+function firstId(after: string | undefined): number {
+  const next = after === undefined ? 1 : Number.parseInt(after, 10) + 1;
+  return Number.isSafeInteger(next) && next >= 1 ? next : 1;
 }

@@ -7,9 +7,16 @@ import type { MemoryEventLog } from "./memory-event-log.js";
 const FINAL_EVENT_ID = "final";
 
 /**
+ * What a client following a run gets: the events of a run still going, live (`live`), or the rest of an ended
+ * run's events, all known now (`ended`; empty when the client has them all: the server then answers 204, which
+ * tells EventSource to stop reconnecting).
+ */
+export type RunEvents = { live: AsyncGenerator<EventEntry> } | { ended: EventEntry[] };
+
+/**
  * A run's events for a client, each with an id it can hand back (Last-Event-ID) to continue without a gap or
  * a repeat: from Redis when configured (any process's runs), else from this server's memory (its own runs).
- * A run that has ended and whose events are gone gives one run_completed with its final status.
+ * An ended run whose events are gone gives one run_completed with its final status.
  */
 export async function runEvents(
   engine: WorkflowEngine,
@@ -17,30 +24,26 @@ export async function runEvents(
   runId: string,
   after: string | undefined,
   signal: AbortSignal,
-): Promise<AsyncGenerator<EventEntry>> {
+): Promise<RunEvents> {
   const record = await engine.runRecord(runId);
   if (!record && !log.has(runId)) {
     throw new WorkflowError(ErrorCode.RunNotFound, `No run "${runId}". List the runs with GET /runs.`);
   }
-  if (after === FINAL_EVENT_ID) return (async function* () {})();
-  const final = record?.finished_at ? finalEvent(record.run_id, record.status, record.finished_at) : undefined;
-  const redis = engine.followEvents(runId, { ...(after === undefined ? {} : { after }), signal });
-  if (redis) {
-    if (final && !(await engine.hasRunEvents(runId))) return once(final);
-    return redis;
+  if (after === FINAL_EVENT_ID) return { ended: [] };
+  if (record?.finished_at) {
+    const final: EventEntry = {
+      id: FINAL_EVENT_ID,
+      event: { type: "run_completed", run_id: runId, at: record.finished_at, status: record.status },
+    };
+    const stored = (await engine.storedEvents(runId, after)) ?? log.stored(runId, after);
+    if (stored && (stored.length > 0 || after !== undefined)) return { ended: stored };
+    return { ended: [final] };
   }
-  if (log.has(runId)) return log.follow(runId, after, signal);
-  if (final) return once(final);
+  const redis = engine.followEvents(runId, { ...(after === undefined ? {} : { after }), signal });
+  if (redis) return { live: redis };
+  if (log.has(runId)) return { live: log.follow(runId, after, signal) };
   throw new WorkflowError(
     ErrorCode.RedisUnavailable,
     `Run "${runId}" is driven by another process; following its events needs Redis: start the servers with REDIS_URL.`,
   );
-}
-
-function finalEvent(runId: string, status: string, at: string): EventEntry {
-  return { id: FINAL_EVENT_ID, event: { type: "run_completed", run_id: runId, at, status: status as never } };
-}
-
-async function* once(entry: EventEntry): AsyncGenerator<EventEntry> {
-  yield entry;
 }

@@ -22,7 +22,10 @@ export async function runEventRoutes(app: FastifyInstance, deps: ServerDeps): Pr
       const after = (typeof header === "string" && header !== "" ? header : undefined) ?? req.query.after;
       const stop = new AbortController();
       // Errors before the first byte (no such run, a bad id) are answered as JSON like any other.
-      const events = await runEvents(deps.engine, deps.events, req.params.id, after, stop.signal);
+      const found = await runEvents(deps.engine, deps.events, req.params.id, after, stop.signal);
+      // An ended run the client has every event of: 204 tells EventSource to stop reconnecting.
+      if ("ended" in found && found.ended.length === 0) return reply.status(204).send();
+      const events = "live" in found ? found.live : listed(found.ended);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -52,4 +55,8 @@ export async function runEventRoutes(app: FastifyInstance, deps: ServerDeps): Pr
       }
     },
   );
+}
+
+async function* listed<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
 }

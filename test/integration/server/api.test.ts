@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoApi } from "../../../src/demo/demo-api.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { plan, waitTask } from "../../fixtures/plans.js";
 import { call, readEvents, startTestServer, type TestServer } from "../../fixtures/test-server.js";
@@ -46,6 +47,12 @@ describe("the HTTP API", () => {
     expect(run.attempts).toEqual([expect.objectContaining({ task_id: run.tasks[0].id, attempt: 1, outcome: "completed" })]);
     expect(run.record.duration_ms).toBeGreaterThanOrEqual(0);
     expect(await readFile(path.join(ws.dir, "output/hello.txt"), "utf8")).toBe("Hello");
+    // EventSource reconnects when a stream ends; with every event in hand it is told 204: stop.
+    const done = await fetch(`${server.url}/runs/api-goal-1/events`, { headers: { "last-event-id": events.at(-1)?.id as string } });
+    expect(done.status).toBe(204);
+    // From the middle, an ended run's stream gives the rest at once.
+    const rest = await readEvents(`${server.url}/runs/api-goal-1/events`, { lastEventId: events[2]?.id as string });
+    expect(rest.map((e) => e.event)).toEqual(["task_completed", "run_completed"]);
   });
 
   it("runs a plan, lists runs newest first with a status filter and paging, and deletes one", async () => {
@@ -117,6 +124,29 @@ describe("the HTTP API", () => {
     expect(run.status).toBe("failed");
     expect(run.tasks.map((t: { id: string; status: string }) => `${t.id}:${t.status}`)).toEqual(["long:failed", "after:skipped"]);
     expect(run.tasks[0].error.code).toBe("CANCELLED");
+  });
+
+  it("runs a prebuilt workflow against the API its inputs name", async () => {
+    const demo = await startDemoApi();
+    const host = new URL(demo.url).host;
+    const trusting = await startTestServer({ workspace: ws.dir, allowHosts: [host] }, { rateLimitPerMinute: 0 });
+    try {
+      const started = await call(`${trusting.url}/runs`, "POST", {
+        workflow: "api_orchestration",
+        inputs: { source: demo.url },
+        run_id: "api-wf",
+      });
+      expect(started.status).toBe(202);
+      const run = await finished("api-wf", trusting);
+      expect(run.status).toBe("completed");
+      expect(run.tasks.map((t: { id: string }) => t.id)).toEqual(expect.arrayContaining(["login", "customers", "orders"]));
+      const missing = await call(`${trusting.url}/runs`, "POST", { workflow: "api_orchestration" });
+      expect([missing.status, missing.body.error.code]).toEqual([400, "INPUT_INVALID"]);
+      expect(missing.body.error.message).toContain("inputs.source");
+    } finally {
+      await trusting.close();
+      await demo.close();
+    }
   });
 
   it("plans without running (POST /plan) and draws a run's graph as mermaid, dot or nodes and edges", async () => {
@@ -234,3 +264,25 @@ async function pollStatus(on: TestServer, runId: string, status: string) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe("a server with a token (SERVER_TOKEN)", () => {
+  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (the events route also takes ?access_token=)", async () => {
+    const token = "a-token-of-some-length";
+    const guarded = await startTestServer({ persist: "memory" }, { token });
+    try {
+      const none = await call(`${guarded.url}/runs`);
+      expect([none.status, none.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+      const wrong = await call(`${guarded.url}/runs`, "GET", undefined, { authorization: "Bearer not-the-token" });
+      expect([wrong.status, wrong.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
+      const auth = { authorization: `Bearer ${token}` };
+      expect((await call(`${guarded.url}/healthz`)).status).toBe(200);
+      const started = await call(`${guarded.url}/runs`, "POST", { run_id: "tok-1", plan: plan(waitTask("w")) }, auth);
+      expect(started.status).toBe(202);
+      const events = await readEvents(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      expect(events.at(-1)?.event).toBe("run_completed");
+      expect((await call(`${guarded.url}/runs/tok-1/events?access_token=nope`)).status).toBe(401);
+    } finally {
+      await guarded.close();
+    }
+  });
+});

@@ -58,6 +58,8 @@ describe("servers sharing PostgreSQL and Redis", () => {
     // The same whole sequence from the start, on either server.
     const again = await readEvents(`${a.url}/runs/fleet-sse-${ID}/events`);
     expect(again.map((e) => e.id)).toEqual(ids);
+    const done = await fetch(url, { headers: { "last-event-id": ids.at(-1) as string } });
+    expect(done.status).toBe(204);
     const shown = (await call(`${b.url}/runs/fleet-sse-${ID}`)).body;
     expect(shown.status).toBe("completed");
   });
