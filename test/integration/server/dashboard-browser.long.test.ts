@@ -9,10 +9,11 @@ import { REPO } from "../../fixtures/cli.js";
 import { makeTempDir } from "../../fixtures/context.js";
 
 // The dashboard in a real browser against the real server (`node main.js serve`): a run started from the goal
-// box is watched to the end without a reload, and a paused run is approved with the page's button.
+// box is watched to the end without a reload, a paused run is approved with the page's button, and a server
+// with a token gets it from the page in a header (the live events too).
 // SCREENSHOT=1 also saves docs/dashboard.png (the finished run page) for the README.
 const DEADLINE = 30_000;
-let server: ChildProcess;
+const servers: ChildProcess[] = [];
 let browser: Browser;
 let page: Page;
 let url: string;
@@ -20,12 +21,23 @@ let workspace: string;
 let cleanup: () => Promise<void>;
 const pageErrors: string[] = [];
 
-async function startServer(dir: string): Promise<string> {
-  server = spawn(process.execPath, [path.join(REPO, "main.js"), "serve", "--port", "0", "--workspace", dir, "--approve", "ask"], {
+/** `node main.js serve` on a free port; resolves with the address it prints. */
+async function startServer(dir: string, env: Record<string, string> = {}): Promise<string> {
+  const server = spawn(process.execPath, [path.join(REPO, "main.js"), "serve", "--port", "0", "--workspace", dir, "--approve", "ask"], {
     cwd: dir,
-    env: { ...process.env, OPENAI_API_KEY: "", DATABASE_URL: "", CHECKPOINT_URL: "", REDIS_URL: "", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      OPENAI_API_KEY: "",
+      DATABASE_URL: "",
+      CHECKPOINT_URL: "",
+      REDIS_URL: "",
+      SERVER_TOKEN: "",
+      NO_COLOR: "1",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  servers.push(server);
   let output = "";
   const listening = new Promise<string>((resolve) => {
     const read = (d: Buffer) => {
@@ -40,6 +52,16 @@ async function startServer(dir: string): Promise<string> {
     throw new Error(`the server exited (${code}) before listening: ${output}`);
   });
   return Promise.race([listening, exited]);
+}
+
+/** SIGTERM (the server drains and exits), SIGKILL if it has not exited within 15 s, so a stuck drain fails nothing here. */
+async function stop(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, "exit");
+  server.kill("SIGTERM");
+  const timer = setTimeout(() => server.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 beforeAll(async () => {
@@ -60,10 +82,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill("SIGTERM");
-    await once(server, "exit");
-  }
+  await Promise.all(servers.map(stop));
   await cleanup?.();
 });
 
@@ -157,5 +176,29 @@ describe("the dashboard in Chromium", () => {
     await page.click('svg.dag g.node[data-task="write_report"]');
     await page.locator('.task-detail[data-task="write_report"]').getByText('"bytes_written"').waitFor();
     if (process.env.SCREENSHOT) await page.screenshot({ path: path.join(REPO, "docs/dashboard.png"), fullPage: true });
+  });
+
+  it("asks a server with a token for it, then sends it in a header, the live events too", async () => {
+    const token = "dashboard-test-token-0123456789";
+    const dir = path.join(workspace, "guarded");
+    mkdirSync(path.join(dir, "output"), { recursive: true });
+    const guarded = await startServer(dir, { SERVER_TOKEN: token });
+    await page.goto(`${guarded}/#/`);
+    await page
+      .locator(".notice .error")
+      .getByText(/^UNAUTHORIZED: /)
+      .waitFor();
+    await page.fill("#token-form input", token);
+    await page.click("#token-form button");
+    await page.getByText("No runs yet.").waitFor();
+    expect(await page.locator(".notice .error").count()).toBe(0);
+    await page.fill("#run-input", "Wait 2 seconds then list the files in output");
+    await page.click("#show-plan");
+    await page.click("#start-run");
+    await page.waitForURL(/#\/runs\/.+/);
+    await node("wait", "running").waitFor();
+    await node("list_files", "completed").waitFor();
+    await page.locator('#run-status[data-status="completed"]').waitFor();
+    expect(page.url()).not.toContain(token);
   });
 });
