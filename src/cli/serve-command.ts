@@ -4,11 +4,8 @@ import { createLogger } from "../../utils/logger.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { hostOf } from "../safety/network/trusted-hosts.js";
 import { startDemoApi } from "../demo/demo-api.js";
-import { buildServer } from "../server/build-server.js";
 import { isLoopbackHost } from "../server/host-check.js";
-import { MemoryEventLog } from "../server/memory-event-log.js";
-import { RunService } from "../server/run-service.js";
-import { dashboardRoutes } from "../server/routes/dashboard.js";
+import { WorkflowService } from "../server/workflow-service.js";
 import { checkFlags, safetyFromOptions } from "./args.js";
 import { engineFlags, type Flags, limitOptions } from "./cli-flags.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
@@ -86,35 +83,29 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const logger = createLogger(options.logLevel, SecretScrubber.fromEnv(process.env));
   const demo = flags.demo ? await startDemoApi() : undefined;
   const demoHost = demo ? hostOf(demo.url) : undefined;
-  const events = new MemoryEventLog();
-  const engine = new WorkflowEngine({
-    workspace: options.workspace,
-    concurrency: options.concurrency,
-    planner: options.planner,
-    logger,
-    planCache: options.cache,
-    ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
-    ...safetyFromOptions({ ...options, allowHost: demoHost ? [...options.allowHost, demoHost] : options.allowHost }),
-    ...(options.persist ? {} : { persist: "memory" as const }),
-    onEvent: events.append,
-    onNotice: (message) => io.err(message),
-  });
-  const runs = new RunService(engine, logger, demo?.url);
-  const app = await buildServer(
-    { engine, runs, events, logger },
-    { rateLimitPerMinute: rateLimit, plugins: [dashboardRoutes], ...(token ? { token } : {}) },
+  const service = await WorkflowService.create(
+    (onEvent) =>
+      new WorkflowEngine({
+        workspace: options.workspace,
+        concurrency: options.concurrency,
+        planner: options.planner,
+        logger,
+        planCache: options.cache,
+        ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+        ...safetyFromOptions({ ...options, allowHost: demoHost ? [...options.allowHost, demoHost] : options.allowHost }),
+        ...(options.persist ? {} : { persist: "memory" as const }),
+        onEvent,
+        onNotice: (message) => io.err(message),
+      }),
+    { logger, rateLimitPerMinute: rateLimit, ...(token ? { token } : {}), ...(demo ? { defaultSource: demo.url } : {}) },
   );
-  // Runs left in flight by a server that stopped are picked up before this one answers: a client that asks
-  // about one at once finds it driven here.
-  await runs.resumeOrphans().catch((err: Error) => logger.warn({ err: err.message }, "resuming the runs left in flight failed"));
+  let url: string;
   try {
-    await app.listen({ host, port });
+    url = await service.listen(host, port);
   } catch (err) {
-    await Promise.all([engine.close(), demo?.close()]);
+    await Promise.all([service.close(0), demo?.close()]);
     throw new WorkflowError(ErrorCode.ConfigInvalid, `Cannot listen on ${host}:${port}: ${(err as Error).message}.`, { cause: err });
   }
-  const address = app.server.address();
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${typeof address === "object" && address ? address.port : port}`;
   io.err(`serving ${url} (dashboard at /, API description at /openapi.json)${demo ? `; demo API at ${demo.url}` : ""}`);
   io.out(url);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -125,10 +116,10 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const force = () => process.exit(130);
   process.once("SIGTERM", force);
   process.once("SIGINT", force);
-  io.err(`${signal}: taking no new runs; ${runs.inFlight} in flight get ${graceSeconds} s to end, then stop at their last checkpoint`);
-  await runs.drain(graceSeconds * 1000);
-  await app.close();
-  await engine.close();
+  io.err(
+    `${signal}: taking no new runs; ${service.runs.inFlight} in flight get ${graceSeconds} s to end, then stop at their last checkpoint`,
+  );
+  await service.close(graceSeconds * 1000);
   await demo?.close();
   io.err("stopped");
   return 0;

@@ -6,7 +6,9 @@ import { newRunId, type WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError, WorkflowError } from "../model/errors.js";
 import type { PlanInput } from "../model/plan-schema.js";
 import type { ApprovalDecision } from "../safety/approval/approval.js";
-import type { RunSource } from "./run-input.js";
+import { inputIssues } from "../model/zod-issues.js";
+import { type RunSource, StartRunBody } from "./run-input.js";
+import type { ScheduledRunInput } from "./schedule-runner.js";
 
 /** What a run started by the server answers at once: its id, and that it runs. */
 export interface Accepted {
@@ -53,6 +55,26 @@ export class RunService {
     const input = this.sourceOf(source);
     const variables = source.variables ?? {};
     return this.drive(runId, (o) => this.engine.run(input, { ...o, runId, variables }));
+  }
+
+  /** A schedule's firing: its target, checked like a request's, under the firing's run id. */
+  startScheduled(input: ScheduledRunInput): Promise<Accepted> {
+    const { schedule_id: _schedule, fire_at: _fireAt, ...source } = input;
+    const parsed = StartRunBody.safeParse(source, { reportInput: true });
+    if (!parsed.success) {
+      const why = inputIssues(parsed.error)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join("; ");
+      return Promise.reject(new WorkflowError(ErrorCode.InputInvalid, `Schedule "${input.schedule_id}" cannot start a run: ${why}`));
+    }
+    return this.start(parsed.data);
+  }
+
+  /** A run's status; "planning" for one this server has taken but not yet recorded. */
+  async statusOf(runId: string): Promise<string | undefined> {
+    const record = await this.engine.runRecord(runId);
+    if (record) return record.status;
+    return this.driven.has(runId) ? "planning" : undefined;
   }
 
   resume(runId: string): Promise<Accepted> {

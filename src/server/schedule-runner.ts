@@ -78,6 +78,13 @@ export class ScheduleRunner {
     this.arm(0);
   }
 
+  /** Look at the schedules now (one was added or resumed here), then go on as before. */
+  wake(): void {
+    if (!this.running) return;
+    clearTimeout(this.timer);
+    this.arm(0);
+  }
+
   /** Stop the timer and wait for a tick in progress. */
   async stop(): Promise<void> {
     this.running = false;

@@ -10,6 +10,8 @@ export interface ScheduleRouteDeps {
   store: () => Promise<ScheduleStore>;
   /** Cleans what a response shows (the engine's secret scrubber); a schedule keeps its variables to fire with them. */
   scrub?: <T>(value: T) => T;
+  /** Called after a schedule is added or resumed here, so this server's runner looks at once (others poll). */
+  changed?: () => void;
 }
 
 const IdParams = z.strictObject({ id: z.string().max(200) });
@@ -41,6 +43,7 @@ export async function scheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDe
   app.post("/schedules", { ...common, schema: { body: ScheduleInput } }, async (request, reply) => {
     const schedule = parseScheduleInput(request.body ?? {}, { code: ErrorCode.InputInvalid });
     await (await deps.store()).add(schedule);
+    deps.changed?.();
     return reply.code(201).send(view(schedule));
   });
 
@@ -65,6 +68,7 @@ export async function scheduleRoutes(app: FastifyInstance, deps: ScheduleRouteDe
       const { id } = request.params as z.infer<typeof IdParams>;
       const schedule = await (await deps.store()).setPaused(id, paused);
       if (!schedule) throw notFound(id);
+      if (!paused) deps.changed?.();
       return view(schedule);
     });
   }

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { dropSchemas } from "../../fixtures/cli-child.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { type CountingServer, startCountingServer } from "../../fixtures/counting-server.js";
 import { type ServeProcess, spawnServe } from "../../fixtures/serve-process.js";
@@ -18,7 +20,11 @@ afterEach(async () => {
 });
 
 async function serve(ws: string, ...args: string[]): Promise<ServeProcess> {
-  const s = await spawnServe(["--workspace", ws, "--allow-host", "127.0.0.1", ...args]);
+  return serveWith({}, ws, ...args);
+}
+
+async function serveWith(env: Record<string, string>, ws: string, ...args: string[]): Promise<ServeProcess> {
+  const s = await spawnServe(["--workspace", ws, "--allow-host", "127.0.0.1", ...args], env);
   cleanups.push(() => s.kill());
   return s;
 }
@@ -101,5 +107,41 @@ describe("serve: graceful shutdown and restart", () => {
     const next = await serve(ws);
     expect((await call(`${next.url}/runs/grace-1`)).body.status).toBe("completed");
     expect(["/slow-g-1", "/slow-g-2", "/slow-g-3"].map((p) => api.hits(p))).toEqual([1, 1, 1]);
+  });
+});
+
+describe("schedules across servers", () => {
+  const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const SCHEMA = `wfe_sched_serve_${randomBytes(4).toString("hex")}`;
+  afterAll(() => dropSchemas(SCHEMA));
+
+  it("a per-second schedule fires each due time once across two servers and a restart of one", async () => {
+    const ws = await workspace();
+    const env = { CHECKPOINT_URL: PG_URL, CHECKPOINT_SCHEMA: SCHEMA };
+    const [one, two] = [await serveWith(env, ws), await serveWith(env, ws)];
+    const tick = { id: "tick", action_type: "api_call", action_config: { method: "POST", url: `${api.url}/tick`, body: {} } };
+    const added = await call(`${one.url}/schedules`, "POST", { id: "every-second", cron: "* * * * * *", plan: { tasks: [tick] } });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const keys = () => api.log("/tick").map((h) => h.idempotencyKey as string);
+    const untilKeys = async (n: number) => {
+      const deadline = Date.now() + 60_000;
+      while (new Set(keys()).size < n) {
+        if (Date.now() > deadline) throw new Error(`only ${new Set(keys()).size} firings reached the API`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await untilKeys(4);
+    // One server restarts while the other keeps firing.
+    two.child.kill("SIGTERM");
+    expect((await two.exited).code).toBe(0);
+    const three = await serveWith(env, ws);
+    const before = new Set(keys()).size;
+    await untilKeys(before + 4);
+    for (const s of [one, three]) s.child.kill("SIGTERM");
+    await Promise.all([one.exited, three.exited]);
+    // Every firing is its own run (the schedule id and the fire time), and reached the API exactly once.
+    const all = keys();
+    expect(new Set(all).size).toBe(all.length);
+    for (const key of all) expect(key).toMatch(/^every-second:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ:tick$/);
   });
 });
