@@ -4,7 +4,7 @@ import { api, followRun } from "./api.js";
 import { button, el, replaceChildren } from "./dom.js";
 import { elapsed, formatDuration, formatTime, isFinished, token } from "./format.js";
 import { showError } from "./notice.js";
-import type { RunList, RunSummary } from "./types.js";
+import type { RunList, RunSummary, WorkflowEvent } from "./types.js";
 
 const PAGE = 50;
 const MAX_STREAMS = 3;
@@ -27,86 +27,99 @@ function rowOf(run: RunSummary): HTMLTableRowElement {
   );
 }
 
-/** Mounts the runs table into `root`; the function returned stops its streams and timers. */
-export function mountRunsList(root: HTMLElement): () => void {
-  const notice = el("div", { class: "notice" });
-  const body = el("tbody");
-  const more = el("div");
-  const table = el(
-    "table",
-    { class: "runs" },
-    el(
-      "thead",
+class RunsList {
+  private readonly notice = el("div", { class: "notice" });
+  private readonly body = el("tbody");
+  private readonly more = el("div");
+  private runs: RunSummary[] = [];
+  private cursor: string | undefined;
+  private extraPages = 0;
+  private readonly streams = new Map<string, () => void>();
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(root: HTMLElement) {
+    const head = el(
+      "tr",
       {},
-      el("tr", {}, el("th", {}, "Status"), el("th", {}, "Goal"), el("th", {}, "Started"), el("th", { class: "num" }, "Duration")),
-    ),
-    body,
-  );
-  replaceChildren(root, el("h2", {}, "Runs"), notice, table, more);
+      el("th", {}, "Status"),
+      el("th", {}, "Goal"),
+      el("th", {}, "Started"),
+      el("th", { class: "num" }, "Duration"),
+    );
+    const table = el("table", { class: "runs" }, el("thead", {}, head), this.body);
+    replaceChildren(root, el("h2", {}, "Runs"), this.notice, table, this.more);
+  }
 
-  let runs: RunSummary[] = [];
-  let cursor: string | undefined;
-  let extraPages = 0;
-  const streams = new Map<string, () => void>();
-  let debounce: number | undefined;
+  start(): () => void {
+    // The slow re-read also moves the durations of running runs on.
+    const timer = setInterval(() => document.visibilityState === "visible" && this.refresh(), REFRESH_MS);
+    void this.refresh();
+    return () => {
+      clearInterval(timer);
+      clearTimeout(this.debounce);
+      for (const stop of this.streams.values()) stop();
+    };
+  }
 
-  const render = () => {
-    replaceChildren(body, ...(runs.length ? runs.map(rowOf) : [el("tr", {}, el("td", { colspan: "4", class: "muted" }, "No runs yet."))]));
-    replaceChildren(more, cursor ? button("Older runs", loadOlder) : null);
-  };
-  const refresh = async () => {
+  private render(): void {
+    const rows = this.runs.length ? this.runs.map(rowOf) : [el("tr", {}, el("td", { colspan: "4", class: "muted" }, "No runs yet."))];
+    replaceChildren(this.body, ...rows);
+    replaceChildren(this.more, this.cursor ? button("Older runs", () => this.loadOlder()) : null);
+  }
+
+  /** Reads the pages shown so far again (the newest runs first). */
+  private async refresh(): Promise<void> {
     try {
-      const page = await api<RunList>("GET", `/runs?limit=${PAGE * (1 + extraPages)}`);
-      runs = page.runs;
-      cursor = page.next_cursor;
-      showError(notice, undefined);
-      render();
-      followRunning();
+      const page = await api<RunList>("GET", `/runs?limit=${PAGE * (1 + this.extraPages)}`);
+      this.runs = page.runs;
+      this.cursor = page.next_cursor;
+      showError(this.notice, undefined);
+      this.render();
+      this.followRunning();
     } catch (error) {
-      showError(notice, error);
+      showError(this.notice, error);
     }
-  };
-  const loadOlder = async () => {
-    if (!cursor) return;
+  }
+
+  private async loadOlder(): Promise<void> {
+    if (!this.cursor) return;
     try {
-      const page = await api<RunList>("GET", `/runs?limit=${PAGE}&cursor=${encodeURIComponent(cursor)}`);
-      runs = [...runs, ...page.runs];
-      cursor = page.next_cursor;
-      extraPages++;
-      render();
+      const page = await api<RunList>("GET", `/runs?limit=${PAGE}&cursor=${encodeURIComponent(this.cursor)}`);
+      this.runs = [...this.runs, ...page.runs];
+      this.cursor = page.next_cursor;
+      this.extraPages++;
+      this.render();
     } catch (error) {
-      showError(notice, error);
+      showError(this.notice, error);
     }
-  };
-  const soon = () => {
-    clearTimeout(debounce);
-    debounce = window.setTimeout(refresh, 200);
-  };
-  const followRunning = () => {
-    const running = new Set(runs.filter((r) => !isFinished(r.status) && r.status !== "awaiting_approval").map((r) => r.run_id));
-    for (const [id, stop] of streams) {
+  }
+
+  private soon(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.refresh(), 200);
+  }
+
+  /** Streams for the running runs (a few at most); a run that ends or pauses re-reads the list. */
+  private followRunning(): void {
+    const running = new Set(this.runs.filter((r) => !isFinished(r.status) && r.status !== "awaiting_approval").map((r) => r.run_id));
+    for (const [id, stop] of this.streams) {
       if (running.has(id)) continue;
       stop();
-      streams.delete(id);
+      this.streams.delete(id);
     }
     for (const id of running) {
-      if (streams.size >= MAX_STREAMS) break;
-      if (streams.has(id)) continue;
-      const stop = followRun(
+      if (this.streams.size >= MAX_STREAMS) break;
+      if (this.streams.has(id)) continue;
+      const onEvent = (e: WorkflowEvent) => (e.type === "run_completed" || e.type === "approval_requested") && this.soon();
+      this.streams.set(
         id,
-        (e) => (e.type === "run_completed" || e.type === "approval_requested") && soon(),
-        () => streams.delete(id),
+        followRun(id, onEvent, () => this.streams.delete(id)),
       );
-      streams.set(id, stop);
     }
-  };
+  }
+}
 
-  // The slow re-read also moves the durations of running runs on.
-  const timer = window.setInterval(() => document.visibilityState === "visible" && refresh(), REFRESH_MS);
-  void refresh();
-  return () => {
-    clearInterval(timer);
-    clearTimeout(debounce);
-    for (const stop of streams.values()) stop();
-  };
+/** Mounts the runs table into `root`; the function returned stops its streams and timers. */
+export function mountRunsList(root: HTMLElement): () => void {
+  return new RunsList(root).start();
 }

@@ -19,6 +19,13 @@ function runInput(text: string): { goal: string } | { plan: unknown } {
   return { goal: trimmed };
 }
 
+/** The dry-run plan: its size, its tasks in order, and its DAG. */
+function planPreview(answer: PlanPreview): HTMLElement[] {
+  const dag = new DagView();
+  dag.render(answer.plan.tasks);
+  return [el("h3", {}, `Plan: ${answer.plan.tasks.length} tasks`), planSummary(answer), el("div", { class: "dag-scroll" }, dag.element)];
+}
+
 function planSummary(preview: PlanPreview): HTMLElement {
   const tasks = preview.plan.tasks;
   return el(
@@ -63,14 +70,7 @@ export function mountStartRun(root: HTMLElement, started: (runId: string) => voi
     try {
       const body = runInput(input.value);
       const answer = await api<PlanPreview>("POST", "/plan", body);
-      const dag = new DagView();
-      dag.render(answer.plan.tasks);
-      replaceChildren(
-        preview,
-        el("h3", {}, `Plan: ${answer.plan.tasks.length} tasks`),
-        planSummary(answer),
-        el("div", { class: "dag-scroll" }, dag.element),
-      );
+      replaceChildren(preview, ...planPreview(answer));
       planned = { text: input.value, body };
       start.disabled = false;
     } catch (error) {
