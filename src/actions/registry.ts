@@ -10,6 +10,7 @@ import { transformData } from "./transform-data/run.js";
 import type { ActionContext } from "./types.js";
 import { guardAttempt } from "../safety/limits/escape-guard.js";
 import { wait } from "./wait/run.js";
+import { workflow } from "./workflow/run.js";
 
 /** Every action type's handler; a type without one is a compile error. */
 const actions = {
@@ -18,6 +19,7 @@ const actions = {
   file_operation: fileOperation,
   transform_data: transformData,
   wait,
+  workflow,
 } satisfies { [K in ActionType]: ActionHandler };
 
 /**

@@ -27,10 +27,32 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
+/** Who the child run of a `workflow` task is: its own run id (deterministic) and the task that started it. */
+export interface ChildRunIdentity {
+  runId: string;
+  parentRunId: string;
+  parentTaskId: string;
+}
+
+/** What the `workflow` action runs child runs through (the engine implements it). */
+export interface ChildWorkflows {
+  /**
+   * Run the library workflow as the child run `child.runId` and resolve with its outputs; a child run that exists
+   * already (a repeated attempt after a crash) is resumed, or read when it has finished. The signal cancels it.
+   */
+  run(
+    call: { name: string; version?: string; inputs: Record<string, unknown> },
+    child: ChildRunIdentity,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
+}
+
 /** Shared resources, created lazily by the engine and closed by it when it closes. */
 interface ActionResources {
   /** The SQL client for `db_query` (opened on first use). */
   sql(): Promise<SqlClient>;
+  /** Child runs for the `workflow` action; absent where no library is wired (the action then fails). */
+  workflows?: ChildWorkflows;
 }
 
 /** Everything an action may use; actions touch no globals. */

@@ -1,6 +1,6 @@
 import type { Logger } from "../../utils/logger.js";
 import { runAction } from "../actions/registry.js";
-import type { ActionContext, SqlClient } from "../actions/types.js";
+import type { ActionContext, ChildWorkflows, SqlClient } from "../actions/types.js";
 import type { TaskAttempt } from "../model/executor.js";
 import { resolveTemplates } from "../plan/template.js";
 import { refusedByPolicy } from "../safety/approval/approval.js";
@@ -20,6 +20,8 @@ export interface AttemptEnvironment {
   env?: Readonly<Record<string, string | undefined>>;
   /** Learns the secrets of each resolved config, so that what the task returns or logs is scrubbed of them. */
   secrets?: SecretScrubber;
+  /** Child runs for `workflow` tasks (the engine's library). */
+  workflows?: ChildWorkflows;
   /** Runs a validated action config (default: the action registry); tests supply their own actions. */
   runAction?: typeof runAction;
 }
@@ -65,7 +67,7 @@ function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, si
     runId,
     taskId,
     workspace: environment.workspace,
-    resources: { sql: () => environment.sql() },
+    resources: { sql: () => environment.sql(), ...(environment.workflows ? { workflows: environment.workflows } : {}) },
     safety: attempt.safety,
   };
 }

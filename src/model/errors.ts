@@ -68,6 +68,14 @@ export const ErrorCode = {
   Unauthorized: "UNAUTHORIZED",
   /** The process stopped driving the run (it is shutting down); the run is left resumable. */
   RunSuspended: "RUN_SUSPENDED",
+  /** A workflow file or library entry is invalid: the field, the value given and what is allowed. */
+  WorkflowInvalid: "WORKFLOW_INVALID",
+  /** No workflow of that name (or version) in the library. */
+  WorkflowNotFound: "WORKFLOW_NOT_FOUND",
+  /** That name@version is in the library with other content: versions are immutable. */
+  WorkflowExists: "WORKFLOW_EXISTS",
+  /** A sub-workflow's child run did not complete. */
+  SubworkflowFailed: "SUBWORKFLOW_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -239,4 +247,16 @@ export function ensureWorkflowError(err: unknown): WorkflowError {
     return new WorkflowError(ErrorCode.Internal, err.message, { cause: err });
   }
   return new WorkflowError(ErrorCode.Internal, String(err));
+}
+
+/** A workflow file (or its inputs) that cannot run: every problem, each naming the field and the value given. */
+export class WorkflowValidationError extends WorkflowError {
+  readonly issues: readonly PlanIssue[];
+  constructor(what: string, rawIssues: readonly PlanIssue[], code: ErrorCode = ErrorCode.WorkflowInvalid) {
+    const issues = rawIssues.map((i) => ({ path: clip(i.path), message: clip(i.message) }));
+    const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`);
+    super(code, `${what} is invalid:\n${lines.join("\n")}\nNothing was run.`, { details: { issues } });
+    this.name = "WorkflowValidationError";
+    this.issues = issues;
+  }
 }

@@ -45,6 +45,11 @@ export interface AttemptOutcome {
   /** Epoch ms. */
   startedAt: number;
   endedAt: number;
+  /**
+   * Set by the run loop itself, never by an executor: the task's `when` was false (`skip`), or its `for_each`
+   * list was read (`items`: one task per item is laid out).
+   */
+  control?: { skip: string } | { items: unknown[] };
 }
 
 export interface Executor {

@@ -4,8 +4,9 @@ import { DbQueryConfig } from "./action-config/db-query.js";
 import { FileOperationConfig } from "./action-config/file-operation.js";
 import { TransformDataConfig } from "./action-config/transform-data.js";
 import { WaitConfig } from "./action-config/wait.js";
+import { WorkflowCallConfig } from "./action-config/workflow.js";
 
-export const ActionType = ["api_call", "db_query", "file_operation", "transform_data", "wait"] as const;
+export const ActionType = ["api_call", "db_query", "file_operation", "transform_data", "wait", "workflow"] as const;
 export type ActionType = (typeof ActionType)[number];
 
 /** The config schema of each action type; a missing type is a compile error. */
@@ -15,7 +16,13 @@ export const ActionConfigSchemas = {
   file_operation: FileOperationConfig,
   transform_data: TransformDataConfig,
   wait: WaitConfig,
+  workflow: WorkflowCallConfig,
 } as const satisfies Record<ActionType, z.ZodType>;
+
+/** The most items one `for_each` may run: a list an input or a response controls cannot grow a run without bound. */
+export const MAX_LOOP_ITEMS = 10_000;
+/** The longest `when` expression. */
+export const MAX_CONDITION_CHARS = 4_000;
 
 export const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
@@ -55,6 +62,17 @@ export const TaskSpec = z.strictObject({
   dependencies: z.array(z.string()).default([]),
   retry: RetryPolicy.optional(),
   on_failure: OnFailure.optional(),
+  /**
+   * A JSONata condition over `inputs`, the variables and the results of the task's dependencies (read once,
+   * before the task's first attempt). False: the task ends `skipped` (skipped_by "condition"), not failed.
+   */
+  when: z.string().min(1).max(MAX_CONDITION_CHARS).optional(),
+  /** What a dependency skipped by its condition means here: "skip" this task too (default) or "run" it anyway. */
+  on_dependency_skipped: z.enum(["skip", "run"]).optional(),
+  /** Run the action once per item of this list (a `{{reference}}` or a literal list), `{{item}}` and `{{index}}` bound. */
+  for_each: z.union([z.string().min(1), z.array(z.unknown()).max(MAX_LOOP_ITEMS)]).optional(),
+  /** At most this many items of a `for_each` at once (and never more than the run's concurrency). */
+  concurrency: z.number().int().min(1).max(1024).optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 export type TaskSpecInput = z.input<typeof TaskSpec>;
@@ -66,6 +84,10 @@ export const PlanSchema = z.strictObject({
   tasks: z.array(TaskSpec).min(1, "a plan needs at least one task").max(10_000),
   /** A plan file may let its db_query tasks write; ignored (with a warning) in a plan a planner produced. */
   allow_writes: z.boolean().optional(),
+  /** The library workflow this plan was compiled from, `name@version` (a run records and keeps it). */
+  workflow: z.string().max(200).optional(),
+  /** What the run returns: names to `{{references}}` into its tasks' results (a workflow's `outputs`). */
+  outputs: z.record(z.string(), z.string()).optional(),
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 
@@ -75,4 +97,6 @@ export interface Plan {
   allow_writes?: boolean;
   variables?: Record<string, unknown>;
   tasks: TaskSpec[];
+  workflow?: string;
+  outputs?: Record<string, string>;
 }

@@ -27,12 +27,26 @@ export interface TaskState extends TaskSpec {
   modified?: boolean;
   /** A person's decision on a mutating task (approve mode "ask"). */
   approval?: "approved" | "rejected";
+  /** Why a skipped task is not an error: its `when` was false, or a dependency's was (and it did not opt in). */
+  skipped_by?: "condition";
+  /** A `for_each` task whose items have been laid out: it waits for them (it holds no concurrency slot). */
+  loop?: LoopProgress;
+  /** An item of a `for_each` task: the loop task's id and the item's index. */
+  loop_of?: string;
+  loop_index?: number;
+}
+
+/** How far a `for_each` task is: items laid out, items ended (completed or skipped). */
+export interface LoopProgress {
+  total: number;
+  done: number;
 }
 
 export type TaskPatch = Partial<TaskState>;
 
 type HistoryEvent =
   | "planned"
+  | "loop_started"
   | "task_started"
   | "task_completed"
   | "task_failed"
@@ -70,4 +84,10 @@ export interface RunContext {
   plan_cache?: "hit" | "miss";
   /** The run's safety policy, fixed at its start (absent in runs from before policies). */
   safety?: RunSafety;
+  /** The library workflow the run was started from, `name@version`; a resume keeps it. */
+  workflow?: string;
+  /** The workflow's outputs: names to references into the tasks' results. */
+  outputs?: Record<string, string>;
+  /** The run whose `workflow` task started this one as a child. */
+  parent?: { run_id: string; task_id: string };
 }

@@ -5,7 +5,8 @@ import type { RunView, StepUpdate } from "./run-view.js";
 /** The final status: failed if anything failed (or the run was failed), with errors if anything was skipped. */
 function finalStatus(tasks: readonly TaskState[], current: RunStatus): RunStatus {
   if (current === "failed" || tasks.some((t) => t.status === "failed")) return "failed";
-  if (tasks.some((t) => t.status !== "completed")) return "completed_with_errors";
+  // A task skipped by a condition did what the workflow said: not an error.
+  if (tasks.some((t) => t.status !== "completed" && t.skipped_by !== "condition")) return "completed_with_errors";
   return "completed";
 }
 

@@ -25,7 +25,12 @@ export function selectToStart(view: RunView, loop: RunLoop, now: number): Select
   const step = emptyStep();
   // Safety net: the failure step already skips dependents, but a pending task whose dependency can never
   // complete must not keep the run waiting.
-  for (const { id, blocker } of selectBlocked(view.tasks)) markSkipped(step, id, `dependency "${blocker}" did not complete`, at);
+  for (const { id, blocker, byCondition } of selectBlocked(view.tasks)) {
+    const why = byCondition
+      ? `condition: dependency "${blocker}" was skipped by its condition`
+      : `dependency "${blocker}" did not complete`;
+    markSkipped(step, id, why, at, byCondition);
+  }
   if (loop.signal.aborted) return { step, ready: [] };
   const hold = approvalHold(view.tasks, safetyOf(view.context));
   const ready = selectReady(view.tasks, view.context.concurrency, now, step.tasks, hold);

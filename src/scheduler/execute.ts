@@ -7,6 +7,9 @@ import type { RunLoop } from "./run-loop.js";
 import { emptyStep, type RunView, type StepChanges, type StepUpdate } from "./run-view.js";
 import { indexOf } from "./task-index.js";
 import { isCurrent, markRunning, recordOutcome } from "./transitions.js";
+import type { AttemptOutcome } from "../model/executor.js";
+import { skipByCondition } from "./condition-skip.js";
+import { itemEnded, layOutItems } from "./loop-progress.js";
 
 export interface ExecuteOptions {
   now(): number;
@@ -42,11 +45,16 @@ export async function executeStep(view: RunView, loop: RunLoop, options: Execute
     for (const outcome of outcomes) {
       const task = withPatch(view.tasks[outcome.taskId], step.tasks[outcome.taskId]);
       if (!isCurrent(task, outcome)) continue;
+      if (outcome.ok && outcome.control) {
+        applyControl(view, loop, step, task, outcome);
+        continue;
+      }
       const { patch, entry, event } = recordOutcome(task, outcome);
       step.tasks[task.id] = { ...step.tasks[task.id], ...patch };
       step.history.push(entry);
       loop.events.emitAfterCommit(event);
       if (!outcome.ok) failures.push(task.id);
+      else if (task.loop_of !== undefined) itemEnded(view, step, task, entry.at, loop.events);
     }
     if (failures.length) return { ...step, pending_failures: [...view.pending_failures, ...failures] };
     markDependents(view, loop, step, options);
@@ -55,6 +63,15 @@ export async function executeStep(view: RunView, loop: RunLoop, options: Execute
     if (outcomes.length === 0) break;
   }
   return step;
+}
+
+/** What the run loop decided before the action: a false condition skips the task, a list lays out its items. */
+function applyControl(view: RunView, loop: RunLoop, step: StepChanges, task: TaskState, outcome: AttemptOutcome): void {
+  const at = new Date(outcome.endedAt).toISOString();
+  const control = outcome.control;
+  if (!control) return;
+  if ("skip" in control) skipByCondition(view, step, task, control.skip, at, loop.events);
+  else layOutItems(step, task, control.items, at, loop.events);
 }
 
 /** A task as this step leaves it so far. */

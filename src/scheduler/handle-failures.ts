@@ -8,6 +8,7 @@ import { transitiveDependents } from "./ready.js";
 import type { RunLoop } from "./run-loop.js";
 import { emptyStep, type RunView, type StepChanges, type StepUpdate } from "./run-view.js";
 import { markSkipped } from "./transitions.js";
+import { itemEnded } from "./loop-progress.js";
 
 /** Asks the failure advisor, if there is one; undefined when there is none or it could not answer. */
 export type AdviseFn = (
@@ -88,6 +89,7 @@ function apply(view: RunView, loop: RunLoop, task: TaskState, decision: FailureD
       return;
     case "skip":
       skip(view, loop, task.id, `skipped after failing (${decision.reason})`, out, at);
+      if (task.loop_of !== undefined) itemEnded(view, out, task, at, loop.events);
       for (const id of transitiveDependents(view.tasks, task.id)) {
         if (view.tasks[id]?.status === "pending") skip(view, loop, id, `dependency "${task.id}" was skipped`, out, at);
       }

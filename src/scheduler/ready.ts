@@ -1,5 +1,13 @@
-import { indexOf } from "./task-index.js";
+import { indexOf, isSettled } from "./task-index.js";
+import type { TaskSpec } from "../model/plan-schema.js";
 import type { TaskState } from "../model/task-state.js";
+
+type DependencyView = Pick<TaskState, "status" | "skipped_by"> | undefined;
+
+/** True when `task` may run after `dep`: it completed, or its condition skipped it and `task` opts in. */
+export function satisfies(dep: DependencyView, task: Pick<TaskSpec, "on_dependency_skipped">): boolean {
+  return dep?.status === "completed" || (isSettled(dep) && task.on_dependency_skipped === "run");
+}
 
 /**
  * Tasks that may start now: pending, every dependency completed, retry time reached. At most
@@ -16,15 +24,21 @@ export function selectReady(
 ): string[] {
   const index = indexOf(tasks);
   const status = (id: string) => overlay[id]?.status ?? tasks[id]?.status;
+  const view = (id: string): DependencyView => (overlay[id] ? ({ ...tasks[id], ...overlay[id] } as TaskState) : tasks[id]);
   let running = index.running.size;
   const candidates = new Set(index.ready);
+  const loops = new LoopSlots(tasks, index.running);
   for (const id in overlay) {
     const before = tasks[id]?.status;
     const after = status(id);
-    if (before === "running" && after !== "running") running--;
-    if (before !== "running" && after === "running") running++;
+    const wasRunning = index.running.has(id);
+    // A for_each task whose items were just laid out stops holding a slot: it waits for them.
+    const isRunning = after === "running" && !(overlay[id]?.loop ?? tasks[id]?.loop);
+    if (wasRunning && !isRunning) running--;
+    if (!wasRunning && isRunning) running++;
+    if (wasRunning !== isRunning) loops.count(id, isRunning ? 1 : -1);
     if (after === "pending" && before !== "pending") candidates.add(id);
-    if (after === "completed" && before !== "completed") for (const d of index.dependentsOf(id)) candidates.add(d);
+    if (isSettled(view(id)) && !isSettled(tasks[id])) for (const d of index.dependentsOf(id)) candidates.add(d);
   }
   const room = Math.max(0, concurrency - running);
   if (room === 0 && !hold) return [];
@@ -35,24 +49,53 @@ export function selectReady(
     if (!t || status(id) !== "pending") continue;
     const retryAt = overlay[id] && "retry_at" in (overlay[id] ?? {}) ? overlay[id]?.retry_at : t.retry_at;
     if (retryAt !== undefined && retryAt > now) continue;
-    if (!t.dependencies.every((d) => status(d) === "completed")) continue;
+    if (!t.dependencies.every((d) => satisfies(view(d), t))) continue;
+    if (!loops.hasRoom(t)) continue;
     // Held tasks (waiting for approval) take no slot: they are reported, not started.
     if (hold?.test(id)) hold.held.push(id);
-    else if (ready.length < room) ready.push(id);
+    else if (ready.length < room) {
+      ready.push(id);
+      loops.count(id, 1);
+    }
   }
   return ready;
 }
 
-/** Pending tasks that can never start because a dependency ended without completing. */
-export function selectBlocked(tasks: Readonly<Record<string, TaskState>>): { id: string; blocker: string }[] {
-  const blocked: { id: string; blocker: string }[] = [];
+/** Items of each for_each task running now, against the task's `concurrency`. */
+class LoopSlots {
+  private readonly running = new Map<string, number>();
+  constructor(
+    private readonly tasks: Readonly<Record<string, TaskState>>,
+    runningIds: Iterable<string>,
+  ) {
+    for (const id of runningIds) this.count(id, 1);
+  }
+
+  count(id: string, delta: number): void {
+    const parent = this.tasks[id]?.loop_of;
+    if (parent !== undefined) this.running.set(parent, (this.running.get(parent) ?? 0) + delta);
+  }
+
+  hasRoom(t: TaskState): boolean {
+    if (t.loop_of === undefined) return true;
+    const cap = this.tasks[t.loop_of]?.concurrency;
+    return cap === undefined || (this.running.get(t.loop_of) ?? 0) < cap;
+  }
+}
+
+/**
+ * Pending tasks that can never start because a dependency ended without completing; `byCondition` when that
+ * dependency was skipped by its condition (so this skip is not an error either).
+ */
+export function selectBlocked(tasks: Readonly<Record<string, TaskState>>): { id: string; blocker: string; byCondition: boolean }[] {
+  const blocked: { id: string; blocker: string; byCondition: boolean }[] = [];
   for (const t of Object.values(tasks)) {
     if (t.status !== "pending") continue;
     const blocker = t.dependencies.find((d) => {
-      const s = tasks[d]?.status;
-      return s === "failed" || s === "skipped";
+      const dep = tasks[d];
+      return dep?.status === "failed" || (dep?.status === "skipped" && !satisfies(dep, t));
     });
-    if (blocker !== undefined) blocked.push({ id: t.id, blocker });
+    if (blocker !== undefined) blocked.push({ id: t.id, blocker, byCondition: tasks[blocker]?.skipped_by === "condition" });
   }
   return blocked;
 }

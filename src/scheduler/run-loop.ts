@@ -6,6 +6,9 @@ import { findReferences } from "../plan/template.js";
 import { safetyOf } from "../model/safety-policy.js";
 import type { RunView } from "./run-view.js";
 import { EventOutbox } from "./event-outbox.js";
+import { ensureWorkflowError } from "../model/errors.js";
+import { needsPreparation, prepareTask } from "./prepare-task.js";
+import { isSettled } from "./task-index.js";
 
 interface InFlight {
   attemptId: string;
@@ -69,7 +72,8 @@ export class RunLoop {
     });
     this.inflight.set(task.id, { attemptId: attempt.id, attempt: attempt.attempt, settled, done });
     const deliver = (outcome: AttemptOutcome) => this.receive(outcome);
-    if (!this.signal.aborted) this.executor.launch(attempt, deliver);
+    if (!this.signal.aborted && needsPreparation(task)) this.prepareThenLaunch(view, task, attempt, deliver);
+    else if (!this.signal.aborted) this.executor.launch(attempt, deliver);
     else {
       const at = this.now();
       const error = (this.#cancelError ?? new CancelledError(String(this.signal.reason ?? "cancelled"))).toJSON();
@@ -86,6 +90,25 @@ export class RunLoop {
         }),
       );
     }
+  }
+
+  /**
+   * Evaluate the task's condition and read its list here, in the run loop (they decide what runs, from the
+   * state: no action, no executor); then launch the action, or deliver the decision as the attempt's outcome.
+   */
+  private prepareThenLaunch(view: RunView, task: TaskState, attempt: TaskAttempt, deliver: (o: AttemptOutcome) => void): void {
+    const startedAt = this.now();
+    const base = { attemptId: attempt.id, runId: this.runId, taskId: task.id, attempt: attempt.attempt, startedAt };
+    prepareTask(view, task, this.signal).then(
+      (prepared) => {
+        if (prepared.kind === "control") deliver({ ...base, ok: true, control: prepared.control, endedAt: this.now() });
+        else if (this.signal.aborted) {
+          const error = (this.#cancelError ?? new CancelledError(String(this.signal.reason ?? "cancelled"))).toJSON();
+          deliver({ ...base, ok: false, error, endedAt: this.now() });
+        } else this.executor.launch(attempt, deliver);
+      },
+      (err: unknown) => deliver({ ...base, ok: false, error: ensureWorkflowError(err).toJSON(), endedAt: this.now() }),
+    );
   }
 
   /**
@@ -171,7 +194,8 @@ function referencedResults(config: unknown, tasks: Readonly<Record<string, TaskS
   const results: Record<string, unknown> = {};
   for (const { root } of findReferences(config).refs) {
     const t = tasks[root];
-    if (t?.status === "completed") results[root] = t.result;
+    // A dependency skipped by its condition reads as null (for dependents that run anyway).
+    if (isSettled(t)) results[root] = t?.result ?? null;
   }
   return results;
 }

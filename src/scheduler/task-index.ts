@@ -8,6 +8,8 @@ import type { TaskPatch, TaskState, TaskStatus } from "../model/task-state.js";
  */
 export class TaskIndex {
   readonly running = new Set<string>();
+  /** `for_each` tasks whose items are laid out: running, but waiting for their items, not holding a slot. */
+  readonly holding = new Set<string>();
   readonly pending = new Set<string>();
   /** Pending tasks with a retry time. */
   readonly retryWaiting = new Set<string>();
@@ -26,7 +28,7 @@ export class TaskIndex {
     }
     for (const id in tasks) {
       const t = tasks[id] as TaskState;
-      this.waitingOn.set(id, t.dependencies.filter((d) => tasks[d]?.status !== "completed").length);
+      this.waitingOn.set(id, t.dependencies.filter((d) => !isSettled(tasks[d])).length);
       this.enter(id, t);
     }
   }
@@ -35,8 +37,8 @@ export class TaskIndex {
   update(id: string, before: TaskState | undefined, after: TaskState): void {
     if (before) this.leave(id, before);
     this.enter(id, after);
-    const wasCompleted = before?.status === "completed";
-    const isCompleted = after.status === "completed";
+    const wasCompleted = isSettled(before);
+    const isCompleted = isSettled(after);
     if (wasCompleted === isCompleted) return;
     for (const d of this.dependents.get(id) ?? []) {
       const left = (this.waitingOn.get(d) ?? 0) + (isCompleted ? -1 : 1);
@@ -73,7 +75,7 @@ export class TaskIndex {
   }
 
   private enter(id: string, t: TaskState): void {
-    if (t.status === "running") this.running.add(id);
+    if (t.status === "running") (t.loop ? this.holding : this.running).add(id);
     if (t.status !== "pending") return;
     this.pending.add(id);
     if (t.retry_at !== undefined) this.retryWaiting.add(id);
@@ -81,12 +83,20 @@ export class TaskIndex {
   }
 
   private leave(id: string, t: TaskState): void {
-    if (t.status === "running") this.running.delete(id);
+    if (t.status === "running") (t.loop ? this.holding : this.running).delete(id);
     if (t.status !== "pending") return;
     this.pending.delete(id);
     this.retryWaiting.delete(id);
     this.ready.delete(id);
   }
+}
+
+/**
+ * A dependency no longer waited for: completed, or skipped by a condition (whether its dependent then runs is
+ * the dependent's choice, `on_dependency_skipped`, checked by selectReady).
+ */
+export function isSettled(t: Pick<TaskState, "status" | "skipped_by"> | undefined): boolean {
+  return t?.status === "completed" || (t?.status === "skipped" && t.skipped_by === "condition");
 }
 
 const indexes = new WeakMap<object, TaskIndex>();

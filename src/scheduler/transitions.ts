@@ -29,9 +29,14 @@ export function markRunning(step: StepChanges, task: TaskState, at: string): Tas
   return { ...task, ...patch } as TaskState;
 }
 
-/** Skip a task that will never run, with the reason. */
-export function markSkipped(step: StepChanges, id: string, reason: string, at: string): void {
-  step.tasks[id] = { ...step.tasks[id], status: "skipped", skip_reason: reason };
+/** Skip a task that will never run, with the reason; `byCondition`: because of a `when`, which is not an error. */
+export function markSkipped(step: StepChanges, id: string, reason: string, at: string, byCondition = false): void {
+  step.tasks[id] = {
+    ...step.tasks[id],
+    status: "skipped",
+    skip_reason: reason,
+    ...(byCondition ? { skipped_by: "condition" as const } : {}),
+  };
   step.history.push({ at, event: "task_skipped", task_id: id, detail: reason });
 }
 

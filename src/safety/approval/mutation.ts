@@ -21,6 +21,9 @@ export function isMutating(task: Pick<TaskSpec, "action_type" | "action_config">
     case "transform_data":
     case "wait":
       return false;
+    // A child run holds its own mutating tasks under the same approval mode.
+    case "workflow":
+      return false;
   }
 }
 

@@ -91,8 +91,8 @@ describe("dependents and blocking", () => {
   it("reports pending tasks that can never start", () => {
     const tasks = map(task("a", [], "skipped"), task("b", ["a"]), task("c", [], "failed"), task("d", ["c"]), task("e"));
     expect(selectBlocked(tasks)).toEqual([
-      { id: "b", blocker: "a" },
-      { id: "d", blocker: "c" },
+      { id: "b", blocker: "a", byCondition: false },
+      { id: "d", blocker: "c", byCondition: false },
     ]);
   });
 });
