@@ -3,7 +3,6 @@ import { type DemoApi, startDemoApi } from "../demo/demo-api.js";
 import type { WorkflowResult } from "../engine/result.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "../model/errors.js";
-import { validatePlan } from "../plan/validate.js";
 import { hostOf } from "../safety/network/trusted-hosts.js";
 import { type CliOptions, parseVariables } from "./args.js";
 import { exitCodeForStatus } from "./exit-codes.js";
@@ -26,7 +25,7 @@ export async function exampleCommand(options: CliOptions, io: ExampleIo): Promis
   const name = options.example?.trim() ?? "";
   if (name === "") return listExamples(io, options.json);
   const example = getExample(name);
-  if (options.dryRun) return dryRun(example, options, io);
+  if (options.dryRun) return dryRun(name, example, options, io);
   const variables = parseVariables(options.var);
   const chatty = !options.quiet && !options.json;
   const progress = await createProgress({ quiet: options.quiet, json: options.json, plain: options.plain, logLevel: options.logLevel });
@@ -72,9 +71,16 @@ function listExamples(io: ExampleIo, json: boolean): number {
   return 0;
 }
 
-/** Print the example's plan and graph, as --dry-run does for a goal; nothing starts or runs. */
-function dryRun(example: Example, options: CliOptions, io: ExampleIo): number {
-  const plan = validatePlan(example.plan(options.source ?? DRY_RUN_BASE_URL), { variables: Object.keys(parseVariables(options.var)) });
+/** Print the example's plan (its library workflow's, compiled) and graph, as --dry-run does for a goal; nothing starts or runs. */
+async function dryRun(name: string, example: Example, options: CliOptions, io: ExampleIo): Promise<number> {
+  const engine = engineFromOptions(
+    { ...options, persist: false },
+    () => undefined,
+    () => undefined,
+  );
+  const plan = await engine
+    .plan({ workflow: name, inputs: example.inputs(options.source ?? DRY_RUN_BASE_URL) }, parseVariables(options.var))
+    .finally(() => engine.close());
   const note =
     options.source === undefined ? `  (the demo API is shown as ${DRY_RUN_BASE_URL}; a run starts it on a free port)` : undefined;
   printDryRun(plan, options, io, note);

@@ -35,6 +35,8 @@ export const EngineSettings = z.strictObject({
    * that crashed on another machine is replaced after this long (on the same machine at once).
    */
   leaseSeconds: z.number().min(1, "leaseSeconds must be at least 1").max(3600).default(10),
+  /** The folder of workflow files the library holds beside the added versions (default: this package's workflows/); false: none. */
+  workflowsDir: z.union([z.string().min(1), z.literal(false)]).optional(),
   // Guardrails (README "Safety"): trusted hosts, SQL writes, approval of mutating tasks, limits.
   ...SafetySettings.shape,
 });
@@ -85,4 +87,6 @@ export interface RunOptions {
    * down). The call then rejects with RUN_SUSPENDED.
    */
   suspend?: AbortSignal;
+  /** A child run (a `workflow` task's): the run and task that started it, shown by `runs show`. */
+  parent?: { run_id: string; task_id: string };
 }

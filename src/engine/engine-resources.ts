@@ -6,6 +6,7 @@ import { openPersistence, type Persistence, type PersistenceKind, sqliteFile, wi
 import { createSqlClient } from "../actions/db-query/sql-client.js";
 import { MemoryRunStore } from "../persistence/run-store.js";
 import { MemoryLeaseStore } from "../persistence/run-lease.js";
+import { MemoryWorkflowStore } from "../persistence/workflow-store.js";
 import { MemoryScheduleStore } from "../persistence/schedule-store.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
@@ -67,6 +68,7 @@ export class EngineResources {
         runs: new MemoryRunStore(),
         leases: new MemoryLeaseStore(),
         schedules: new MemoryScheduleStore(),
+        workflows: new MemoryWorkflowStore(),
         location: "custom",
         close: async () => undefined,
       };

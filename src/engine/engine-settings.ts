@@ -16,6 +16,7 @@ export function parseSettings(options: EngineOptions, env: Record<string, string
     ...(env.PLAN_CACHE_TTL_SECONDS ? { planCacheTtlSeconds: Number(env.PLAN_CACHE_TTL_SECONDS) } : {}),
     ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
     ...(env.LEASE_SECONDS ? { leaseSeconds: Number(env.LEASE_SECONDS) } : {}),
+    ...(env.WORKFLOWS_DIR ? { workflowsDir: env.WORKFLOWS_DIR } : {}),
   };
   // The allowlist adds up: ALLOW_HOSTS (comma-separated) and the hosts given in the options.
   const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);

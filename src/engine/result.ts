@@ -2,6 +2,8 @@ import type { SerializedError } from "../model/errors.js";
 import type { ApprovalRequest } from "../safety/approval/approval.js";
 import type { ActionType } from "../model/plan-schema.js";
 import { criticalPath } from "../scheduler/ready.js";
+import { childRunId } from "../actions/workflow/run.js";
+import { resolveTemplates } from "../plan/template.js";
 import type { HistoryEntry, RunStatus, TaskState, TaskStatus } from "../model/task-state.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
 
@@ -16,6 +18,10 @@ export interface TaskReport {
   result?: unknown;
   error?: SerializedError;
   skip_reason?: string;
+  /** "condition": skipped because a `when` was false (not an error). */
+  skipped_by?: "condition";
+  /** A `workflow` task: the id of its child run. */
+  child_run_id?: string;
   started_at?: string;
   finished_at?: string;
   duration_ms?: number;
@@ -56,9 +62,15 @@ export interface WorkflowResult {
   metrics: RunMetrics;
   /** With status "awaiting_approval": the tasks the run waits for a decision on. */
   approval?: ApprovalRequest;
+  /** The library workflow the run was started from, `name@version`. */
+  workflow?: string;
+  /** The workflow's outputs, resolved from the finished tasks' results (those that could be). */
+  outputs?: Record<string, unknown>;
+  /** A child run: the run and the `workflow` task that started it. */
+  parent?: { run_id: string; task_id: string };
 }
 
-function report(t: TaskState): TaskReport {
+function report(t: TaskState, runId: string): TaskReport {
   const { id, name, action_type, action_config, dependencies, status, attempts } = t;
   return {
     id,
@@ -71,6 +83,8 @@ function report(t: TaskState): TaskReport {
     ...(t.result === undefined ? {} : { result: t.result }),
     ...(t.error === undefined || status === "completed" ? {} : { error: t.error }),
     ...(t.skip_reason === undefined ? {} : { skip_reason: t.skip_reason }),
+    ...(t.skipped_by === undefined ? {} : { skipped_by: t.skipped_by }),
+    ...(action_type === "workflow" && t.attempts > 0 ? { child_run_id: childRunId(runId, id) } : {}),
     ...(t.started_at === undefined ? {} : { started_at: t.started_at }),
     ...(t.finished_at === undefined ? {} : { finished_at: t.finished_at }),
     ...(t.duration_ms === undefined ? {} : { duration_ms: t.duration_ms }),
@@ -139,7 +153,30 @@ export function toResult(state: WorkflowStateValue, waiting?: ApprovalRequest): 
     started_at: context.started_at,
     ...(context.finished_at === undefined ? {} : { finished_at: context.finished_at }),
     ...(context.error === undefined ? {} : { error: context.error }),
-    tasks: Object.values(state.tasks).map(report),
+    tasks: Object.values(state.tasks).map((t) => report(t, context.workflow_id)),
     metrics: computeMetrics(state, waiting !== undefined),
+    ...(context.workflow === undefined ? {} : { workflow: context.workflow }),
+    ...(context.outputs === undefined ? {} : { outputs: outputsOf(state, context.outputs) }),
+    ...(context.parent === undefined ? {} : { parent: context.parent }),
   };
+}
+
+/** Each output resolved against the completed tasks' results; one that cannot be (its task did not complete) is left out. */
+function outputsOf(state: WorkflowStateValue, spec: Record<string, string>): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  for (const t of Object.values(state.tasks)) if (t.status === "completed") results[t.id] = t.result;
+  const scope = {
+    results,
+    variables: (state.memory.variables ?? {}) as Record<string, unknown>,
+    taskIds: new Set(Object.keys(state.tasks)),
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, ref] of Object.entries(spec)) {
+    try {
+      Object.defineProperty(out, name, { value: resolveTemplates(ref, scope), enumerable: true, writable: true, configurable: true });
+    } catch {
+      // Not resolvable: its task was skipped or failed; the output is absent rather than wrong.
+    }
+  }
+  return out;
 }

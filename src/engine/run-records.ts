@@ -14,8 +14,10 @@ export function initialState(a: {
   concurrency: number;
   safety: RunSafety;
   goal?: string;
+  parent?: { run_id: string; task_id: string };
 }) {
   const { planned } = a;
+  const { workflow, outputs } = planned.plan;
   return {
     context: {
       workflow_id: a.runId,
@@ -32,6 +34,9 @@ export function initialState(a: {
           }
         : {}),
       ...(a.goal === undefined ? {} : { goal: a.goal }),
+      ...(workflow === undefined ? {} : { workflow }),
+      ...(outputs === undefined ? {} : { outputs }),
+      ...(a.parent === undefined ? {} : { parent: a.parent }),
     },
     safety: a.safety,
     workflow_plan: planned.plan,

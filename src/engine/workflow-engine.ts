@@ -41,6 +41,9 @@ import { fenceWrites } from "../persistence/fenced-writes.js";
 import type { EventEntry } from "../persistence/event-stream.js";
 import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
+import { isWorkflowCall, type WorkflowCall, WorkflowLibrary } from "./workflow-library.js";
+import { packageWorkflowsDir } from "./workflow-file.js";
+import { ChildRuns } from "./child-runs.js";
 
 interface Opened {
   graph: WorkflowGraph;
@@ -71,6 +74,8 @@ export class WorkflowEngine {
   private planner: Promise<Planner> | undefined;
   private advisor: Promise<FailureAdvisor | undefined> | undefined;
   private redisFeatures: Promise<RedisFeatures> | undefined;
+  /** The workflow library: the workflows folder's files and the versions added to the run database. */
+  readonly library: WorkflowLibrary;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
@@ -101,8 +106,19 @@ export class WorkflowEngine {
           sql: () => this.resources.sqlClient(),
           env: this.env,
           secrets: this.secrets,
+          workflows: new ChildRuns({
+            record: async (id) => (await this.open()).persistence.runs.get(id),
+            run: (call, options) => this.run(call, options),
+            resume: (id, options) => this.resume(id, options),
+            finished: async (id) => (await this.getRun(id)).result,
+          }),
         }),
       );
+    const folder = this.settings.workflowsDir === false ? undefined : (this.settings.workflowsDir ?? packageWorkflowsDir());
+    this.library = new WorkflowLibrary(
+      async () => (await this.open()).persistence.workflows,
+      folder && path.resolve(this.workspace, folder),
+    );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
   }
@@ -116,12 +132,15 @@ export class WorkflowEngine {
    * Plan a goal, or validate a plan, without running it (what `--dry-run` prints). The plan returned can be
    * given to `run` with the same variables and is not checked again.
    */
-  async plan(goalOrPlan: string | PlanInput, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
+  async plan(goalOrPlan: string | PlanInput | WorkflowCall, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Plan> {
     return (await this.planFor(goalOrPlan, variables, signal)).plan;
   }
 
-  /** Run a goal (planned first) or a plan; resolves when the run has ended, whatever its status. */
-  async run(goalOrPlan: string | PlanInput, options: RunOptions = {}): Promise<WorkflowResult> {
+  /**
+   * Run a goal (planned first), a plan, or a library workflow (`{ workflow: "name[@version]", inputs }`); resolves
+   * when the run has ended, whatever its status.
+   */
+  async run(goalOrPlan: string | PlanInput | WorkflowCall, options: RunOptions = {}): Promise<WorkflowResult> {
     const runId = options.runId ?? options.workflowId ?? newRunId();
     const release = this.claim(runId);
     try {
@@ -131,7 +150,7 @@ export class WorkflowEngine {
     }
   }
 
-  private async start(runId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
+  private async start(runId: string, goalOrPlan: string | PlanInput | WorkflowCall, options: RunOptions): Promise<WorkflowResult> {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
     const planned = await this.planFor(goalOrPlan, given, options.signal);
@@ -165,6 +184,7 @@ export class WorkflowEngine {
         safety,
         concurrency: this.settings.concurrency,
         ...(goal === undefined ? {} : { goal }),
+        ...(options.parent ? { parent: options.parent } : {}),
       });
       return this.drive(runId, input, leased, goal ?? "plan");
     });
@@ -247,7 +267,13 @@ export class WorkflowEngine {
     return (await readPause((await this.open()).graph, runId)).waiting;
   }
 
-  private async planFor(goalOrPlan: string | PlanInput, variables: Record<string, unknown>, signal?: AbortSignal): Promise<PlannedInput> {
+  private async planFor(
+    given: string | PlanInput | WorkflowCall,
+    variables: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<PlannedInput> {
+    // A library workflow is compiled to its plan (inputs checked, sub-workflow versions pinned) and enters as one.
+    const goalOrPlan = isWorkflowCall(given) ? await this.library.plan(given) : given;
     const cache = this.settings.planCache ? (await this.redis())?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
     return enterPlan(

@@ -255,7 +255,8 @@ export class WorkflowValidationError extends WorkflowError {
   constructor(what: string, rawIssues: readonly PlanIssue[], code: ErrorCode = ErrorCode.WorkflowInvalid) {
     const issues = rawIssues.map((i) => ({ path: clip(i.path), message: clip(i.message) }));
     const lines = issues.map((i) => `  - ${i.path ? `${i.path}: ` : ""}${i.message}`);
-    super(code, `${what} is invalid:\n${lines.join("\n")}\nNothing was run.`, { details: { issues } });
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    super(code, `${what}: ${count}:\n${lines.join("\n")}\nNothing was run.`, { details: { issues } });
     this.name = "WorkflowValidationError";
     this.issues = issues;
   }

@@ -9,6 +9,7 @@ import { MemoryLeaseStore, type RunLeaseStore } from "./run-lease.js";
 import { MemoryRunStore, type RunStore } from "./run-store.js";
 import { MemoryScheduleStore, type ScheduleStore } from "./schedule-store.js";
 import { ScrubbedRunStore, scrubCheckpoints } from "./scrubbed-storage.js";
+import { MemoryWorkflowStore, type WorkflowStore } from "./workflow-store.js";
 
 export const PersistenceKind = ["memory", "sqlite", "postgres"] as const;
 export type PersistenceKind = (typeof PersistenceKind)[number];
@@ -22,6 +23,8 @@ export interface Persistence {
   readonly leases: RunLeaseStore;
   /** Cron schedules and their firings (src/persistence/schedule-store.ts), in the same backend. */
   readonly schedules: ScheduleStore;
+  /** The workflow library's added versions (src/persistence/workflow-store.ts), in the same backend. */
+  readonly workflows: WorkflowStore;
   /** Where the data is (a file, a schema), for messages. */
   readonly location: string;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ async function openKind(options: PersistenceOptions): Promise<Persistence> {
       runs: new MemoryRunStore(),
       leases: new MemoryLeaseStore(),
       schedules: new MemoryScheduleStore(),
+      workflows: new MemoryWorkflowStore(),
       location: "memory",
       close: async () => undefined,
     };
@@ -74,12 +78,20 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
   const file = sqliteFile(stateDir);
   try {
     mkdirSync(stateDir, { recursive: true });
-    const [{ default: Database }, { SqliteSaver }, { SqliteRunStore }, { SqliteLeaseStore }, { SqliteScheduleStore }] = await Promise.all([
+    const [
+      { default: Database },
+      { SqliteSaver },
+      { SqliteRunStore },
+      { SqliteLeaseStore },
+      { SqliteScheduleStore },
+      { SqliteWorkflowStore },
+    ] = await Promise.all([
       import("better-sqlite3"),
       import("@langchain/langgraph-checkpoint-sqlite"),
       import("./sqlite-run-store.js"),
       import("./sqlite-run-lease.js"),
       import("./sqlite-schedule-store.js"),
+      import("./sqlite-workflow-store.js"),
     ]);
     const db = new Database(file);
     db.pragma("journal_mode = WAL");
@@ -88,7 +100,8 @@ async function openSqlite(stateDir: string): Promise<Persistence> {
     db.pragma("synchronous = NORMAL");
     const checkpointer = new SqliteSaver(db);
     const [runs, leases, schedules] = [new SqliteRunStore(db), new SqliteLeaseStore(db), new SqliteScheduleStore(db)];
-    return { kind: "sqlite", checkpointer, runs, leases, schedules, location: file, close: async () => void db.close() };
+    const workflows = new SqliteWorkflowStore(db);
+    return { kind: "sqlite", checkpointer, runs, leases, schedules, workflows, location: file, close: async () => void db.close() };
   } catch (err) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,
@@ -102,25 +115,37 @@ async function openPostgres(pool: pg.Pool, leasePool: pg.Pool, schema: string): 
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `CHECKPOINT_SCHEMA "${schema}" is not a plain identifier (letters, digits, _).`);
   }
-  const [{ OneTripPostgresSaver }, { PostgresRunStore }, { PostgresLeaseStore }, { PostgresScheduleStore }] = await Promise.all([
-    import("./postgres-one-trip-saver.js"),
-    import("./postgres-run-store.js"),
-    import("./postgres-run-lease.js"),
-    import("./postgres-schedule-store.js"),
-  ]);
+  const [{ OneTripPostgresSaver }, { PostgresRunStore }, { PostgresLeaseStore }, { PostgresScheduleStore }, { PostgresWorkflowStore }] =
+    await Promise.all([
+      import("./postgres-one-trip-saver.js"),
+      import("./postgres-run-store.js"),
+      import("./postgres-run-lease.js"),
+      import("./postgres-schedule-store.js"),
+      import("./postgres-workflow-store.js"),
+    ]);
   try {
     const checkpointer = new OneTripPostgresSaver(pool, schema);
     // Processes opening a new schema at once would race in CREATE ... IF NOT EXISTS, which PostgreSQL does not
     // serialise (one fails on pg_type's unique index): the set-up runs under an advisory lock per schema.
-    const { runs, leases, schedules } = await underSetupLock(pool, schema, async () => {
+    const { runs, leases, schedules, workflows } = await underSetupLock(pool, schema, async () => {
       await checkpointer.setup();
       return {
         runs: await PostgresRunStore.open(pool, schema),
         leases: await PostgresLeaseStore.open(leasePool, schema),
         schedules: await PostgresScheduleStore.open(pool, schema),
+        workflows: await PostgresWorkflowStore.open(pool, schema),
       };
     });
-    return { kind: "postgres", checkpointer, runs, leases, schedules, location: `schema ${schema}`, close: async () => undefined };
+    return {
+      kind: "postgres",
+      checkpointer,
+      runs,
+      leases,
+      schedules,
+      workflows,
+      location: `schema ${schema}`,
+      close: async () => undefined,
+    };
   } catch (err) {
     throw new WorkflowError(
       ErrorCode.ConfigInvalid,

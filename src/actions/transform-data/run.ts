@@ -16,7 +16,8 @@ export const transformData = {
     throwIfAborted(ctx.signal);
     const bounds = evaluationBounds(ctx.safety.limits, ctx.signal);
     let data: unknown = config.input;
-    if (config.operations !== undefined && config.operations.length > 0) {
+    // A reference is resolved before the action runs (and the config checked again): only a list reaches here.
+    if (Array.isArray(config.operations) && config.operations.length > 0) {
       data = await evaluateExpression(compileOperations(config.operations), data, bounds);
       throwIfAborted(ctx.signal);
     }

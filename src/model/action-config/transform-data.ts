@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { templated } from "../template-schema.js";
 
 export const FilterOperator = ["==", "!=", ">", ">=", "<", "<=", "contains", "in", "exists"] as const;
 
@@ -27,7 +28,8 @@ export const TransformDataConfig = z
   .strictObject({
     input: z.unknown(),
     expression: z.string().min(1).optional(),
-    operations: z.array(TransformOperation).optional(),
+    /** A list, or a `{{reference}}` to one (a workflow's input): checked again once resolved. */
+    operations: templated(z.array(TransformOperation)).optional(),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.expression === undefined && (cfg.operations === undefined || cfg.operations.length === 0)) {

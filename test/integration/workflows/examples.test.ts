@@ -177,7 +177,12 @@ describe("--example through the CLI (a demo API on loopback per run)", () => {
     expect(out.status).toBe("completed");
     expect(out.tasks.map((t) => [t.id, t.status])).toEqual(TASKS.job_execution.map((id) => [id, "completed"]));
     const monitor = task(out, "monitor");
-    expect(monitor.action_config).toMatchObject({ until: 'data.status in ["done","failed"]', interval: 0.5, deadline: 60 });
+    // The library workflow reads its timing from its inputs (the demo's: every 0.5 s, at most 60 s).
+    expect(monitor.action_config).toMatchObject({
+      until: 'data.status in ["done","failed"]',
+      interval: "{{inputs.monitor_interval}}",
+      deadline: "{{inputs.timeout}}",
+    });
     expect(monitor.result).toMatchObject({ status: 200, polls: 4, data: { status: "done" } });
     const stored = (await readJson("output/job_result.json")) as Record<string, unknown>;
     expect(stored).toMatchObject({ job: { id: "job-1", status: "done" }, polls: 4, result: { job_id: "job-1", type: "inventory_report" } });
