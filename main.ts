@@ -40,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
     const { schedulesCommand } = await import("./src/cli/schedules-command.js");
     return schedulesCommand(argv.slice(1), { out, err, engine: openEngine });
   }
+  if (argv[0] === "workflows") {
+    const { workflowsCommand } = await import("./src/cli/workflows-command.js");
+    return workflowsCommand(argv.slice(1), { out, err, engine: openEngine });
+  }
   if (argv[0] === "serve") {
     const { serveCommand } = await import("./src/cli/serve-command.js");
     return serveCommand(argv.slice(1), { out, err });

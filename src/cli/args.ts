@@ -13,6 +13,8 @@ export const CliOptions = z
     goal: z.string().trim().min(1, "--goal needs some text").optional(),
     plan: z.string().min(1).optional(),
     example: z.string().optional(),
+    workflow: z.string().min(1, "--workflow needs NAME or NAME@VERSION").optional(),
+    input: z.array(z.string()).default([]),
     source: z.url({ protocol: /^https?$/, error: "--source must be an http(s) URL, e.g. http://127.0.0.1:8080" }).optional(),
     dryRun: z.boolean().default(false),
     json: z.boolean().default(false),
@@ -39,9 +41,12 @@ export const CliOptions = z
     ...limitFields(),
   })
   .superRefine((o, ctx) => {
-    const sources = [o.goal, o.plan, o.example].filter((v) => v !== undefined).length;
+    const sources = [o.goal, o.plan, o.example, o.workflow].filter((v) => v !== undefined).length;
     if (sources !== 1) {
-      ctx.addIssue({ code: "custom", path: [], message: 'give exactly one of --goal "...", --plan FILE or --example NAME' });
+      ctx.addIssue({ code: "custom", path: [], message: 'give exactly one of --goal "...", --plan FILE, --example NAME or --workflow NAME' });
+    }
+    if (o.input.length > 0 && o.workflow === undefined) {
+      ctx.addIssue({ code: "custom", path: ["input"], message: "--input only applies with --workflow NAME" });
     }
     if (o.source !== undefined && o.example === undefined) {
       ctx.addIssue({ code: "custom", path: ["source"], message: "--source only applies with --example NAME" });

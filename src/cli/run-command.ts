@@ -12,6 +12,11 @@ import { waitOption } from "./runs-command.js";
 import { newRunId } from "../engine/workflow-engine.js";
 import { ErrorCode, ensureWorkflowError } from "../model/errors.js";
 import type { PlanInput } from "../model/plan-schema.js";
+import type { WorkflowEngine } from "../engine/workflow-engine.js";
+import { isWorkflowCall, type WorkflowCall } from "../engine/workflow-library.js";
+import { parseWorkflowRef } from "../model/workflow-schema.js";
+import type { CliOptions } from "./args.js";
+import { parseInputFlags } from "./workflow-input-flags.js";
 
 /** Where the CLI prints: main.ts's sinks, which make the text safe for a terminal. */
 export interface CliSinks {
@@ -32,7 +37,7 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
   const engine = engineFromOptions(options, progress.onEvent, progress.onNotice);
   try {
     // A plan file is checked by the engine's one plan entry (src/plan/plan-entry.ts), like any plan.
-    const input = options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput);
+    const input = await inputOf(options, engine);
     if (options.dryRun) {
       printDryRun(await engine.plan(input, variables), options, { out, err });
       return 0;
@@ -52,12 +57,8 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
     const e = ensureWorkflowError(error);
     if (e.code !== ErrorCode.RunFinished || !options.runId) throw e;
     // Running a finished id again with the same input is not an error: say so and show the stored result.
-    await checkSameInput(
-      engine,
-      options.runId,
-      options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput),
-      variables,
-    );
+    const again = await inputOf(options, engine);
+    await checkSameInput(engine, options.runId, isWorkflowCall(again) ? await engine.plan(again) : again, variables);
     err(e.message);
     const { result } = await engine.getRun(options.runId);
     printResult(result, options, { out, err });
@@ -66,4 +67,14 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
     progress.finish();
     await engine.close();
   }
+}
+
+/** What the flags run: a library workflow with its --input values, a plan file, or a goal. */
+async function inputOf(options: CliOptions, engine: WorkflowEngine): Promise<string | PlanInput | WorkflowCall> {
+  if (options.workflow !== undefined) {
+    const { name, version } = parseWorkflowRef(options.workflow);
+    const def = await engine.library.get(name, version);
+    return { workflow: name, version: def.version, inputs: parseInputFlags(options.input, def) };
+  }
+  return options.plan === undefined ? (options.goal ?? "") : ((await loadPlanFile(options.plan)) as PlanInput);
 }

@@ -44,6 +44,7 @@ import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 import { isWorkflowCall, type WorkflowCall, WorkflowLibrary } from "./workflow-library.js";
 import { packageWorkflowsDir } from "./workflow-file.js";
 import { ChildRuns } from "./child-runs.js";
+import type { PastRun } from "./workflow-suggest.js";
 
 interface Opened {
   graph: WorkflowGraph;
@@ -118,6 +119,7 @@ export class WorkflowEngine {
     this.library = new WorkflowLibrary(
       async () => (await this.open()).persistence.workflows,
       folder && path.resolve(this.workspace, folder),
+      () => this.pastRuns(),
     );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
@@ -260,6 +262,19 @@ export class WorkflowEngine {
       release();
     }
     return "cancelled";
+  }
+
+  /** Finished plain runs (not themselves library workflows), newest 1,000, for `library.suggest`. */
+  private async pastRuns(): Promise<PastRun[]> {
+    const records = await this.listRuns({ limit: 1000 });
+    const runs: PastRun[] = [];
+    for (const r of records) {
+      if (!r.finished_at || r.status === "failed") continue;
+      const state = await this.getState(r.run_id);
+      if (!state || state.context.workflow) continue;
+      runs.push({ runId: r.run_id, tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined) });
+    }
+    return runs;
   }
 
   /** The approval a paused run waits for, or undefined. */

@@ -5,6 +5,7 @@ import type { WorkflowStore } from "../persistence/workflow-store.js";
 import { checkWorkflow, compileWorkflow, type WorkflowLookup } from "../plan/workflow-plan.js";
 import { parseWorkflowValue, readWorkflowFile, workflowFilesIn } from "./workflow-file.js";
 import { type SearchHit, searchWorkflows } from "./workflow-search.js";
+import { type PastRun, type Suggestion, suggestWorkflows } from "./workflow-suggest.js";
 
 /** One version in the library, and where it comes from: a file of the workflows folder, or added to the database. */
 export interface LibraryEntry {
@@ -49,6 +50,7 @@ export class WorkflowLibrary {
   constructor(
     private readonly store: () => Promise<WorkflowStore>,
     private readonly folder: string | undefined,
+    private readonly history: () => Promise<PastRun[]> = async () => [],
   ) {}
 
   /** Every version, files first. */
@@ -156,6 +158,16 @@ export class WorkflowLibrary {
   async search(query: string): Promise<SearchHit[]> {
     const newest = await Promise.all((await this.list()).map((s) => this.get(s.name, s.version)));
     return searchWorkflows(newest, query);
+  }
+
+  /**
+   * Workflows learned from history: task sequences that recur in at least `minRuns` past runs, parameterised
+   * (see workflow-suggest.ts), each checked as `add` would check it.
+   */
+  async suggest(options: { minRuns?: number } = {}): Promise<Suggestion[]> {
+    const suggestions = suggestWorkflows(await this.history(), options.minRuns ?? 3);
+    for (const s of suggestions) await this.validate(s.definition, `suggestion ${s.definition.name}`);
+    return suggestions;
   }
 
   /** The validated plan a call runs (inputs checked, sub-workflow versions pinned). */

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ExampleName } from "../../workflows/index.js";
 import { RunStatus } from "../model/task-state.js";
 
 /** A run id a client may choose: what the CLI's --run-id takes, and `@` (schedules' ids use it). */
@@ -10,8 +9,13 @@ const Variables = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a varia
 const source = {
   goal: z.string().trim().min(1).max(10_000).optional(),
   plan: z.looseObject({ tasks: z.array(z.unknown()) }).optional(),
-  workflow: z.enum(ExampleName).optional(),
-  inputs: z.strictObject({ source: z.url({ protocol: /^https?$/ }).optional() }).optional(),
+  /** A library workflow, `NAME` or `NAME@VERSION`; its inputs are checked by the workflow's own declarations. */
+  workflow: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}(@\d{1,6}\.\d{1,6}\.\d{1,6})?$/, "a workflow is NAME or NAME@VERSION (see GET /workflows)")
+    .optional(),
+  /** The workflow's inputs; for a prebuilt example, `{source: URL}` alone runs it against that API. */
+  inputs: z.record(z.string(), z.unknown()).optional(),
   variables: Variables.optional(),
 };
 

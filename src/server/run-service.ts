@@ -3,6 +3,7 @@ import { EXAMPLES } from "../../workflows/index.js";
 import type { RunOptions } from "../engine/engine-options.js";
 import type { WorkflowResult } from "../engine/result.js";
 import { newRunId, type WorkflowEngine } from "../engine/workflow-engine.js";
+import type { WorkflowCall } from "../engine/workflow-library.js";
 import { ErrorCode, ensureWorkflowError, WorkflowError } from "../model/errors.js";
 import type { PlanInput } from "../model/plan-schema.js";
 import type { ApprovalDecision } from "../safety/approval/approval.js";
@@ -122,19 +123,29 @@ export class RunService {
     return resumed;
   }
 
-  /** The goal or plan a request names (a prebuilt workflow is its plan against its API's base URL). */
-  sourceOf(source: RunSource): string | PlanInput {
+  /**
+   * The goal, plan or library workflow a request names. A prebuilt example given no inputs but `source` (or none,
+   * under `serve --demo`) runs against that API with the example's inputs, as before the library.
+   */
+  sourceOf(source: RunSource): string | PlanInput | WorkflowCall {
     if (source.goal !== undefined) return source.goal;
     if (source.plan !== undefined) return source.plan as PlanInput;
-    const name = source.workflow as keyof typeof EXAMPLES;
-    const base = source.inputs?.source ?? this.defaultSource;
+    const workflow = source.workflow as string;
+    const inputs = source.inputs ?? {};
+    const asExample = Object.hasOwn(EXAMPLES, workflow) && Object.keys(inputs).every((k) => k === "source");
+    if (!asExample) return { workflow, inputs };
+    const name = workflow as keyof typeof EXAMPLES;
+    const base = (typeof inputs.source === "string" ? inputs.source : undefined) ?? this.defaultSource;
     if (base === undefined) {
       throw new WorkflowError(
         ErrorCode.InputInvalid,
         `inputs.source: missing; workflow "${name}" needs the base URL of the API it calls (or start the server with --demo to use the demo API).`,
       );
     }
-    return EXAMPLES[name].plan(base);
+    if (!/^https?:\/\//i.test(base)) {
+      throw new WorkflowError(ErrorCode.InputInvalid, `inputs.source: ${JSON.stringify(base).slice(0, 80)} is not an http(s) URL.`);
+    }
+    return { workflow: name, inputs: EXAMPLES[name].inputs(base) };
   }
 
   /** Drive a run in the background; resolves when the engine accepts it, rejects with what refused it first. */

@@ -1,0 +1,164 @@
+import { createHash } from "node:crypto";
+import type { TaskSpec } from "../model/plan-schema.js";
+import type { TaskState } from "../model/task-state.js";
+import type { InputType, WorkflowDefinition, WorkflowInputSpec } from "../model/workflow-schema.js";
+
+/** One past run as suggest reads it: its id and its tasks in plan order (loop items left out). */
+export interface PastRun {
+  runId: string;
+  tasks: TaskState[];
+}
+
+/** A suggested workflow: the definition, how many runs it covers and which. */
+export interface Suggestion {
+  definition: WorkflowDefinition;
+  runs: number;
+  runIds: string[];
+}
+
+/** Fields whose value is part of what a task does, not of what it works on: runs that differ in them differ in shape. */
+const STRUCTURAL = new Set(["method", "operation", "op", "operator", "expression", "until"]);
+const MAX_INPUTS = 50;
+
+/**
+ * Task sequences that recur across past runs, as parameterised workflows. Two runs hold the same sequence when
+ * their tasks, in order, have the same action types, the same dependency structure and the same config shape
+ * (keys, value types, structural fields such as method and operation, references by position): only the values
+ * differ. Each sequence seen in at least `minRuns` runs becomes a workflow whose values that differ are inputs
+ * (a string's common prefix and suffix stay literal: `https://api/users/{{inputs.fetch_url}}`). Deterministic:
+ * runs are read in id order, inputs are named by task and field, the name is a hash of the shape.
+ */
+export function suggestWorkflows(runs: readonly PastRun[], minRuns: number): Suggestion[] {
+  const groups = new Map<string, PastRun[]>();
+  for (const run of [...runs].sort((a, b) => a.runId.localeCompare(b.runId))) {
+    if (run.tasks.length === 0) continue;
+    const key = signature(run.tasks);
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  const suggestions: Suggestion[] = [];
+  for (const [key, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (group.length < minRuns) continue;
+    suggestions.push({ definition: parameterise(group, key), runs: group.length, runIds: group.map((r) => r.runId) });
+  }
+  return suggestions.sort((a, b) => b.runs - a.runs || a.definition.name.localeCompare(b.definition.name));
+}
+
+/** References rewritten to task positions, so runs whose tasks are named differently compare equal. */
+function positional(value: unknown, ids: ReadonlyMap<string, number>): unknown {
+  if (typeof value === "string") return value.replace(/\{\{\s*([A-Za-z_][\w-]*)/g, (whole, root: string) => (ids.has(root) ? `{{#${ids.get(root)}` : whole));
+  if (Array.isArray(value)) return value.map((v) => positional(v, ids));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positional(v, ids)]));
+  return value;
+}
+
+function shape(value: unknown, key = ""): unknown {
+  if (STRUCTURAL.has(key) || (typeof value === "string" && value.includes("{{"))) return value;
+  if (Array.isArray(value)) return value.map((v) => shape(v));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v, k)]));
+  return value === null ? "null" : typeof value;
+}
+
+function signature(tasks: readonly TaskState[]): string {
+  const ids = new Map(tasks.map((t, i) => [t.id, i]));
+  return JSON.stringify(
+    tasks.map((t) => [t.action_type, t.dependencies.map((d) => ids.get(d) ?? -1).sort(), shape(positional(t.action_config, ids))]),
+  );
+}
+
+/** The first run's tasks, with every leaf that differs across the group turned into an input. */
+function parameterise(group: readonly PastRun[], key: string): WorkflowDefinition {
+  const first = group[0] as PastRun;
+  const configs = group.map((run) => run.tasks.map((t) => positional(t.action_config, new Map(run.tasks.map((x, i) => [x.id, i])))));
+  const firstIds = first.tasks.map((t) => t.id);
+  const inputs: Record<string, WorkflowInputSpec> = {};
+  const tasks: TaskSpec[] = first.tasks.map((t, i) => {
+    const values = configs.map((c) => c[i]);
+    const config = merge(values, `${t.id}`, inputs) as Record<string, unknown>;
+    return {
+      id: t.id,
+      ...(t.name ? { name: t.name } : {}),
+      action_type: t.action_type,
+      action_config: restoreIds(config, firstIds) as Record<string, unknown>,
+      dependencies: [...t.dependencies],
+      ...(t.retry ? { retry: t.retry } : {}),
+      ...(t.on_failure ? { on_failure: t.on_failure } : {}),
+    };
+  });
+  const hash = createHash("sha256").update(key).digest("hex").slice(0, 8);
+  const types = [...new Set(first.tasks.map((t) => t.action_type))].join(", ");
+  return {
+    name: `suggested_${hash}`,
+    version: "0.1.0",
+    description: `Suggested from ${group.length} past runs (${group.map((r) => r.runId).join(", ").slice(0, 300)}): ${first.tasks.length} tasks (${types}); the values that differed are inputs.`,
+    tags: ["suggested"],
+    inputs,
+    tasks,
+    outputs: {},
+  };
+}
+
+/** One value for all runs: the shared value, or a reference to a new input for what differs. */
+function merge(values: readonly unknown[], at: string, inputs: Record<string, WorkflowInputSpec>): unknown {
+  const [head] = values;
+  if (values.every((v) => JSON.stringify(v) === JSON.stringify(head))) return head;
+  const allObjects = values.every((v) => v !== null && typeof v === "object" && !Array.isArray(v));
+  if (allObjects) {
+    const keys = Object.keys(head as object);
+    if (values.every((v) => sameKeys(Object.keys(v as object), keys))) {
+      return Object.fromEntries(keys.map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]), `${at}_${k}`, inputs)]));
+    }
+  }
+  const name = inputName(at, inputs);
+  if (name === undefined) return head;
+  if (values.every((v) => typeof v === "string" && !v.includes("{{"))) {
+    const strings = values as string[];
+    const [prefix, suffix] = [commonPrefix(strings), commonSuffix(strings.map((s) => s.slice(commonPrefix(strings).length)))];
+    inputs[name] = { type: "string", description: `differed across runs, e.g. ${examples(strings.map((s) => s.slice(prefix.length, s.length - suffix.length)))}` };
+    return `${prefix}{{inputs.${name}}}${suffix}`;
+  }
+  inputs[name] = { type: typeOf(head), description: `differed across runs, e.g. ${examples(values)}` };
+  return `{{inputs.${name}}}`;
+}
+
+function restoreIds(value: unknown, ids: readonly string[]): unknown {
+  if (typeof value === "string") return value.replace(/\{\{#(\d+)/g, (whole, i: string) => (ids[Number(i)] === undefined ? whole : `{{${ids[Number(i)]}`));
+  if (Array.isArray(value)) return value.map((v) => restoreIds(v, ids));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreIds(v, ids)]));
+  return value;
+}
+
+function inputName(at: string, inputs: Record<string, WorkflowInputSpec>): string | undefined {
+  if (Object.keys(inputs).length >= MAX_INPUTS) return undefined;
+  const base = at.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([^A-Za-z_])/, "_$1").slice(0, 60);
+  let name = base;
+  for (let n = 2; Object.hasOwn(inputs, name); n++) name = `${base}_${n}`;
+  return name;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((k) => b.includes(k));
+}
+
+function typeOf(value: unknown): InputType {
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  if (typeof value === "boolean") return "boolean";
+  if (value !== null && typeof value === "object") return "object";
+  return "string";
+}
+
+function commonPrefix(strings: readonly string[]): string {
+  let p = strings[0] ?? "";
+  for (const s of strings) while (!s.startsWith(p)) p = p.slice(0, -1);
+  return p;
+}
+
+function commonSuffix(strings: readonly string[]): string {
+  let p = strings[0] ?? "";
+  for (const s of strings) while (!s.endsWith(p)) p = p.slice(1);
+  return p;
+}
+
+function examples(values: readonly unknown[]): string {
+  return [...new Set(values.map((v) => JSON.stringify(v)))].slice(0, 3).join(", ").slice(0, 200);
+}
