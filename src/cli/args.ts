@@ -43,7 +43,11 @@ export const CliOptions = z
   .superRefine((o, ctx) => {
     const sources = [o.goal, o.plan, o.example, o.workflow].filter((v) => v !== undefined).length;
     if (sources !== 1) {
-      ctx.addIssue({ code: "custom", path: [], message: 'give exactly one of --goal "...", --plan FILE, --example NAME or --workflow NAME' });
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: 'give exactly one of --goal "...", --plan FILE, --example NAME or --workflow NAME',
+      });
     }
     if (o.input.length > 0 && o.workflow === undefined) {
       ctx.addIssue({ code: "custom", path: ["input"], message: "--input only applies with --workflow NAME" });

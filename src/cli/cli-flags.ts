@@ -47,12 +47,18 @@ export type Flags = Record<string, unknown> & { var?: unknown[]; allowHost?: unk
 export async function readFlags(argv: string[]): Promise<Flags | "help"> {
   const raw = await yargs(argv)
     .scriptName("node main.js")
-    .usage('$0 --goal "..." | --plan FILE | --example NAME | --workflow NAME [--input k=v] [options]\n\nPlan a goal as a DAG of tasks and run it.')
+    .usage(
+      '$0 --goal "..." | --plan FILE | --example NAME | --workflow NAME [--input k=v] [options]\n\nPlan a goal as a DAG of tasks and run it.',
+    )
     .option("goal", { type: "string", describe: "A goal in plain words, planned then run" })
     .option("plan", { type: "string", describe: "A plan file (JSON or YAML) to run as written" })
     .option("example", { type: "string", describe: "A prebuilt example workflow (data_pipeline, api_orchestration, job_execution)" })
     .option("workflow", { type: "string", describe: "A library workflow NAME or NAME@VERSION to run (see: node main.js workflows list)" })
-    .option("input", { type: "string", array: true, describe: "With --workflow: an input name=value (repeatable; typed as the workflow declares)" })
+    .option("input", {
+      type: "string",
+      array: true,
+      describe: "With --workflow: an input name=value (repeatable; typed as the workflow declares)",
+    })
     .option("source", { type: "string", describe: "With --example: base URL of the API to use instead of starting the built-in demo API" })
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })

@@ -60,7 +60,13 @@ function parser(argv: string[], sub: Sub) {
     });
 }
 
-const NEEDS_ARG: Partial<Record<Sub, string>> = { show: "NAME[@VERSION]", search: "QUERY", add: "FILE", validate: "FILE", remove: "NAME@VERSION" };
+const NEEDS_ARG: Partial<Record<Sub, string>> = {
+  show: "NAME[@VERSION]",
+  search: "QUERY",
+  add: "FILE",
+  validate: "FILE",
+  remove: "NAME@VERSION",
+};
 
 /** `node main.js workflows ...`: the workflow library. Returns the exit code. */
 export async function workflowsCommand(argv: string[], io: RunsIo): Promise<number> {
@@ -75,7 +81,8 @@ export async function workflowsCommand(argv: string[], io: RunsIo): Promise<numb
   const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
   const arg = flags._.map(String).join(" ");
   const needs = NEEDS_ARG[sub as Sub];
-  if (needs && !arg) throw new WorkflowError(ErrorCode.ConfigInvalid, `workflows ${sub} needs ${needs}: node main.js workflows ${sub} ${needs}`);
+  if (needs && !arg)
+    throw new WorkflowError(ErrorCode.ConfigInvalid, `workflows ${sub} needs ${needs}: node main.js workflows ${sub} ${needs}`);
   if (!Number.isInteger(flags["min-runs"]) || flags["min-runs"] < 2 || flags["min-runs"] > 1000) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, `--min-runs ${flags["min-runs"]} is not allowed: a whole number from 2 to 1000.`);
   }
@@ -97,7 +104,7 @@ const HANDLERS: Record<Sub, (ctx: Ctx) => Promise<number>> = {
     if (all.length === 0) io.out("No workflows.");
     const width = Math.max(0, ...all.map((w) => `${w.name}@${w.version}`.length));
     for (const w of all) {
-      const inputs = Object.entries(w.inputs).map(([k, s]) => (s.required ?? s.default === undefined ? k : `[${k}]`));
+      const inputs = Object.entries(w.inputs).map(([k, s]) => ((s.required ?? s.default === undefined) ? k : `[${k}]`));
       io.out(`${`${w.name}@${w.version}`.padEnd(width)}  ${w.description}`);
       io.out(`${" ".repeat(width)}  inputs: ${inputs.join(", ") || "(none)"}; versions: ${w.versions.join(", ")} (${w.source})`);
     }
@@ -118,7 +125,13 @@ const HANDLERS: Record<Sub, (ctx: Ctx) => Promise<number>> = {
   },
   async add({ engine, arg, flags, io }) {
     const { ref, outcome } = await engine.library.add(readWorkflowFile(arg), arg);
-    io.out(flags.json ? JSON.stringify({ workflow: ref, outcome }) : outcome === "added" ? `added ${ref}` : `${ref} is already in the library (same content)`);
+    io.out(
+      flags.json
+        ? JSON.stringify({ workflow: ref, outcome })
+        : outcome === "added"
+          ? `added ${ref}`
+          : `${ref} is already in the library (same content)`,
+    );
     return 0;
   },
   async validate({ engine, arg, flags, io }) {
@@ -128,7 +141,11 @@ const HANDLERS: Record<Sub, (ctx: Ctx) => Promise<number>> = {
   },
   async remove({ engine, arg, io }) {
     const { name, version } = parseWorkflowRef(arg);
-    if (!version) throw new WorkflowError(ErrorCode.ConfigInvalid, `workflows remove needs NAME@VERSION (a version is removed, not a name): got "${arg}".`);
+    if (!version)
+      throw new WorkflowError(
+        ErrorCode.ConfigInvalid,
+        `workflows remove needs NAME@VERSION (a version is removed, not a name): got "${arg}".`,
+      );
     await engine.library.remove(name, version);
     io.out(`removed ${name}@${version}`);
     return 0;
@@ -145,9 +162,14 @@ const HANDLERS: Record<Sub, (ctx: Ctx) => Promise<number>> = {
       mkdirSync(dir, { recursive: true });
       for (const s of written) writeFileSync(s.file, toYaml(s.definition, { lineWidth: 120 }));
     }
-    if (flags.json) io.out(JSON.stringify(written.map((s) => ({ file: s.file, workflow: workflowRef(s.definition), runs: s.runs, run_ids: s.runIds }))));
+    if (flags.json)
+      io.out(JSON.stringify(written.map((s) => ({ file: s.file, workflow: workflowRef(s.definition), runs: s.runs, run_ids: s.runIds }))));
     else if (written.length === 0) io.out(`No task sequence recurs in ${flags["min-runs"]} or more runs.`);
-    else for (const s of written) io.out(`${s.file}: ${workflowRef(s.definition)}, seen in ${s.runs} runs (${s.definition.tasks.length} tasks, inputs: ${Object.keys(s.definition.inputs).join(", ") || "none"})`);
+    else
+      for (const s of written)
+        io.out(
+          `${s.file}: ${workflowRef(s.definition)}, seen in ${s.runs} runs (${s.definition.tasks.length} tasks, inputs: ${Object.keys(s.definition.inputs).join(", ") || "none"})`,
+        );
     return 0;
   },
 };

@@ -4,6 +4,7 @@ import type { RunRecord } from "../persistence/run-store.js";
 import type { RunOptions } from "./engine-options.js";
 import type { WorkflowResult } from "./result.js";
 import type { WorkflowCall } from "./workflow-library.js";
+import { outsideGraphContext } from "../graph/untraced-context.js";
 
 /** What child runs need of the engine. */
 export interface ChildRunHost {
@@ -22,7 +23,15 @@ export interface ChildRunHost {
 export class ChildRuns implements ChildWorkflows {
   constructor(private readonly host: ChildRunHost) {}
 
-  async run(call: { name: string; version?: string; inputs: Record<string, unknown> }, child: ChildRunIdentity, signal: AbortSignal) {
+  run(call: { name: string; version?: string; inputs: Record<string, unknown> }, child: ChildRunIdentity, signal: AbortSignal) {
+    return outsideGraphContext(() => this.runChild(call, child, signal));
+  }
+
+  private async runChild(
+    call: { name: string; version?: string; inputs: Record<string, unknown> },
+    child: ChildRunIdentity,
+    signal: AbortSignal,
+  ) {
     const existing = await this.host.record(child.runId);
     const parent = { run_id: child.parentRunId, task_id: child.parentTaskId };
     const result = !existing

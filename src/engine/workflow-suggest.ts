@@ -45,9 +45,11 @@ export function suggestWorkflows(runs: readonly PastRun[], minRuns: number): Sug
 
 /** References rewritten to task positions, so runs whose tasks are named differently compare equal. */
 function positional(value: unknown, ids: ReadonlyMap<string, number>): unknown {
-  if (typeof value === "string") return value.replace(/\{\{\s*([A-Za-z_][\w-]*)/g, (whole, root: string) => (ids.has(root) ? `{{#${ids.get(root)}` : whole));
+  if (typeof value === "string")
+    return value.replace(/\{\{\s*([A-Za-z_][\w-]*)/g, (whole, root: string) => (ids.has(root) ? `{{#${ids.get(root)}` : whole));
   if (Array.isArray(value)) return value.map((v) => positional(v, ids));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positional(v, ids)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, positional(v, ids)]));
   return value;
 }
 
@@ -89,7 +91,10 @@ function parameterise(group: readonly PastRun[], key: string): WorkflowDefinitio
   return {
     name: `suggested_${hash}`,
     version: "0.1.0",
-    description: `Suggested from ${group.length} past runs (${group.map((r) => r.runId).join(", ").slice(0, 300)}): ${first.tasks.length} tasks (${types}); the values that differed are inputs.`,
+    description: `Suggested from ${group.length} past runs (${group
+      .map((r) => r.runId)
+      .join(", ")
+      .slice(0, 300)}): ${first.tasks.length} tasks (${types}); the values that differed are inputs.`,
     tags: ["suggested"],
     inputs,
     tasks,
@@ -105,7 +110,16 @@ function merge(values: readonly unknown[], at: string, inputs: Record<string, Wo
   if (allObjects) {
     const keys = Object.keys(head as object);
     if (values.every((v) => sameKeys(Object.keys(v as object), keys))) {
-      return Object.fromEntries(keys.map((k) => [k, merge(values.map((v) => (v as Record<string, unknown>)[k]), `${at}_${k}`, inputs)]));
+      return Object.fromEntries(
+        keys.map((k) => [
+          k,
+          merge(
+            values.map((v) => (v as Record<string, unknown>)[k]),
+            `${at}_${k}`,
+            inputs,
+          ),
+        ]),
+      );
     }
   }
   const name = inputName(at, inputs);
@@ -113,7 +127,10 @@ function merge(values: readonly unknown[], at: string, inputs: Record<string, Wo
   if (values.every((v) => typeof v === "string" && !v.includes("{{"))) {
     const strings = values as string[];
     const [prefix, suffix] = [commonPrefix(strings), commonSuffix(strings.map((s) => s.slice(commonPrefix(strings).length)))];
-    inputs[name] = { type: "string", description: `differed across runs, e.g. ${examples(strings.map((s) => s.slice(prefix.length, s.length - suffix.length)))}` };
+    inputs[name] = {
+      type: "string",
+      description: `differed across runs, e.g. ${examples(strings.map((s) => s.slice(prefix.length, s.length - suffix.length)))}`,
+    };
     return `${prefix}{{inputs.${name}}}${suffix}`;
   }
   inputs[name] = { type: typeOf(head), description: `differed across runs, e.g. ${examples(values)}` };
@@ -121,15 +138,20 @@ function merge(values: readonly unknown[], at: string, inputs: Record<string, Wo
 }
 
 function restoreIds(value: unknown, ids: readonly string[]): unknown {
-  if (typeof value === "string") return value.replace(/\{\{#(\d+)/g, (whole, i: string) => (ids[Number(i)] === undefined ? whole : `{{${ids[Number(i)]}`));
+  if (typeof value === "string")
+    return value.replace(/\{\{#(\d+)/g, (whole, i: string) => (ids[Number(i)] === undefined ? whole : `{{${ids[Number(i)]}`));
   if (Array.isArray(value)) return value.map((v) => restoreIds(v, ids));
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreIds(v, ids)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, restoreIds(v, ids)]));
   return value;
 }
 
 function inputName(at: string, inputs: Record<string, WorkflowInputSpec>): string | undefined {
   if (Object.keys(inputs).length >= MAX_INPUTS) return undefined;
-  const base = at.replace(/[^A-Za-z0-9_]/g, "_").replace(/^([^A-Za-z_])/, "_$1").slice(0, 60);
+  const base = at
+    .replace(/[^A-Za-z0-9_]/g, "_")
+    .replace(/^([^A-Za-z_])/, "_$1")
+    .slice(0, 60);
   let name = base;
   for (let n = 2; Object.hasOwn(inputs, name); n++) name = `${base}_${n}`;
   return name;

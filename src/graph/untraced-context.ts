@@ -40,3 +40,13 @@ function traced(callbacks: unknown): boolean {
   const handlers = Array.isArray(callbacks) ? callbacks : (callbacks as { handlers?: unknown[] } | undefined)?.handlers;
   return handlers?.some((h) => (h as { name?: string } | undefined)?.name === "langchain_tracer") ?? false;
 }
+
+/**
+ * Run `work` outside the graph's async context. A child run started from a task (a `workflow` task) is a run
+ * of its own: inside the parent's context LangGraph would take it for a subgraph call and file its checkpoints
+ * under the parent's namespace, where a read of the child's own thread finds nothing.
+ */
+export function outsideGraphContext<T>(work: () => T): T {
+  const storage = (AsyncLocalStorageProviderSingleton as unknown as { getInstance(): { exit?<R>(callback: () => R): R } }).getInstance();
+  return storage.exit ? storage.exit(work) : work();
+}

@@ -51,11 +51,27 @@ describe("conditions", () => {
       inputs: { min: { type: "number", default: 2 } },
       tasks: [
         numbers,
-        { id: "big", when: "$count(nums.data[$ > $$.inputs.min]) > 0", action_type: "transform_data", action_config: { input: "{{nums.data}}", expression: "$max($)" } },
-        { id: "huge", when: "nums.data[0] > 100", action_type: "transform_data", action_config: { input: "{{nums.data}}", expression: "$sum($)" } },
+        {
+          id: "big",
+          when: "$count(nums.data[$ > $$.inputs.min]) > 0",
+          action_type: "transform_data",
+          action_config: { input: "{{nums.data}}", expression: "$max($)" },
+        },
+        {
+          id: "huge",
+          when: "nums.data[0] > 100",
+          action_type: "transform_data",
+          action_config: { input: "{{nums.data}}", expression: "$sum($)" },
+        },
         { id: "report", dependencies: ["huge"], action_type: "transform_data", action_config: { input: "{{huge.data}}", expression: "$" } },
         { id: "then_report", dependencies: ["report"], action_type: "transform_data", action_config: { input: 1, expression: "$" } },
-        { id: "anyway", dependencies: ["huge"], on_dependency_skipped: "run", action_type: "transform_data", action_config: { input: "{{huge}}", expression: "$ = null" } },
+        {
+          id: "anyway",
+          dependencies: ["huge"],
+          on_dependency_skipped: "run",
+          action_type: "transform_data",
+          action_config: { input: "{{huge}}", expression: "$ = null" },
+        },
       ],
       outputs: { max: "{{big.data}}", sum: "{{huge.data}}" },
     });
@@ -63,8 +79,16 @@ describe("conditions", () => {
     expect(r.status).toBe("completed");
     expect(r.workflow).toBe("cond@1.0.0");
     expect(task(r, "big")).toMatchObject({ status: "completed", result: { data: 3 } });
-    expect(task(r, "huge")).toMatchObject({ status: "skipped", skipped_by: "condition", skip_reason: 'condition: when "nums.data[0] > 100" was false' });
-    expect(task(r, "report")).toMatchObject({ status: "skipped", skipped_by: "condition", skip_reason: 'condition: dependency "huge" was skipped by its condition' });
+    expect(task(r, "huge")).toMatchObject({
+      status: "skipped",
+      skipped_by: "condition",
+      skip_reason: 'condition: when "nums.data[0] > 100" was false',
+    });
+    expect(task(r, "report")).toMatchObject({
+      status: "skipped",
+      skipped_by: "condition",
+      skip_reason: 'condition: dependency "huge" was skipped by its condition',
+    });
     expect(task(r, "then_report")).toMatchObject({ status: "skipped", skipped_by: "condition" });
     expect(task(r, "anyway")).toMatchObject({ status: "completed", result: { data: true } });
     expect(task(r, "huge").dependencies).toEqual(["nums"]); // read from the condition
@@ -76,7 +100,10 @@ describe("conditions", () => {
 
   it("a condition that is not JSONata is refused before anything runs, naming the task's field", async () => {
     const bad = { tasks: [{ id: "a", when: "((", action_type: "transform_data", action_config: { input: 1, expression: "$" } }] };
-    await expect(engine.run(bad)).rejects.toMatchObject({ code: "PLAN_INVALID", message: expect.stringContaining('tasks[0].when: "((" is not a JSONata expression') });
+    await expect(engine.run(bad)).rejects.toMatchObject({
+      code: "PLAN_INVALID",
+      message: expect.stringContaining('tasks[0].when: "((" is not a JSONata expression'),
+    });
     expect(await engine.listRuns()).toEqual([]);
   });
 });
@@ -85,7 +112,14 @@ describe("for_each", () => {
   const loop = (list: unknown, extra: Record<string, unknown> = {}) => ({
     tasks: [
       { id: "list", action_type: "transform_data", action_config: { input: list, expression: "$" } },
-      { id: "each", for_each: "{{list.data}}", concurrency: 8, action_type: "transform_data", action_config: { input: "{{item}}", expression: "$ * 10 + {{index}}" }, ...extra },
+      {
+        id: "each",
+        for_each: "{{list.data}}",
+        concurrency: 8,
+        action_type: "transform_data",
+        action_config: { input: "{{item}}", expression: "$ * 10 + {{index}}" },
+        ...extra,
+      },
       { id: "after", action_type: "transform_data", action_config: { input: "{{each}}", expression: "$count($)" } },
     ],
   });
@@ -150,7 +184,10 @@ describe("for_each", () => {
       ],
     });
     expect(r.status).toBe("failed");
-    expect(task(r, "each").error).toMatchObject({ code: "ACTION_CONFIG_INVALID", message: expect.stringContaining('for_each of task "each": {{obj.data}} is object, not a list') });
+    expect(task(r, "each").error).toMatchObject({
+      code: "ACTION_CONFIG_INVALID",
+      message: expect.stringContaining('for_each of task "each": {{obj.data}} is object, not a list'),
+    });
   });
 
   it("a run stopped mid-loop resumes without repeating the items that finished", async () => {
