@@ -34,3 +34,17 @@ export {
 export { renderGraph, toDot, type GraphFormat } from "./plan/plan-graph.js";
 export type { RunRecord, ListRunsOptions } from "./persistence/run-store.js";
 export type { FailureAdvisor, Advice, AdviceInput, AdviceDecision } from "./model/advisor.js";
+export {
+  WorkflowDefinition,
+  type WorkflowDefinitionInput,
+  type WorkflowInputSpec,
+  InputType,
+  compareVersions,
+  parseWorkflowRef,
+  workflowRef,
+} from "./model/workflow-schema.js";
+export type { WorkflowCall, WorkflowLibrary, WorkflowSummary, LibraryEntry } from "./engine/workflow-library.js";
+export type { SearchHit } from "./engine/workflow-search.js";
+export type { Suggestion } from "./engine/workflow-suggest.js";
+export { parseWorkflowText, readWorkflowFile } from "./engine/workflow-file.js";
+export { workflowJsonSchema } from "./model/workflow-json-schema.js";

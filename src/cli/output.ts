@@ -61,6 +61,8 @@ export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber):
   const lines = [
     `Workflow ${r.workflow_id}: ${r.status}`,
     r.goal ? `Goal: ${r.goal}` : undefined,
+    r.workflow ? `Workflow file: ${r.workflow}` : undefined,
+    r.parent ? `Parent: run ${r.parent.run_id}, task ${r.parent.task_id} (runs show ${r.parent.run_id})` : undefined,
     r.planner
       ? `Plan: ${r.planner === "provided" ? "given" : `by the ${r.planner} planner`}${m.plan_cache_hit ? " (from the plan cache, no planning)" : ""}`
       : undefined,
@@ -80,7 +82,9 @@ export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber):
             ? `${t.error.code}: ${excerpt(t.error.message, 200)}`
             : "";
     lines.push(`  ${t.status.padEnd(9)} ${t.id.padEnd(18)} ${t.action_type.padEnd(14)} ${outcome}`);
+    if (t.child_run_id) lines.push(`  ${"".padEnd(9)} ${"".padEnd(18)} child run ${t.child_run_id} (runs show ${t.child_run_id})`);
   }
+  if (r.outputs) lines.push("", `Outputs: ${excerpt(r.outputs, 400)}`);
   if (r.error && r.status === "failed") lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
   if (r.approval) lines.push("", describeApproval(r.workflow_id, r.approval));
   return terminalText(lines.filter((l) => l !== undefined).join("\n"));
@@ -98,5 +102,8 @@ export function toJsonOutput(result: WorkflowResult, secrets?: SecretScrubber): 
     tasks: r.tasks,
     metrics: r.metrics,
     ...(r.approval ? { approval: r.approval } : {}),
+    ...(r.workflow ? { workflow: r.workflow } : {}),
+    ...(r.outputs ? { outputs: r.outputs } : {}),
+    ...(r.parent ? { parent: r.parent } : {}),
   };
 }
