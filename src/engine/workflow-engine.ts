@@ -272,7 +272,7 @@ export class WorkflowEngine {
       if (!r.finished_at || r.status === "failed") continue;
       const state = await this.getState(r.run_id);
       if (!state || state.context.workflow) continue;
-      runs.push({ runId: r.run_id, tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined) });
+      runs.push({ runId: r.run_id, startedAt: state.context.started_at, tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined) });
     }
     return runs;
   }

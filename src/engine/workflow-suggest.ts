@@ -6,6 +6,8 @@ import type { InputType, WorkflowDefinition, WorkflowInputSpec } from "../model/
 /** One past run as suggest reads it: its id and its tasks in plan order (loop items left out). */
 export interface PastRun {
   runId: string;
+  /** When it started (ISO): runs are read oldest first, and the oldest names the tasks and inputs. */
+  startedAt: string;
   tasks: TaskState[];
 }
 
@@ -26,11 +28,12 @@ const MAX_INPUTS = 50;
  * (keys, value types, structural fields such as method and operation, references by position): only the values
  * differ. Each sequence seen in at least `minRuns` runs becomes a workflow whose values that differ are inputs
  * (a string's common prefix and suffix stay literal: `https://api/users/{{inputs.fetch_url}}`). Deterministic:
- * runs are read in id order, inputs are named by task and field, the name is a hash of the shape.
+ * runs are read oldest first, inputs are named by the oldest run's task ids and fields, the name is a hash of
+ * the shape.
  */
 export function suggestWorkflows(runs: readonly PastRun[], minRuns: number): Suggestion[] {
   const groups = new Map<string, PastRun[]>();
-  for (const run of [...runs].sort((a, b) => a.runId.localeCompare(b.runId))) {
+  for (const run of [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId))) {
     if (run.tasks.length === 0) continue;
     const key = signature(run.tasks);
     groups.set(key, [...(groups.get(key) ?? []), run]);
