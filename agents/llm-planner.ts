@@ -88,7 +88,10 @@ export class LlmPlanner implements Planner {
       ...(request.budget ? { budget: request.budget } : {}),
     };
     const variables = Object.keys(request.variables);
-    const opening = [new SystemMessage(PLANNER_SYSTEM_PROMPT), new HumanMessage(plannerUserPrompt(request.goal, request.variables))];
+    const opening = [
+      new SystemMessage(PLANNER_SYSTEM_PROMPT),
+      new HumanMessage(plannerUserPrompt(request.goal, request.variables, request.library)),
+    ];
     let messages: BaseMessage[] = opening;
     let last: PlanValidationError | undefined;
     for (let round = 0; round <= this.maxRepairs; round += 1) {

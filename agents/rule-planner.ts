@@ -1,6 +1,7 @@
 import { GoalNotUnderstoodError } from "../src/model/errors.js";
 import type { Planner, PlanRequest, PlanResult } from "../src/model/planner.js";
 import { buildTasks } from "./rules/build-plan.js";
+import { planForLibraryGoal } from "./rules/library-goal.js";
 import { maskLiterals } from "./rules/mask.js";
 import { readClauses } from "./rules/parse-clause.js";
 import { splitClauses } from "./rules/split.js";
@@ -18,7 +19,9 @@ export class RulePlanner implements Planner {
 
   /** Plan a goal; throws GoalNotUnderstoodError when any part of it is not understood. */
   async plan(request: PlanRequest): Promise<PlanResult> {
-    return { plan: planGoal(request.goal), planner: "rules" };
+    // A goal that names a library workflow runs it: a tested path instead of a fresh plan.
+    const reuse = planForLibraryGoal(request.goal, request.library ?? []);
+    return { plan: reuse ?? planGoal(request.goal), planner: "rules" };
   }
 }
 

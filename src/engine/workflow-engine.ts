@@ -272,7 +272,11 @@ export class WorkflowEngine {
       if (!r.finished_at || r.status === "failed") continue;
       const state = await this.getState(r.run_id);
       if (!state || state.context.workflow) continue;
-      runs.push({ runId: r.run_id, startedAt: state.context.started_at, tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined) });
+      runs.push({
+        runId: r.run_id,
+        startedAt: state.context.started_at,
+        tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined),
+      });
     }
     return runs;
   }
@@ -291,18 +295,21 @@ export class WorkflowEngine {
     const goalOrPlan = isWorkflowCall(given) ? await this.library.plan(given) : given;
     const cache = this.settings.planCache ? (await this.redis())?.planCache : undefined;
     const { maxLlmCalls: maxCalls, maxLlmTokens: maxTokens } = this.settings.limits;
-    return enterPlan(
+    const planned = await enterPlan(
       {
         planner: () => this.getPlanner(),
         env: this.env,
         budget: { maxCalls, maxTokens },
         holdsSecrets: (v) => this.secrets.scrub(v) !== v,
+        library: () => this.library.cards(),
         ...(cache ? { cache } : {}),
       },
       goalOrPlan,
       variables,
       signal,
     );
+    // Workflow tasks (a planner's one-task plan, or a plan's) call the library: checked and pinned now.
+    return { ...planned, plan: await this.library.pinCalls(planned.plan) };
   }
 
   private redisUrl(): string | undefined {

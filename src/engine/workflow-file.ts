@@ -8,7 +8,7 @@ import { inputIssues } from "../model/zod-issues.js";
 import { inputGuardIssues } from "../plan/input-guard.js";
 
 /** A workflow file larger than this is refused before it is parsed. */
-export const MAX_WORKFLOW_FILE_BYTES = 1024 * 1024;
+const MAX_WORKFLOW_FILE_BYTES = 1024 * 1024;
 const EXTENSIONS = /\.(ya?ml|json)$/i;
 
 /** A definition parsed from text (YAML, of which JSON is a part), checked against the schema; `source` names it in errors. */

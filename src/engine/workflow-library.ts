@@ -1,8 +1,10 @@
 import { ErrorCode, WorkflowError, WorkflowValidationError } from "../model/errors.js";
 import type { Plan } from "../model/plan-schema.js";
+import type { LibraryCard } from "../model/planner.js";
 import { compareVersions, type WorkflowDefinition, type WorkflowInputSpec, workflowRef } from "../model/workflow-schema.js";
 import type { WorkflowStore } from "../persistence/workflow-store.js";
-import { checkWorkflow, compileWorkflow, type WorkflowLookup } from "../plan/workflow-plan.js";
+import { checkWorkflow, compileWorkflow, pinWorkflowCalls, type WorkflowLookup } from "../plan/workflow-plan.js";
+import { isRequired } from "../plan/workflow-inputs.js";
 import { parseWorkflowValue, readWorkflowFile, workflowFilesIn } from "./workflow-file.js";
 import { type SearchHit, searchWorkflows } from "./workflow-search.js";
 import { type PastRun, type Suggestion, suggestWorkflows } from "./workflow-suggest.js";
@@ -168,6 +170,27 @@ export class WorkflowLibrary {
     const suggestions = suggestWorkflows(await this.history(), options.minRuns ?? 3);
     for (const s of suggestions) await this.validate(s.definition, `suggestion ${s.definition.name}`);
     return suggestions;
+  }
+
+  /** What planners see: each workflow's newest version, its description and inputs. */
+  async cards(): Promise<LibraryCard[]> {
+    return (await this.list()).map((w) => ({
+      name: w.name,
+      version: w.version,
+      description: w.description,
+      inputs: Object.fromEntries(
+        Object.entries(w.inputs).map(([k, spec]) => [
+          k,
+          { type: spec.type, required: isRequired(spec), ...(spec.description ? { description: spec.description } : {}) },
+        ]),
+      ),
+    }));
+  }
+
+  /** A plan's `workflow` tasks checked against the library and pinned to the versions they will run. */
+  async pinCalls(plan: Plan): Promise<Plan> {
+    if (!plan.tasks.some((t) => t.action_type === "workflow")) return plan;
+    return pinWorkflowCalls(plan, await this.lookup());
   }
 
   /** The validated plan a call runs (inputs checked, sub-workflow versions pinned). */

@@ -10,7 +10,7 @@ export interface SearchHit {
 }
 
 /** Hosts a workflow's api_call tasks reach, from literal URLs and from input defaults that are URLs. */
-export function hostsOf(def: WorkflowDefinition): string[] {
+function hostsOf(def: WorkflowDefinition): string[] {
   const hosts = new Set<string>();
   const add = (text: unknown) => {
     if (typeof text !== "string") return;
@@ -22,7 +22,7 @@ export function hostsOf(def: WorkflowDefinition): string[] {
 }
 
 /** The words a workflow is found by: name parts, description, tags, input names, action types, hosts. */
-export function searchTerms(def: WorkflowDefinition): string[] {
+function searchTerms(def: WorkflowDefinition): string[] {
   const words = (text: string) =>
     text
       .toLowerCase()

@@ -22,7 +22,7 @@ export const ActionConfigSchemas = {
 /** The most items one `for_each` may run: a list an input or a response controls cannot grow a run without bound. */
 export const MAX_LOOP_ITEMS = 10_000;
 /** The longest `when` expression. */
-export const MAX_CONDITION_CHARS = 4_000;
+const MAX_CONDITION_CHARS = 4_000;
 
 export const TASK_ID = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 

@@ -33,6 +33,14 @@ export interface PlanResult {
   usage?: LlmUsage;
 }
 
+/** What a planner sees of a library workflow: enough to call it (`action_type: "workflow"`), nothing more. */
+export interface LibraryCard {
+  name: string;
+  version: string;
+  description: string;
+  inputs: Record<string, { type: string; description?: string; required: boolean }>;
+}
+
 export interface PlanRequest {
   goal: string;
   /** Names and values of the workflow variables (`--var`), which a plan may reference as {{name}}. */
@@ -40,6 +48,8 @@ export interface PlanRequest {
   signal?: AbortSignal;
   /** The run's LLM allowance (limits.maxLlmCalls / maxLlmTokens). */
   budget?: LlmBudget;
+  /** The workflow library: a goal one of them answers becomes a one-task plan calling it. */
+  library?: readonly LibraryCard[];
 }
 
 /** Turns a goal in plain words into a plan. Throws GoalNotUnderstoodError when it cannot. */

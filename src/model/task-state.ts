@@ -37,7 +37,7 @@ export interface TaskState extends TaskSpec {
 }
 
 /** How far a `for_each` task is: items laid out, items ended (completed or skipped). */
-export interface LoopProgress {
+interface LoopProgress {
   total: number;
   done: number;
 }

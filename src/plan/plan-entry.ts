@@ -1,4 +1,4 @@
-import type { LlmBudget, LlmUsage, PlanOrigin, Planner, PlannerKind } from "../model/planner.js";
+import type { LibraryCard, LlmBudget, LlmUsage, PlanOrigin, Planner, PlannerKind } from "../model/planner.js";
 import type { Plan, PlanInput } from "../model/plan-schema.js";
 import { validatePlan } from "./validate.js";
 
@@ -19,6 +19,8 @@ export interface PlanCacheKey {
   baseURL?: string;
   /** Names of the workflow variables (their values do not change the plan, only its inputs). */
   variableNames: string[];
+  /** The library workflows the planner saw (`name@version`, sorted): a new version plans the goal again. */
+  library?: string[];
 }
 
 /** A stored plan; `plan` is validated again when it is read, like any plan from outside. */
@@ -42,6 +44,8 @@ export interface PlanSources {
   holdsSecrets?: (value: unknown) => boolean;
   /** The LLM allowance of the run being planned. */
   budget?: LlmBudget;
+  /** The workflow library as planners see it. */
+  library?: () => Promise<readonly LibraryCard[]>;
 }
 
 /** Plans this entry validated, with the variable names they were validated against. */
@@ -106,12 +110,14 @@ function* planSources(
     return;
   }
   const goal = goalOrPlan;
-  const key = src.planner().then((planner) => ({
+  const key = Promise.all([src.planner(), src.library?.() ?? []]).then(([planner, library]) => ({
     planner,
+    library,
     key: {
       goal,
       planner: planner.kind,
       variableNames: Object.keys(variables),
+      ...(library.length ? { library: library.map((c) => `${c.name}@${c.version}`).sort() } : {}),
       ...(planner.kind === "llm" ? { model: src.env.OPENAI_MODEL ?? "", baseURL: src.env.OPENAI_BASE_URL ?? "" } : {}),
     } satisfies PlanCacheKey,
   }));
@@ -122,8 +128,14 @@ function* planSources(
       return hit ? { plan: hit.plan, planner: hit.planner, cache: "hit" as const } : undefined;
     });
   }
-  yield key.then(async ({ planner, key }) => {
-    const produced = await planner.plan({ goal, variables, ...(signal ? { signal } : {}), ...(src.budget ? { budget: src.budget } : {}) });
+  yield key.then(async ({ planner, key, library }) => {
+    const produced = await planner.plan({
+      goal,
+      variables,
+      ...(signal ? { signal } : {}),
+      ...(src.budget ? { budget: src.budget } : {}),
+      ...(library.length ? { library } : {}),
+    });
     const cache = src.cache;
     const found: Found = { plan: produced.plan, planner: produced.planner, ...(produced.usage ? { usage: produced.usage } : {}) };
     if (!cache) return found;

@@ -4,7 +4,7 @@ import type { InputType, WorkflowDefinition, WorkflowInputSpec } from "../model/
 const MAX_SHOWN = 60;
 
 /** A value as an issue shows it: JSON, shortened. */
-export function shown(value: unknown): string {
+function shown(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }

@@ -11,9 +11,9 @@ import { resolveInputs, sampleInputs } from "./workflow-inputs.js";
 export type WorkflowLookup = (name: string, version?: string) => WorkflowDefinition | undefined;
 
 /** The root `{{inputs.x}}` reads a workflow's inputs by. */
-export const INPUTS_ROOT = "inputs";
+const INPUTS_ROOT = "inputs";
 /** Sub-workflows nest at most this deep (a workflow calling one that calls one... counts each level). */
-export const MAX_WORKFLOW_DEPTH = 8;
+const MAX_WORKFLOW_DEPTH = 8;
 
 /**
  * Everything wrong with a workflow that can be seen without running it: references to undeclared inputs, a
@@ -206,4 +206,25 @@ function findWorkflowCycle(root: WorkflowDefinition, lookup: WorkflowLookup): st
     return undefined;
   };
   return visit(root, []);
+}
+
+/**
+ * A plan (from a planner, a file or the API) whose `workflow` tasks call the library: each called workflow must
+ * exist and take the inputs given (checked before anything runs), and each call is pinned to the version it
+ * will run, so a resume runs that version. A plan without such tasks comes back as it was.
+ */
+export function pinWorkflowCalls(plan: Plan, lookup: WorkflowLookup): Plan {
+  if (!plan.tasks.some((t) => t.action_type === "workflow")) return plan;
+  const asWorkflow: WorkflowDefinition = {
+    name: "(plan)",
+    version: "0.0.0",
+    description: "plan",
+    inputs: {},
+    outputs: {},
+    tasks: plan.tasks,
+  };
+  const issues = subWorkflowIssues(asWorkflow, lookup);
+  if (issues.length) throw new WorkflowValidationError("The plan's workflow tasks", issues);
+  const pinned: Plan = { ...plan, tasks: plan.tasks.map((t) => pinVersion(t, lookup, [])) };
+  return pinned;
 }

@@ -4,7 +4,7 @@ import type { EventOutbox } from "./event-outbox.js";
 import type { RunView, StepChanges } from "./run-view.js";
 
 /** The id of item `index` of the for_each task `loopId` (`#` keeps it out of any `{{reference}}`). */
-export function itemId(loopId: string, index: number): string {
+function itemId(loopId: string, index: number): string {
   return `${loopId}#${index}`;
 }
 

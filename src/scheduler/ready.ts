@@ -5,7 +5,7 @@ import type { TaskState } from "../model/task-state.js";
 type DependencyView = Pick<TaskState, "status" | "skipped_by"> | undefined;
 
 /** True when `task` may run after `dep`: it completed, or its condition skipped it and `task` opts in. */
-export function satisfies(dep: DependencyView, task: Pick<TaskSpec, "on_dependency_skipped">): boolean {
+function satisfies(dep: DependencyView, task: Pick<TaskSpec, "on_dependency_skipped">): boolean {
   return dep?.status === "completed" || (isSettled(dep) && task.on_dependency_skipped === "run");
 }
 

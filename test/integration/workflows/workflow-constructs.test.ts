@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type TaskReport, WorkflowEngine, type WorkflowEvent, type WorkflowResult } from "../../../src/index.js";
+import { type PlanInput, type TaskReport, WorkflowEngine, type WorkflowEvent, type WorkflowResult } from "../../../src/index.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { type CountingServer, startCountingServer } from "../../fixtures/counting-server.js";
 
@@ -99,7 +99,9 @@ describe("conditions", () => {
   });
 
   it("a condition that is not JSONata is refused before anything runs, naming the task's field", async () => {
-    const bad = { tasks: [{ id: "a", when: "((", action_type: "transform_data", action_config: { input: 1, expression: "$" } }] };
+    const bad: PlanInput = {
+      tasks: [{ id: "a", when: "((", action_type: "transform_data", action_config: { input: 1, expression: "$" } }],
+    };
     await expect(engine.run(bad)).rejects.toMatchObject({
       code: "PLAN_INVALID",
       message: expect.stringContaining('tasks[0].when: "((" is not a JSONata expression'),
@@ -109,7 +111,7 @@ describe("conditions", () => {
 });
 
 describe("for_each", () => {
-  const loop = (list: unknown, extra: Record<string, unknown> = {}) => ({
+  const loop = (list: unknown, extra: Record<string, unknown> = {}): PlanInput => ({
     tasks: [
       { id: "list", action_type: "transform_data", action_config: { input: list, expression: "$" } },
       {
@@ -192,7 +194,7 @@ describe("for_each", () => {
 
   it("a run stopped mid-loop resumes without repeating the items that finished", async () => {
     const items = Array.from({ length: 24 }, (_, i) => i);
-    const plan = {
+    const plan: PlanInput = {
       tasks: [{ id: "each", for_each: items, concurrency: 4, action_type: "api_call", action_config: { url: `${api.url}/slow/{{item}}` } }],
     };
     const finished = new Set<string>();

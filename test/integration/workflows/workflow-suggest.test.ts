@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
-import { WorkflowEngine } from "../../../src/index.js";
+import { type PlanInput, WorkflowEngine } from "../../../src/index.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { type CountingServer, startCountingServer } from "../../fixtures/counting-server.js";
 
@@ -24,12 +24,16 @@ afterEach(async () => {
 });
 
 /** The same three steps each time, on another user and into another file; task ids follow the user. */
-function export_(user: string) {
+function export_(user: string): PlanInput {
   return {
     tasks: [
       { id: `get_${user}`, action_type: "api_call", action_config: { url: `${api.url}/users/${user}` } },
       { id: "pick", action_type: "transform_data", action_config: { input: `{{get_${user}.data}}`, expression: "{'user': value}" } },
-      { id: "save", action_type: "file_operation", action_config: { operation: "write", path: `out/${user}.json`, content: "{{pick.data}}" } },
+      {
+        id: "save",
+        action_type: "file_operation",
+        action_config: { operation: "write", path: `out/${user}.json`, content: "{{pick.data}}" },
+      },
     ],
   };
 }
