@@ -2,8 +2,6 @@ import { z } from "zod";
 import { WORKFLOW_NAME, WORKFLOW_VERSION } from "./action-config/workflow.js";
 import { TaskSpec } from "./plan-schema.js";
 
-
-
 export const InputType = ["string", "number", "integer", "boolean", "array", "object"] as const;
 export type InputType = (typeof InputType)[number];
 
