@@ -5,6 +5,7 @@ import path from "node:path";
 import { atMost, info, round, type SummaryRow } from "./common.js";
 import { measureDurability, zeroWorkBytes } from "./durability.js";
 import { benchEmbeddedDb } from "./embedded-db.js";
+import { benchForEach } from "./for-each.js";
 import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
@@ -16,7 +17,7 @@ import { benchStartup } from "./startup.js";
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
  * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`), 8 embedded database start
- * (PGlite, CLI child processes). Prints one summary table (target and whether met per row) and writes
+ * (PGlite, CLI child processes), 9 for_each over 10,000 items vs 10,000 plain tasks. Prints one summary table (target and whether met per row) and writes
  * bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
@@ -135,6 +136,13 @@ async function main(): Promise<void> {
     console.table(embedded.rows);
     summary.push(...embedded.summary);
     results.embedded_db = embedded.rows;
+  }
+
+  const forEach = await section(9, "for_each over 10,000 items vs 10,000 tasks (child process per case)", () => benchForEach(quick, log));
+  if (forEach) {
+    console.table(forEach.rows);
+    summary.push(...forEach.summary);
+    results.for_each = forEach.rows;
   }
 
   console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');

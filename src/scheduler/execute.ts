@@ -10,6 +10,7 @@ import { isCurrent, markRunning, recordOutcome } from "./transitions.js";
 import type { AttemptOutcome } from "../model/executor.js";
 import { skipByCondition } from "./condition-skip.js";
 import { itemEnded, layOutItems } from "./loop-progress.js";
+import { needsPreparation } from "./prepare-task.js";
 
 export interface ExecuteOptions {
   now(): number;
@@ -94,7 +95,10 @@ function markDependents(view: RunView, loop: RunLoop, step: StepChanges, options
   for (const id of selectReady(view.tasks, view.context.concurrency, now, step.tasks, hold)) {
     const started = markRunning(step, view.tasks[id] as TaskState, at);
     // Results of tasks finishing in this step are in the step, not yet in the state: read both.
-    if (options.startEagerly) loop.start({ ...view, tasks: withChanges(view.tasks, step.tasks, started) }, started, true);
+    // A condition or a list is read from the whole run (limits count every loop's items): started next step.
+    if (options.startEagerly && !needsPreparation(started)) {
+      loop.start({ ...view, tasks: withChanges(view.tasks, step.tasks, started) }, started, true);
+    }
   }
 }
 

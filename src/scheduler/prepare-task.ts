@@ -62,6 +62,18 @@ export async function prepareTask(view: RunView, task: TaskState, signal: AbortS
       { details: { task_id: task.id, items: list.length, max: MAX_LOOP_ITEMS } },
     );
   }
+  // Items are tasks: all the loops of a run together lay out at most limits.maxTasks of them.
+  const { maxTasks } = safetyOf(view.context).limits;
+  let laidOut = 0;
+  for (const id in view.tasks) if (view.tasks[id]?.loop_of !== undefined) laidOut++;
+  if (laidOut + list.length > maxTasks) {
+    throw new WorkflowError(
+      ErrorCode.PlanTooLarge,
+      `for_each of task "${task.id}": ${list.length} items (after ${laidOut} laid out by earlier loops) is over the run's limit of ${maxTasks} tasks; ` +
+        "split the list, or raise the limit (limits.maxTasks).",
+      { details: { task_id: task.id, items: list.length, laid_out: laidOut, max: maxTasks } },
+    );
+  }
   return { kind: "control", control: { items: list } };
 }
 
