@@ -22,6 +22,11 @@ export function exitCodeFor(err: WorkflowError): number {
     ErrorCode.NotAwaitingApproval,
     // Resuming a run that already finished: nothing to do, the request was wrong.
     ErrorCode.RunFinished,
+    // A workflow file or its inputs that cannot run, a name not in the library, a version that exists.
+    ErrorCode.WorkflowInvalid,
+    ErrorCode.WorkflowNotFound,
+    ErrorCode.WorkflowExists,
+    ErrorCode.InputInvalid,
   ];
   return badInput.includes(err.code) ? 2 : 1;
 }

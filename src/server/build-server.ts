@@ -10,6 +10,7 @@ import { planRoutes } from "./routes/plan.js";
 import { runActionRoutes } from "./routes/run-actions.js";
 import { runEventRoutes } from "./routes/run-events.js";
 import { runRoutes } from "./routes/runs.js";
+import { workflowRoutes } from "./routes/workflows.js";
 import type { ServerDeps } from "./server-deps.js";
 import { packageVersion } from "../../utils/version.js";
 
@@ -91,6 +92,7 @@ export async function buildServer(deps: ServerDeps, options: ServerOptions = {})
   await runActionRoutes(app, deps);
   await runEventRoutes(app, deps);
   await planRoutes(app, deps);
+  await workflowRoutes(app, deps);
   for (const plugin of options.plugins ?? []) await plugin(app);
   return app;
 }

@@ -32,6 +32,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ServerDraining]: 503,
   [ErrorCode.RedisUnavailable]: 503,
   [ErrorCode.DatabaseBusy]: 503,
+  [ErrorCode.WorkflowInvalid]: 400,
+  [ErrorCode.WorkflowNotFound]: 404,
+  [ErrorCode.WorkflowExists]: 409,
 };
 
 /** The status an error is answered with. */

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDemoApi } from "../../../src/demo/demo-api.js";
+import { DEMO_CUSTOMERS, startDemoApi } from "../../../src/demo/demo-api.js";
 import { makeTempDir } from "../../fixtures/context.js";
 import { plan, waitTask } from "../../fixtures/plans.js";
 import { call, readEvents, startTestServer, type TestServer } from "../../fixtures/test-server.js";
@@ -143,6 +143,20 @@ describe("the HTTP API", () => {
       const missing = await call(`${trusting.url}/runs`, "POST", { workflow: "api_orchestration" });
       expect([missing.status, missing.body.error.code]).toEqual([400, "INPUT_INVALID"]);
       expect(missing.body.error.message).toContain("inputs.source");
+      // Any library workflow, with the inputs it declares (checked by it), and a version if wanted.
+      const byInputs = await call(`${trusting.url}/runs`, "POST", {
+        workflow: "api_orchestration@1.0.0",
+        inputs: { base_url: demo.url, credentials: { username: "demo", password: "demo" }, output_path: "output/by-inputs.json" },
+        run_id: "api-wf-inputs",
+      });
+      expect(byInputs.status, JSON.stringify(byInputs.body)).toBe(202);
+      const done = await finished("api-wf-inputs", trusting);
+      expect(done).toMatchObject({ status: "completed", workflow: "api_orchestration@1.0.0" });
+      expect(done.outputs.customers).toHaveLength(DEMO_CUSTOMERS.length);
+      const library = await call(`${trusting.url}/workflows`);
+      expect(library.body.workflows.map((w: { name: string }) => w.name)).toEqual(["api_orchestration", "data_pipeline", "job_execution"]);
+      expect((await call(`${trusting.url}/workflows/job_execution@1.0.0`)).body.inputs).toHaveProperty("api_url");
+      expect((await call(`${trusting.url}/workflows/nope`)).status).toBe(404);
     } finally {
       await trusting.close();
       await demo.close();
@@ -181,7 +195,15 @@ describe("the API's errors: {error: {code, message}} with a fitting status", () 
     ["a body with two sources", { goal: "x", plan: { tasks: [] } }, 400, "INPUT_INVALID", "give exactly one of goal, plan or workflow"],
     ["an unknown field", { goal: "x", shell: "rm -rf /" }, 400, "INPUT_INVALID", 'unknown field "shell"'],
     ["a bad run id", { goal: "x", run_id: "../etc" }, 400, "INPUT_INVALID", "body.run_id: a run id is 1 to 128 letters"],
-    ["an unknown workflow", { workflow: "rm_rf" }, 400, "INPUT_INVALID", '"rm_rf" is not one of data_pipeline'],
+    ["an unknown workflow", { workflow: "rm_rf" }, 404, "WORKFLOW_NOT_FOUND", 'No workflow "rm_rf" in the library; the workflows: api_orchestration, data_pipeline'],
+    ["a workflow name that is not one", { workflow: "../etc" }, 400, "INPUT_INVALID", "a workflow is NAME or NAME@VERSION"],
+    [
+      "a library workflow's input of the wrong type",
+      { workflow: "job_execution", inputs: { api_url: "http://127.0.0.1:1", job_config: "not an object" } },
+      400,
+      "INPUT_INVALID",
+      'inputs.job_config: "not an object" is string, but the input "job_config" is object',
+    ],
     [
       "an invalid plan",
       { plan: { tasks: [{ id: "a", action_type: "shell_exec", action_config: {} }] } },
