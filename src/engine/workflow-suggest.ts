@@ -129,7 +129,9 @@ function merge(values: readonly unknown[], at: string, inputs: Record<string, Wo
   if (name === undefined) return head;
   if (values.every((v) => typeof v === "string" && !v.includes("{{"))) {
     const strings = values as string[];
-    const [prefix, suffix] = [commonPrefix(strings), commonSuffix(strings.map((s) => s.slice(commonPrefix(strings).length)))];
+    // Cut at word boundaries: "notes/alpha.txt" and "notes/gamma.txt" share "notes/" and ".txt", not "a.txt".
+    const prefix = toBoundary(commonPrefix(strings), "end");
+    const suffix = toBoundary(commonSuffix(strings.map((s) => s.slice(prefix.length))), "start");
     inputs[name] = {
       type: "string",
       description: `differed across runs, e.g. ${examples(strings.map((s) => s.slice(prefix.length, s.length - suffix.length)))}`,
@@ -170,6 +172,16 @@ function typeOf(value: unknown): InputType {
   if (typeof value === "boolean") return "boolean";
   if (value !== null && typeof value === "object") return "object";
   return "string";
+}
+
+/** A common prefix cut back to end after a separator (or a suffix to start with one), so a word is never split. */
+function toBoundary(common: string, side: "end" | "start"): string {
+  if (side === "end") {
+    const at = common.search(/[^A-Za-z0-9_][A-Za-z0-9_]*$/);
+    return at < 0 ? "" : common.slice(0, at + 1);
+  }
+  const at = common.search(/[^A-Za-z0-9_]/);
+  return at < 0 ? "" : common.slice(at);
 }
 
 function commonPrefix(strings: readonly string[]): string {

@@ -9,9 +9,13 @@ const RefParams = z.strictObject({ ref: z.string().max(200).describe("NAME or NA
 /** GET /workflows and GET /workflows/:ref: the library a client may run with POST /runs {workflow, inputs}. Read-only. */
 export async function workflowRoutes(app: FastifyInstance, deps: ServerDeps): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get("/workflows", { schema: { tags: ["workflows"], summary: "The workflow library: newest version of each, its inputs" } }, async () => ({
-    workflows: await deps.engine.library.list(),
-  }));
+  r.get(
+    "/workflows",
+    { schema: { tags: ["workflows"], summary: "The workflow library: newest version of each, its inputs" } },
+    async () => ({
+      workflows: await deps.engine.library.list(),
+    }),
+  );
   r.get(
     "/workflows/:ref",
     { schema: { params: RefParams, tags: ["workflows"], summary: "One workflow's definition (the newest version unless one is named)" } },

@@ -195,7 +195,13 @@ describe("the API's errors: {error: {code, message}} with a fitting status", () 
     ["a body with two sources", { goal: "x", plan: { tasks: [] } }, 400, "INPUT_INVALID", "give exactly one of goal, plan or workflow"],
     ["an unknown field", { goal: "x", shell: "rm -rf /" }, 400, "INPUT_INVALID", 'unknown field "shell"'],
     ["a bad run id", { goal: "x", run_id: "../etc" }, 400, "INPUT_INVALID", "body.run_id: a run id is 1 to 128 letters"],
-    ["an unknown workflow", { workflow: "rm_rf" }, 404, "WORKFLOW_NOT_FOUND", 'No workflow "rm_rf" in the library; the workflows: api_orchestration, data_pipeline'],
+    [
+      "an unknown workflow",
+      { workflow: "rm_rf" },
+      404,
+      "WORKFLOW_NOT_FOUND",
+      'No workflow "rm_rf" in the library; the workflows: api_orchestration, data_pipeline',
+    ],
     ["a workflow name that is not one", { workflow: "../etc" }, 400, "INPUT_INVALID", "a workflow is NAME or NAME@VERSION"],
     [
       "a library workflow's input of the wrong type",
