@@ -1,7 +1,7 @@
 import yargs from "yargs";
-import { ExampleName } from "../../workflows/index.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
+import { parseWorkflowRef } from "../model/workflow-schema.js";
 import type { Schedule } from "../model/schedule.js";
 import { nextDue, nextDues } from "../model/schedule-due-times.js";
 import { parseScheduleInput } from "../plan/schedule-entry.js";
@@ -122,9 +122,6 @@ async function scheduleFromFlags(flags: Flags): Promise<Schedule> {
       `give exactly one of --goal "...", --plan FILE or --workflow NAME (given ${targets}).`,
     );
   }
-  if (flags.workflow !== undefined && !(ExampleName as readonly string[]).includes(flags.workflow)) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `--workflow: "${flags.workflow}" is not one of ${ExampleName.join(", ")}.`);
-  }
   if (flags.input?.length && flags.workflow === undefined) {
     throw new WorkflowError(ErrorCode.ConfigInvalid, "--input only applies with --workflow NAME.");
   }
@@ -152,6 +149,13 @@ interface Call {
 const HANDLERS: Record<Sub, (engine: WorkflowEngine, call: Call) => Promise<number>> = {
   async add(engine, { flags, io, added }) {
     const schedule = added as Schedule;
+    // A library workflow (a prebuilt one or an added one): it must exist now; its inputs are checked at each firing.
+    if (schedule.workflow !== undefined) {
+      const { name, version } = parseWorkflowRef(schedule.workflow);
+      await engine.library.get(name, version).catch((err: unknown) => {
+        throw new WorkflowError(ErrorCode.ConfigInvalid, `--workflow: ${(err as Error).message}`);
+      });
+    }
     try {
       await (await engine.scheduleStore()).add(schedule);
     } catch (err) {

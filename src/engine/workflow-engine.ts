@@ -117,7 +117,7 @@ export class WorkflowEngine {
       );
     const folder = this.settings.workflowsDir === false ? undefined : (this.settings.workflowsDir ?? packageWorkflowsDir());
     this.library = new WorkflowLibrary(
-      async () => (await this.open()).persistence.workflows,
+      async (create) => (create || this.historyExists() ? (await this.open()).persistence.workflows : undefined),
       folder && path.resolve(this.workspace, folder),
       () => this.pastRuns(),
     );
@@ -266,6 +266,7 @@ export class WorkflowEngine {
 
   /** Finished plain runs (not themselves library workflows), newest 1,000, for `library.suggest`. */
   private async pastRuns(): Promise<PastRun[]> {
+    if (!this.historyExists()) return [];
     const records = await this.listRuns({ limit: 1000 });
     const runs: PastRun[] = [];
     for (const r of records) {

@@ -49,8 +49,12 @@ export function isWorkflowCall(value: unknown): value is WorkflowCall {
 export class WorkflowLibrary {
   private files: LibraryEntry[] | undefined;
 
+  /**
+   * `store(false)` gives the database part for reading, or undefined when the run history was never written (so
+   * that planning a goal leaves no trace); `store(true)` opens it, creating it if need be.
+   */
   constructor(
-    private readonly store: () => Promise<WorkflowStore>,
+    private readonly store: (create: boolean) => Promise<WorkflowStore | undefined>,
     private readonly folder: string | undefined,
     private readonly history: () => Promise<PastRun[]> = async () => [],
   ) {}
@@ -60,12 +64,16 @@ export class WorkflowLibrary {
     this.files ??= this.folder
       ? workflowFilesIn(this.folder).map((file) => ({ definition: readWorkflowFile(file), source: "file" as const, file }))
       : [];
-    const added = (await (await this.store()).list()).map((s) => ({
+    const added = ((await (await this.store(false))?.list()) ?? []).map((s) => ({
       definition: parseWorkflowValue(JSON.parse(s.definition), `${s.name}@${s.version} (library)`),
       source: "added" as const,
       added_at: s.added_at,
     }));
     return [...this.files, ...added];
+  }
+
+  private async writable(): Promise<WorkflowStore> {
+    return (await this.store(true)) as WorkflowStore;
   }
 
   /** One line per workflow name: its newest version and every version. */
@@ -135,7 +143,7 @@ export class WorkflowLibrary {
         `${workflowRef(def)} is the prebuilt workflow ${file.file}; give yours another version or name.`,
       );
     }
-    const outcome = await (await this.store()).add({
+    const outcome = await (await this.writable()).add({
       name: def.name,
       version: def.version,
       definition: JSON.stringify(def),
@@ -153,7 +161,7 @@ export class WorkflowLibrary {
         `${name}@${version} is a file of the workflows folder, not an added version; it cannot be removed here.`,
       );
     }
-    if (!(await (await this.store()).remove(name, version))) await this.get(name, version);
+    if (!(await (await this.writable()).remove(name, version))) await this.get(name, version);
   }
 
   /** Workflows matching the words of `query` (name, description, tags, inputs, action types, hosts), best first. */

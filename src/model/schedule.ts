@@ -3,8 +3,8 @@ import { z } from "zod";
 
 /** A schedule id: `sch-<uuid>`, or a name the user chose. No `:`, so a run id `<schedule id>:<fire time>` splits at its first `:`. */
 const SCHEDULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** A prebuilt workflow's name (workflows/index.ts); which names exist is the run service's business. */
-const WORKFLOW_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+/** A library workflow, NAME or NAME@VERSION; which names exist is the library's business. */
+const WORKFLOW_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,63}(@\d{1,6}\.\d{1,6}\.\d{1,6})?$/;
 const VARIABLE_NAME = /^[A-Za-z_][\w-]*$/;
 
 const Overlap = ["skip", "allow"] as const;
@@ -62,7 +62,7 @@ export const ScheduleInput = z
     tz: TimeZone.default("UTC"),
     goal: z.string().trim().min(1, "a goal needs some text").max(10_000).optional(),
     plan: z.record(z.string(), z.unknown()).optional(),
-    workflow: z.string().regex(WORKFLOW_NAME, "a workflow name takes letters, digits, _ and -").optional(),
+    workflow: z.string().regex(WORKFLOW_NAME, "a workflow is NAME or NAME@VERSION (a name takes letters, digits, _ and -)").optional(),
     inputs: z.record(z.string(), z.unknown()).optional(),
     variables: Variables.optional(),
     overlap: z.enum(Overlap).default("skip"),

@@ -226,12 +226,12 @@ describe("flags", () => {
     [
       "--goal together with --plan",
       ["--goal", "Delete output/x.txt", "--plan", "PLAN"],
-      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/,
+      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE, --example NAME or --workflow NAME\. Run with --help/,
     ],
     [
       "no goal at all",
       [],
-      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE or --example NAME\. Run with --help/,
+      /^Error \[CONFIG_INVALID\]: give exactly one of --goal "\.\.\.", --plan FILE, --example NAME or --workflow NAME\. Run with --help/,
     ],
     ["a --var without =", ["--plan", "PLAN", "--var", "novalue"], /^Error \[CONFIG_INVALID\]: --var "novalue" is not name=value/],
     [
@@ -259,7 +259,7 @@ describe("flags", () => {
     const run = await runCli(["--help"]);
     expect(run.code).toBe(0);
     expect(run.stderr).toBe("");
-    expect(run.stdout).toContain('node main.js --goal "..." | --plan FILE | --example NAME [options]');
+    expect(run.stdout).toContain('node main.js --goal "..." | --plan FILE | --example NAME | --workflow NAME [--input k=v] [options]');
     for (const flag of [
       "--goal",
       "--plan",

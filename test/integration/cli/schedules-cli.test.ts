@@ -101,7 +101,10 @@ describe("node main.js schedules", () => {
       [["--cron", "0 2 * * *", "--goal", "x", "--id", "a:b"], "--id: a schedule id starts with a letter or digit"],
       [["--cron", "0 2 * * *"], "give exactly one of --goal"],
       [["--goal", "x"], "schedules add needs --cron"],
-      [["--cron", "0 2 * * *", "--workflow", "nope"], '--workflow: "nope" is not one of data_pipeline, api_orchestration, job_execution'],
+      [
+        ["--cron", "0 2 * * *", "--workflow", "nope"],
+        '--workflow: No workflow "nope" in the library; the workflows: api_orchestration, data_pipeline, job_execution',
+      ],
       [["--cron", "0 2 * * *", "--goal", "x", "--every", "day"], "Unknown argument: every"],
     ];
     for (const [args, message] of cases) {
