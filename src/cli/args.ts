@@ -15,6 +15,7 @@ export const CliOptions = z
     example: z.string().optional(),
     source: z.url({ protocol: /^https?$/, error: "--source must be an http(s) URL, e.g. http://127.0.0.1:8080" }).optional(),
     dryRun: z.boolean().default(false),
+    rollback: z.boolean().default(false),
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
     plain: z.boolean().default(false),

@@ -53,6 +53,10 @@ export async function readFlags(argv: string[]): Promise<Flags | "help"> {
     .option("example", { type: "string", describe: "A prebuilt example workflow (data_pipeline, api_orchestration, job_execution)" })
     .option("source", { type: "string", describe: "With --example: base URL of the API to use instead of starting the built-in demo API" })
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
+    .option("rollback", {
+      type: "boolean",
+      describe: "If the run fails, undo what completed (each task's compensate, and file writes), newest first",
+    })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
     .option("graph", { choices: [...GraphFormat], describe: "Print the plan's DAG (mermaid or dot); after a run, coloured by task status" })

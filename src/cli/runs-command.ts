@@ -31,6 +31,7 @@ const SUBCOMMANDS = [
   "watch",
   "graph",
   "cancel",
+  "rollback",
 ] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
@@ -43,6 +44,7 @@ Commands:
   approve <id> [--task T]          approve the mutating tasks a paused run waits for, and continue it
   reject <id> [--task T] [--reason R]  reject them (they and their dependents are skipped), and continue
   cancel <id> [--reason R]         cancel an unfinished run, wherever it is driven (it ends failed, CANCELLED)
+  rollback <id> [--dry-run]        undo a finished run: each task's compensation, newest first
   history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
   export <id> [--out FILE]         everything about a run as JSON
   delete <id>                      delete a run's checkpoints and record
@@ -76,6 +78,7 @@ function parser(argv: string[], sub: Sub): Argv {
       .option("by", { type: "string" })
       .option("wait", { type: "string" })
       .option("lease-seconds", { type: "number" })
+      .option("dry-run", { type: "boolean", default: false })
       .strictOptions()
       .version(false)
       .help(false)
@@ -148,6 +151,7 @@ interface Flags {
   by?: string;
   wait?: string;
   "lease-seconds"?: number;
+  "dry-run": boolean;
 }
 
 type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
@@ -176,6 +180,25 @@ const HANDLERS: Record<Sub, Handler> = {
     return exitCodeForStatus(result.status);
   },
   approve: (engine, flags, id, io) => decide(engine, flags, id, io, true),
+  async rollback(engine, flags, id, io) {
+    if (flags["dry-run"]) {
+      const steps = await engine.planRollback(id);
+      if (flags.json) io.out(JSON.stringify(steps));
+      else if (steps.length === 0) io.out(`Nothing of run ${id} to undo.`);
+      else
+        for (const s of steps)
+          io.out(
+            `undo ${s.task_id}: ${s.cannot ? `cannot: ${s.cannot}` : `${s.action_type} ${JSON.stringify(s.action_config)}`}${s.after.length ? ` (after ${s.after.join(", ")})` : ""}`,
+          );
+      return 0;
+    }
+    const result = await engine.rollback(id, {
+      ...waitOption(flags.wait),
+      ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }),
+    });
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
+    return result.status === "rolled_back" ? 0 : 1;
+  },
   async cancel(engine, flags, id, io) {
     const outcome = await engine.cancel(id, flags.reason ?? `cancelled by ${userInfo().username} (runs cancel)`);
     io.out(

@@ -48,6 +48,8 @@ export const DecisionBody = z
   })
   .default({});
 
+export const RollbackBody = z.strictObject({ dry_run: z.boolean().default(false) }).default({ dry_run: false });
+
 export const CancelBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() }).default({});
 
 export const GraphQuery = z.strictObject({ format: z.enum(["mermaid", "dot", "json"]).default("json") });
