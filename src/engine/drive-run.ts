@@ -8,11 +8,14 @@ import type { RunContext } from "../model/task-state.js";
 import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { approvalIn } from "./approval-gate.js";
 import type { RunOptions } from "./engine-options.js";
-import type { EventListener } from "../model/events.js";
+import type { EventListener, WorkflowEvent } from "../model/events.js";
 import { forgetUnplanned, recordResult } from "./run-records.js";
 import type { Executor } from "../model/executor.js";
 import { RunLoop } from "../scheduler/run-loop.js";
 import { toResult, type WorkflowResult } from "./result.js";
+
+/** An event that says why the run is driven, right after run_started (e.g. rollback_started). */
+export type OpeningEvent = Omit<WorkflowEvent, "run_id" | "at">;
 
 /** What driving one run through the graph needs from the engine. */
 export interface DriveContext {
@@ -42,6 +45,7 @@ export async function driveRun(
   options: Omit<RunOptions, "runId">,
   detail: string,
   known?: RunContext,
+  opening?: OpeningEvent,
 ): Promise<WorkflowResult> {
   const { graph, persistence, secrets } = ctx;
   // A new run's input carries its policy beside its context; a resumed run's context has it (getState).
@@ -58,6 +62,7 @@ export async function driveRun(
   try {
     options.onAccepted?.(runId);
     loop.events.emit({ type: "run_started", detail });
+    if (opening) loop.events.emit(opening);
     const final = (await graph.invoke(input as never, {
       configurable: { thread_id: runId },
       ...(options.suspend ? { signal: options.suspend } : {}),

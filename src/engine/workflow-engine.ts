@@ -14,7 +14,7 @@ import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
 import type { EngineOptions, RunOptions } from "./engine-options.js";
 import { parseSettings, resolveWorkspace, type Settings } from "./engine-settings.js";
-import { driveRun } from "./drive-run.js";
+import { driveRun, type OpeningEvent } from "./drive-run.js";
 import type { WorkflowEvent } from "../model/events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import { enterPlan, type PlannedInput } from "../plan/plan-entry.js";
@@ -41,7 +41,7 @@ import { fenceWrites } from "../persistence/fenced-writes.js";
 import type { EventEntry } from "../persistence/event-stream.js";
 import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
 import { rollbackPlan, type UndoStep } from "./rollback-plan.js";
-import { startRollback } from "../scheduler/rollback.js";
+import { compensationTasks, startRollback } from "../scheduler/rollback.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 
 interface Opened {
@@ -266,7 +266,18 @@ export class WorkflowEngine {
           created_at: state.context.started_at,
           updated_at: new Date().toISOString(),
         });
-        return this.drive(runId, null, leased, "rollback", { ...state.context, phase: "rollback" });
+        const undo = Object.keys(compensationTasks(state.tasks)).length;
+        return this.drive(
+          runId,
+          null,
+          leased,
+          "rollback",
+          { ...state.context, phase: "rollback" },
+          {
+            type: "rollback_started",
+            detail: `${undo} to undo: rollback requested`,
+          },
+        );
       });
     } finally {
       release();
@@ -502,6 +513,7 @@ export class WorkflowEngine {
     options: Omit<RunOptions, "runId">,
     detail: string,
     known?: RunContext,
+    opening?: OpeningEvent,
   ): Promise<WorkflowResult> {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
@@ -526,6 +538,7 @@ export class WorkflowEngine {
       options,
       detail,
       known,
+      opening,
     );
   }
 

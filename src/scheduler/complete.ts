@@ -30,7 +30,7 @@ export async function completeRun(view: RunView, loop: RunLoop, now: () => numbe
 }
 
 /** Undo what completed: the loop takes new attempts again (a failure cancelled it), and the compensations are added. */
-export function beginRollback(view: RunView, loop: RunLoop, at: string, why: string): StepUpdate {
+function beginRollback(view: RunView, loop: RunLoop, at: string, why: string): StepUpdate {
   loop.reopen();
   const update = startRollback(view, at, why);
   loop.events.emitAfterCommit({ type: "rollback_started", detail: update.history?.[0]?.detail ?? why });

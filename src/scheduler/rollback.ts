@@ -4,7 +4,7 @@ import type { Compensation } from "../model/verify-rule.js";
 import type { RunView, StepUpdate } from "./run-view.js";
 
 /** The id of the task that undoes `taskId`. */
-export function undoId(taskId: string): string {
+function undoId(taskId: string): string {
   return `undo:${taskId}`;
 }
 

@@ -6,7 +6,7 @@ import { readRegular } from "./file-io.js";
 import { isErrno, type WorkspacePath } from "./workspace-path.js";
 
 /** The largest file whose bytes are kept to restore it on rollback: backups live in the run's checkpoints. */
-export const UNDO_MAX_BYTES = 1024 * 1024;
+const UNDO_MAX_BYTES = 1024 * 1024;
 
 /** Where a task's undo record is kept between attempts: the state folder of the workspace. */
 function recordFile(workspace: string, runId: string, taskId: string): string {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
@@ -147,6 +148,26 @@ describe("the HTTP API", () => {
       await trusting.close();
       await demo.close();
     }
+  });
+
+  it("rolls back a finished run (dry run first): the file it wrote is removed", async () => {
+    const write = { id: "w", action_type: "file_operation", action_config: { operation: "write", path: "out/rb.txt", content: "x" } };
+    await call(`${server.url}/runs`, "POST", { run_id: "api-rb", plan: { tasks: [write] } });
+    const ran = await readEvents(`${server.url}/runs/api-rb/events`);
+    const dry = await call(`${server.url}/runs/api-rb/rollback`, "POST", { dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.undo).toEqual([
+      { task_id: "w", action_type: "file_operation", action_config: { operation: "delete", path: "out/rb.txt" }, after: [] },
+    ]);
+    expect((await call(`${server.url}/runs/api-rb/rollback`, "POST")).status).toBe(202);
+    // The run's events go on after its first end: a client continues from the last one it has.
+    const events = await readEvents(`${server.url}/runs/api-rb/events`, { lastEventId: ran.at(-1)?.id as string });
+    expect(events.map((e) => e.event)).toEqual(["run_started", "rollback_started", "task_started", "task_completed", "run_completed"]);
+    expect(events.at(-1)?.data.status).toBe("rolled_back");
+    expect((await call(`${server.url}/runs/api-rb`)).body.status).toBe("rolled_back");
+    expect(existsSync(path.join(ws.dir, "out/rb.txt"))).toBe(false);
+    const again = await call(`${server.url}/runs/api-rb/rollback`, "POST");
+    expect([again.status, again.body.error.code]).toEqual([409, "RUN_FINISHED"]);
   });
 
   it("plans without running (POST /plan) and draws a run's graph as mermaid, dot or nodes and edges", async () => {
