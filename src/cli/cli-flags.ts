@@ -4,6 +4,7 @@ import { ApproveMode } from "../model/approve-mode.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Limits } from "../model/safety-policy.js";
 import { GraphFormat } from "../plan/plan-graph.js";
+import { ExecutorKind } from "../model/executor.js";
 import { packageVersion } from "../../utils/version.js";
 
 // The CLI's flags as yargs reads them, and the help text. Only light modules here (no zod, no engine): `--help`
@@ -108,6 +109,11 @@ export function engineFlags() {
       type: "boolean",
       default: true,
       describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
+    },
+    executor: {
+      choices: [...ExecutorKind],
+      describe:
+        "Where tasks run: in-process, or queue (jobs for `node main.js worker` processes; needs REDIS_URL) (default: EXECUTOR or in-process)",
     },
     cache: {
       type: "boolean",
