@@ -68,7 +68,11 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
     },
   );
   try {
-    await worker.start();
+    await worker.start().catch(async (err: unknown) => {
+      // A Redis that refuses at start: close what did open, so the process can exit with the error.
+      await worker.close(0).catch(() => undefined);
+      throw err;
+    });
     io.err(`worker ${name}: serving ${options.actions.join(", ")} (concurrency ${options.concurrency} each)`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGTERM", () => resolve("SIGTERM"));

@@ -118,8 +118,10 @@ export class TaskWorker {
       return this.ended(jobId, job.name as ActionType, { ok: false, error: error.toJSON(), startedAt, endedAt: Date.now() });
     }
     const attempt = parsed.data;
-    // Cancelled while no worker held it (its worker died, or it was between queues): end it without running.
-    const cancelled = await this.client?.get(cancelMarkerKey(this.options.keyPrefix, jobId));
+    // Cancelled while no worker held it (its worker died): end it without running. Only a job run before can have
+    // been cancelled that way (a waiting one is removed instead), so a first run costs no extra round trip.
+    const redelivered = job.attemptsStarted > 1 || job.stalledCounter > 0;
+    const cancelled = redelivered ? await this.client?.get(cancelMarkerKey(this.options.keyPrefix, jobId)) : null;
     if (cancelled != null) {
       const error = new CancelledError(cancelled).toJSON();
       return this.ended(jobId, attempt.actionType, { ok: false, error, startedAt, endedAt: Date.now() });
