@@ -114,6 +114,27 @@ describe("QueueExecutor with a TaskWorker (real Redis)", () => {
     expect(ended.get(jobIdOf(attempt.id))).toBe(1);
   });
 
+  it("a worker shut down with jobs in hand hands them back to the queue after its grace period; another worker runs them", async () => {
+    const first = inTestWorker({ keyPrefix: prefix });
+    await first.worker.start();
+    const ex = executor();
+    const attempt = attemptOf(newRun(), "handed", "wait", { seconds: 0.3 });
+    const sink = outcomeSink();
+    ex.launch(attempt, sink.deliver);
+    await eventually(
+      async () => (await ex.queueMetrics()).some((q) => q.actionType === "wait" && q.active === 1),
+      10_000,
+      "the job to be active",
+    );
+    await first.worker.close(0);
+    expect(first.ended.size).toBe(0);
+    const [wait] = (await ex.queueMetrics()).filter((q) => q.actionType === "wait");
+    expect(wait).toMatchObject({ waiting: 1, active: 0, failed: 0 });
+    const second = await worker();
+    expect(await sink.next).toMatchObject({ ok: true, taskId: "handed" });
+    expect(second.ended.get(jobIdOf(attempt.id))).toBe(1);
+  });
+
   it("a worker serves only the action types it is given: the others wait in their own queues", async () => {
     const { ended } = await worker({ actions: ["transform_data"] });
     const ex = executor();
