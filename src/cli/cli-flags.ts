@@ -35,6 +35,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
   ["$0 runs list --status failed", "The run history (see: node main.js runs --help)"],
   ["$0 runs resume <id>", "Continue a run that was interrupted"],
+  ["REDIS_URL=redis://127.0.0.1:6379 $0 worker", "Run tasks of --executor queue runs (see: node main.js worker --help)"],
   ['$0 schedules add --cron "0 2 * * *" --goal "..."', "A cron schedule that `serve` fires (see: node main.js schedules --help)"],
 ];
 

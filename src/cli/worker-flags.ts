@@ -62,6 +62,7 @@ export async function readWorkerFlags(argv: string[]): Promise<WorkerCliOptions 
     .strictOptions()
     .version(false)
     .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
     .exitProcess(false)
     .fail((msg, err) => {
       throw new WorkflowError(ErrorCode.ConfigInvalid, `${msg ?? err?.message}. Run \`node main.js worker --help\`.`);
