@@ -65,6 +65,27 @@ module.exports = {
       to: { path: "^src/(?!index\\.ts$)|^agents/" },
     },
     {
+      name: "web-is-browser-only",
+      comment: "web/ runs in the browser: from src/ it may take only the model's types (import type), nothing of agents/ or workflows/",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^src/(?!model/)|^agents/|^workflows/|^utils/" },
+    },
+    {
+      name: "web-imports-types-only",
+      comment: "web/ is bundled for the browser: anything it imports from src/ must be a type, so that no engine code ships",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^src/", dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "nothing-imports-web",
+      comment: "the dashboard is served as files from dist/web, never imported",
+      severity: "error",
+      from: { path: "^(src|agents|utils|workflows)/" },
+      to: { path: "^web/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

@@ -26,13 +26,13 @@ const SUBCOMMANDS = [
   "resume",
   "approve",
   "reject",
-  "cancel",
   "history",
   "export",
   "delete",
   "prune",
   "watch",
   "graph",
+  "cancel",
 ] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 

@@ -69,9 +69,10 @@ export async function driveRun(
     loop.events.flush(); // the last step is committed once invoke returns
     const waiting = approvalIn(final.__interrupt__);
     const result: WorkflowResult = secrets.scrub(toResult(final, waiting));
+    // Recorded first: a client that reads the run when the event reaches it finds it paused.
+    await recordResult(persistence, result);
     if (waiting)
       loop.events.emit({ type: "approval_requested", status: "awaiting_approval", detail: waiting.tasks.map((t) => t.id).join(", ") });
-    await recordResult(persistence, result);
     ctx.logger.info({ runId: runId, status: result.status, wall_ms: result.metrics.wall_ms }, "run finished");
     return result;
   } catch (err) {

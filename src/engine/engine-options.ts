@@ -89,6 +89,8 @@ export interface RunOptions {
    * (Infinity: as long as it takes). Default: refuse at once with RUN_BUSY.
    */
   wait?: number;
+  /** When the run fails, undo what completed (the compensations, newest first): as the plan's `on_failure: compensate`. */
+  rollback?: boolean;
   /**
    * Called once the run is accepted: planned, checked, recorded and its lease held, just before it is driven.
    * What fails before this (an invalid plan, RUN_EXISTS, RUN_BUSY) rejects the call without it being called.

@@ -14,6 +14,8 @@ export function initialState(a: {
   concurrency: number;
   safety: RunSafety;
   goal?: string;
+  /** Roll back what completed when the run fails (--rollback); else the plan's on_failure. */
+  rollback?: boolean;
 }) {
   const { planned } = a;
   return {
@@ -23,6 +25,7 @@ export function initialState(a: {
       started_at: a.now,
       concurrency: a.concurrency,
       planner: planned.planner,
+      ...(a.rollback || planned.plan.on_failure === "compensate" ? { on_failure: "compensate" as const } : {}),
       ...(planned.cache ? { plan_cache: planned.cache } : {}),
       ...(planned.usage
         ? {

@@ -39,6 +39,8 @@ import { type HoldOptions, RunLeases } from "./lease-holder.js";
 import { fenceWrites } from "../persistence/fenced-writes.js";
 import type { EventEntry } from "../persistence/event-stream.js";
 import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
+import { rollbackPlan, type UndoStep } from "./rollback-plan.js";
+import { startRollback } from "../scheduler/rollback.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 
 interface Opened {
@@ -157,6 +159,7 @@ export class WorkflowEngine {
         safety,
         concurrency: this.settings.concurrency,
         ...(goal === undefined ? {} : { goal }),
+        ...(options.rollback ? { rollback: true } : {}),
       });
       return this.drive(runId, input, leased, goal ?? "plan");
     });
@@ -232,6 +235,42 @@ export class WorkflowEngine {
       release();
     }
     return "cancelled";
+  }
+
+  /**
+   * Undo a finished run (completed or failed) on request: its compensations run newest first, as after a failure
+   * under `on_failure: compensate`, and the run ends rolled_back or rollback_failed.
+   */
+  async rollback(runId: string, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+    const { persistence, graph } = await this.open();
+    if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    const release = this.claim(runId);
+    try {
+      return await this.underLease(runId, "rollback", options, async (leased) => {
+        const state = await this.getState(runId);
+        if (!state) throw notFound(runId, persistence);
+        rollbackPlan(runId, state);
+        const config = { configurable: { thread_id: runId } };
+        await graph.updateState(config, startRollback(state, new Date().toISOString(), "rollback requested"), "complete");
+        await persistence.runs.upsert({
+          run_id: runId,
+          status: "running",
+          created_at: state.context.started_at,
+          updated_at: new Date().toISOString(),
+        });
+        return this.drive(runId, null, leased, "rollback", { ...state.context, phase: "rollback" });
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** What `rollback` would undo, in the order it would (`runs rollback --dry-run`); nothing is changed. */
+  async planRollback(runId: string): Promise<UndoStep[]> {
+    const { persistence } = await this.open();
+    const state = await this.getState(runId);
+    if (!state || !(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    return this.secrets.scrub(rollbackPlan(runId, state));
   }
 
   /** The approval a paused run waits for, or undefined. */

@@ -8,6 +8,7 @@ import { withTaskTimeout } from "../safety/limits/task-timeout.js";
 import { envScope, refuseRedactedSecrets } from "../safety/secrets/access.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import type { AttemptRunner } from "./in-process-executor.js";
+import { verifyResult } from "./verify-result.js";
 
 /** What running an attempt needs from the process it runs in. */
 export interface AttemptEnvironment {
@@ -46,7 +47,11 @@ export function createAttemptRunner(environment: AttemptEnvironment): AttemptRun
       // result) is learned so that what the task returns or logs is scrubbed of it too.
       refuseRedactedSecrets(config, attempt.taskId);
       environment.secrets?.learnFrom(config);
-      return (environment.runAction ?? runAction)(attempt.actionType, config, actionContext(environment, attempt, bounded));
+      const result = await (environment.runAction ?? runAction)(attempt.actionType, config, actionContext(environment, attempt, bounded));
+      if (attempt.verify?.length) {
+        await verifyResult(attempt.taskId, attempt.verify, { result, config, variables: attempt.variables }, safety.limits, bounded);
+      }
+      return result;
     });
   };
 }

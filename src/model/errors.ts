@@ -66,6 +66,10 @@ export const ErrorCode = {
   ScheduleNotFound: "SCHEDULE_NOT_FOUND",
   /** The server wants its token (SERVER_TOKEN) and the request did not carry it. */
   Unauthorized: "UNAUTHORIZED",
+  /** A task's action succeeded but a `verify` assertion on its result was false. */
+  VerifyFailed: "VERIFY_FAILED",
+  /** A rolled-back run could not undo everything: the message names what is left. */
+  RollbackFailed: "ROLLBACK_FAILED",
   /** The process stopped driving the run (it is shutting down); the run is left resumable. */
   RunSuspended: "RUN_SUSPENDED",
   /** The task queue (Redis, `--executor queue`) did not take an attempt: it is retried like a network error. */

@@ -1,6 +1,7 @@
 import type { SerializedError } from "./errors.js";
 import type { ActionType } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
+import type { VerifyRule } from "./verify-rule.js";
 
 /**
  * The executor port: where the run loop hands a ready task attempt to something that runs it (this process
@@ -31,6 +32,8 @@ export interface TaskAttempt {
   dependencies: readonly string[];
   /** The run's safety policy, fixed when it started; an executor never widens it. */
   safety: RunSafety;
+  /** Post-conditions checked on the result once the action succeeds (VERIFY_FAILED when one is false). */
+  verify?: readonly VerifyRule[];
 }
 
 /** How one attempt ended. */

@@ -4,6 +4,7 @@ import { DbQueryConfig } from "./action-config/db-query.js";
 import { FileOperationConfig } from "./action-config/file-operation.js";
 import { TransformDataConfig } from "./action-config/transform-data.js";
 import { WaitConfig } from "./action-config/wait.js";
+import { Compensation, RunFailurePolicy, VerifyRules } from "./verify-rule.js";
 
 export const ActionType = ["api_call", "db_query", "file_operation", "transform_data", "wait"] as const;
 export type ActionType = (typeof ActionType)[number];
@@ -55,6 +56,10 @@ export const TaskSpec = z.strictObject({
   dependencies: z.array(z.string()).default([]),
   retry: RetryPolicy.optional(),
   on_failure: OnFailure.optional(),
+  /** Post-conditions on the result (src/model/verify-rule.ts): a false one fails the attempt with VERIFY_FAILED. */
+  verify: VerifyRules.optional(),
+  /** What undoes this task when a failed run is rolled back (`{{self.path}}`: its own result). */
+  compensate: Compensation.optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 export type TaskSpecInput = z.input<typeof TaskSpec>;
@@ -66,6 +71,8 @@ export const PlanSchema = z.strictObject({
   tasks: z.array(TaskSpec).min(1, "a plan needs at least one task").max(10_000),
   /** A plan file may let its db_query tasks write; ignored (with a warning) in a plan a planner produced. */
   allow_writes: z.boolean().optional(),
+  /** When the run fails: `stop` (default), or `compensate`: undo what completed, newest first (README, Rollback). */
+  on_failure: z.enum(RunFailurePolicy).optional(),
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 
@@ -73,6 +80,7 @@ export type PlanInput = z.input<typeof PlanSchema>;
 export interface Plan {
   goal?: string;
   allow_writes?: boolean;
+  on_failure?: RunFailurePolicy;
   variables?: Record<string, unknown>;
   tasks: TaskSpec[];
 }

@@ -5,6 +5,7 @@ import { ENV_ROOT, envReferenceIssue } from "./env-reference.js";
 import { findCycle } from "./find-cycle.js";
 import { inputGuardIssues } from "./input-guard.js";
 import { findReferences } from "./template.js";
+import { rollbackFieldIssues } from "./check-rollback-fields.js";
 
 export { findCycle };
 
@@ -87,5 +88,6 @@ function normaliseTask(
       });
     }
   }
+  issues.push(...rollbackFieldIssues(task, at, dependencies, variables));
   return { ...task, dependencies };
 }

@@ -4,6 +4,7 @@ import { ErrorCode } from "../model/errors.js";
 import type { AttemptOutcome, TaskAttempt } from "../model/executor.js";
 import { ActionType } from "../model/plan-schema.js";
 import { Limits, PlanAuthor, type RunSafety } from "../model/safety-policy.js";
+import { VerifyRule } from "../model/verify-rule.js";
 
 /**
  * What travels through Redis: a job's data is the attempt (TaskAttempt), its return value the outcome. Both are
@@ -30,6 +31,7 @@ export const JobAttempt = z.object({
   variables: z.record(z.string(), z.unknown()),
   dependencies: z.array(z.string()),
   safety: RunSafetySchema,
+  verify: z.array(VerifyRule).optional(),
 }) satisfies z.ZodType<TaskAttempt, unknown>;
 
 const SerializedErrorSchema = z.object({

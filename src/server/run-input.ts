@@ -52,4 +52,4 @@ export const CancelBody = z.strictObject({ reason: z.string().min(1).max(2000).o
 
 export const GraphQuery = z.strictObject({ format: z.enum(["mermaid", "dot", "json"]).default("json") });
 
-export const EventsQuery = z.strictObject({ after: z.string().max(64).optional(), access_token: z.string().max(1000).optional() });
+export const EventsQuery = z.strictObject({ after: z.string().max(64).optional() });

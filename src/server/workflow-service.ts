@@ -4,6 +4,7 @@ import type { EventListener } from "../model/events.js";
 import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { buildServer, type ServerOptions } from "./build-server.js";
 import { MemoryEventLog } from "./memory-event-log.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { RunService } from "./run-service.js";
 import { ScheduleRunner } from "./schedule-runner.js";
@@ -59,6 +60,7 @@ export class WorkflowService {
           async (server) => {
             await server.register(scheduleRoutes, scheduleApi);
           },
+          dashboardRoutes,
         ],
       },
     );

@@ -266,7 +266,7 @@ async function pollStatus(on: TestServer, runId: string, status: string) {
 }
 
 describe("a server with a token (SERVER_TOKEN)", () => {
-  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (the events route also takes ?access_token=)", async () => {
+  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (events too; never from the URL)", async () => {
     const token = "a-token-of-some-length";
     const guarded = await startTestServer({ persist: "memory" }, { token });
     try {
@@ -278,9 +278,10 @@ describe("a server with a token (SERVER_TOKEN)", () => {
       expect((await call(`${guarded.url}/healthz`)).status).toBe(200);
       const started = await call(`${guarded.url}/runs`, "POST", { run_id: "tok-1", plan: plan(waitTask("w")) }, auth);
       expect(started.status).toBe(202);
-      const events = await readEvents(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      const events = await readEvents(`${guarded.url}/runs/tok-1/events`, { headers: auth });
       expect(events.at(-1)?.event).toBe("run_completed");
-      expect((await call(`${guarded.url}/runs/tok-1/events?access_token=nope`)).status).toBe(401);
+      const inUrl = await call(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      expect([inUrl.status, inUrl.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
     } finally {
       await guarded.close();
     }
