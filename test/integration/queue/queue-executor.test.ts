@@ -50,6 +50,18 @@ describe("QueueExecutor with a TaskWorker (real Redis)", () => {
     expect(metrics).toMatchObject({ queue: "tasks-transform_data", failed: 0, completed: 2, waiting: 0, active: 0, workers: 1 });
   });
 
+  it("a worker checks the attempt's verify rules like the in-process executor: a false one fails the attempt", async () => {
+    await worker();
+    const ex = executor();
+    const sink = outcomeSink();
+    const attempt = {
+      ...attemptOf(newRun(), "v", "transform_data", { input: 6, expression: "$" }),
+      verify: [{ assert: "result.data = 7", message: "not seven" }],
+    };
+    ex.launch(attempt, sink.deliver);
+    expect(await sink.next).toMatchObject({ ok: false, error: { code: "VERIFY_FAILED", message: expect.stringContaining("not seven") } });
+  });
+
   it("an attempt launched again by a new coordinator (after a crash) is not run again: the finished job's outcome is delivered", async () => {
     const { ended } = await worker();
     const attempt = attemptOf(newRun(), "t", "wait", { seconds: 0.05 });
