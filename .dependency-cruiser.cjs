@@ -9,6 +9,8 @@ const LAYERS = [
   ["actions", "^src/actions/"],
   ["failure-policy", "^src/failure-policy/"],
   ["executor", "^src/executor/"],
+  // The BullMQ nouns (queue executor, task worker): the executor level, beside the in-process one.
+  ["queue", "^src/queue/"],
   ["scheduler", "^src/scheduler/"],
   ["graph", "^src/graph/"],
   ["persistence", "^src/persistence/"],

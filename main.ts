@@ -18,7 +18,7 @@ function logLevel(level: string): LogLevel {
 }
 
 /** The engine `runs` and `schedules` work on; its modules load only when a command needs them. */
-async function openEngine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }) {
+async function openEngine(flags: { workspace: string; logLevel: string; leaseSeconds?: number; executor?: "in-process" | "queue" }) {
   const [{ WorkflowEngine }, { createLogger }, { SecretScrubber }] = await Promise.all([
     import("./src/engine/workflow-engine.js"),
     import("./utils/logger.js"),
@@ -28,6 +28,7 @@ async function openEngine(flags: { workspace: string; logLevel: string; leaseSec
     workspace: flags.workspace,
     logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
     ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
+    ...(flags.executor ? { executor: flags.executor } : {}),
   });
 }
 
@@ -39,6 +40,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === "schedules") {
     const { schedulesCommand } = await import("./src/cli/schedules-command.js");
     return schedulesCommand(argv.slice(1), { out, err, engine: openEngine });
+  }
+  if (argv[0] === "worker") {
+    const { workerCommand } = await import("./src/cli/worker-command.js");
+    return workerCommand(argv.slice(1), { out, err });
   }
   if (argv[0] === "serve") {
     const { serveCommand } = await import("./src/cli/serve-command.js");

@@ -9,6 +9,7 @@ import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
 import { benchPlanning } from "./planning.js";
+import { benchQueue } from "./queue-scaling.js";
 import { benchSpeedup } from "./speedup.js";
 import { benchStartup } from "./startup.js";
 
@@ -16,7 +17,7 @@ import { benchStartup } from "./startup.js";
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
  * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`), 8 embedded database start
- * (PGlite, CLI child processes). Prints one summary table (target and whether met per row) and writes
+ * (PGlite, CLI child processes), 9 the queue executor (worker processes over Redis: scaling, overhead). Prints one summary table (target and whether met per row) and writes
  * bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
@@ -135,6 +136,13 @@ async function main(): Promise<void> {
     console.table(embedded.rows);
     summary.push(...embedded.summary);
     results.embedded_db = embedded.rows;
+  }
+  const queue = await section(9, "queue executor (worker processes over Redis)", () => benchQueue(redisUrl, quick, log));
+  if (queue) {
+    console.table(queue.scaling);
+    console.table(queue.overhead);
+    summary.push(...queue.summary);
+    results.queue = { scaling: queue.scaling, overhead: queue.overhead };
   }
 
   console.log('\nSummary (scheduling rows: engine with persist "memory"; vs_target ≤ 1 means met)');

@@ -4,6 +4,7 @@ import { ApproveMode } from "../model/approve-mode.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Limits } from "../model/safety-policy.js";
 import { GraphFormat } from "../plan/plan-graph.js";
+import { ExecutorKind } from "../model/executor.js";
 import { packageVersion } from "../../utils/version.js";
 
 // The CLI's flags as yargs reads them, and the help text. Only light modules here (no zod, no engine): `--help`
@@ -34,6 +35,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
   ["$0 runs list --status failed", "The run history (see: node main.js runs --help)"],
   ["$0 runs resume <id>", "Continue a run that was interrupted"],
+  ["REDIS_URL=redis://127.0.0.1:6379 $0 worker", "Run tasks of --executor queue runs (see: node main.js worker --help)"],
   ['$0 schedules add --cron "0 2 * * *" --goal "..."', "A cron schedule that `serve` fires (see: node main.js schedules --help)"],
 ];
 
@@ -112,6 +114,11 @@ export function engineFlags() {
       type: "boolean",
       default: true,
       describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
+    },
+    executor: {
+      choices: [...ExecutorKind],
+      describe:
+        "Where tasks run: in-process, or queue (jobs for `node main.js worker` processes; needs REDIS_URL) (default: EXECUTOR or in-process)",
     },
     cache: {
       type: "boolean",

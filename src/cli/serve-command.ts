@@ -92,6 +92,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
         logger,
         planCache: options.cache,
         ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+        ...(options.executor ? { executor: options.executor } : {}),
         ...safetyFromOptions({ ...options, allowHost: demoHost ? [...options.allowHost, demoHost] : options.allowHost }),
         ...(options.persist ? {} : { persist: "memory" as const }),
         onEvent,

@@ -1,4 +1,4 @@
-import type { Executor } from "../model/executor.js";
+import { type Executor, ExecutorKind } from "../model/executor.js";
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../model/advisor.js";
@@ -35,12 +35,24 @@ export const EngineSettings = z.strictObject({
    * that crashed on another machine is replaced after this long (on the same machine at once).
    */
   leaseSeconds: z.number().min(1, "leaseSeconds must be at least 1").max(3600).default(10),
+  /**
+   * Where task attempts run: "in-process" (default) or "queue" (BullMQ jobs that `node main.js worker` processes
+   * run; needs Redis). Default: EXECUTOR, else in-process. EngineOptions.executor also takes an Executor of your own.
+   */
+  executor: z.enum(ExecutorKind).default("in-process"),
+  /** With the queue executor: how long finished jobs (and their outcomes) stay in Redis for a resume to read. */
+  queueKeepFinishedSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 86_400)
+    .optional(),
   // Guardrails (README "Safety"): trusted hosts, SQL writes, approval of mutating tasks, limits.
   ...SafetySettings.shape,
 });
 export type EngineSettings = z.input<typeof EngineSettings>;
 
-export interface EngineOptions extends Omit<EngineSettings, "planner"> {
+export interface EngineOptions extends Omit<EngineSettings, "planner" | "executor"> {
   /** "auto" (LLM when OPENAI_API_KEY is set, else rules), "llm", "rules", or your own Planner. */
   planner?: PlannerSetting | Planner;
   /** The failure advisor; by default the LLM one when an LLM is configured, none otherwise. Pass null for none. */
@@ -57,8 +69,11 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   onEvent?: EventListener;
   /** Called with a line for the user about something outside any one task, e.g. the embedded database starting. */
   onNotice?: (message: string) => void;
-  /** Where task attempts run (the executor port, src/model/executor.ts); default: in this process. */
-  executor?: Executor;
+  /**
+   * Where task attempts run: "in-process" (default), "queue" (queue workers over Redis), or an Executor of your own
+   * (the executor port, src/model/executor.ts; the engine does not close one you give).
+   */
+  executor?: ExecutorKind | Executor;
 }
 
 export interface RunOptions {

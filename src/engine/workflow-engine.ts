@@ -30,10 +30,9 @@ import type { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import type { RunLoop } from "../scheduler/run-loop.js";
-import type { Executor } from "../model/executor.js";
-import { InProcessExecutor } from "../executor/in-process-executor.js";
+import type { Executor, QueueMetrics } from "../model/executor.js";
 import { preflight } from "../executor/preflight.js";
-import { createAttemptRunner } from "../executor/run-attempt.js";
+import { checkExecutorChoice, createExecutor } from "./executor-choice.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 import { type HoldOptions, RunLeases } from "./lease-holder.js";
@@ -49,6 +48,7 @@ interface Opened {
   persistence: Persistence;
   /** Who drives which run: a run is driven, resumed, decided or deleted only under its lease. */
   leases: RunLeases;
+  executor: Executor;
 }
 
 /** A new run id: `wf-<uuid>`. */
@@ -66,7 +66,8 @@ export class WorkflowEngine {
   private readonly settings: Settings;
   private readonly env: Record<string, string | undefined>;
   private readonly loops = new Map<string, RunLoop>();
-  private readonly executor: Executor;
+  /** The executor the engine made (and closes), or the one given; made on first use. */
+  private executorMade: Promise<Executor> | undefined;
   private readonly active = new Set<string>();
   private readonly resources: EngineResources;
   private opened: Promise<Opened> | undefined;
@@ -94,17 +95,8 @@ export class WorkflowEngine {
       ...(checkpointUrl ? { checkpointUrl } : {}),
       ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
     });
-    this.executor =
-      options.executor ??
-      new InProcessExecutor(
-        createAttemptRunner({
-          workspace: this.workspace,
-          logger: this.logger,
-          sql: () => this.resources.sqlClient(),
-          env: this.env,
-          secrets: this.secrets,
-        }),
-      );
+    // A queue executor without Redis is refused now, before anything runs.
+    if (typeof options.executor !== "object") checkExecutorChoice(this.settings.executor, this.redisUrl());
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
   }
@@ -498,9 +490,44 @@ export class WorkflowEngine {
     return (await this.open()).persistence.schedules;
   }
 
-  /** Close what the engine opened (database pools, the history file). */
+  /**
+   * The task queues' depth and workers when tasks run on queue workers (`executor: "queue"`), else undefined
+   * (what `runs show` and `GET /queues` show).
+   */
+  async queueMetrics(): Promise<QueueMetrics[] | undefined> {
+    const executor = await this.executor();
+    return executor.queueMetrics ? executor.queueMetrics() : undefined;
+  }
+
+  /** The executor given in the options, or the one the settings choose (made once, closed with the engine). */
+  private executor(): Promise<Executor> {
+    const given = this.options.executor;
+    this.executorMade ??=
+      typeof given === "object"
+        ? Promise.resolve(given)
+        : createExecutor({
+            kind: this.settings.executor,
+            redisUrl: this.redisUrl(),
+            redisPrefix: this.settings.redisPrefix,
+            keepFinishedSeconds: this.settings.queueKeepFinishedSeconds,
+            logger: this.logger,
+            attempts: {
+              workspace: this.workspace,
+              logger: this.logger,
+              sql: () => this.resources.sqlClient(),
+              env: this.env,
+              secrets: this.secrets,
+            },
+          });
+    return this.executorMade;
+  }
+
+  /** Close what the engine opened (database pools, the history file, the executor it made). */
   async close(): Promise<void> {
     this.opened = undefined;
+    const executor = this.executorMade;
+    this.executorMade = undefined;
+    if (typeof this.options.executor !== "object") await (await executor?.catch(() => undefined))?.close?.();
     const redis = this.redisFeatures;
     this.redisFeatures = undefined;
     await (await redis?.catch(() => undefined))?.close();
@@ -517,7 +544,7 @@ export class WorkflowEngine {
   ): Promise<WorkflowResult> {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
-    const { graph, persistence } = await this.open();
+    const { graph, persistence, executor } = await this.open();
     const publish = (await this.redis())?.publish;
     const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
     return driveRun(
@@ -525,7 +552,7 @@ export class WorkflowEngine {
         graph,
         persistence,
         loops: this.loops,
-        executor: this.executor,
+        executor,
         listeners,
         ...(publish ? { flushEvents: () => publish.flush() } : {}),
         secrets: this.secrets,
@@ -544,11 +571,12 @@ export class WorkflowEngine {
 
   private open(): Promise<Opened> {
     this.opened ??= this.resources.openPersistence().then(async (opened) => {
+      const executor = await this.executor();
       const leases = new RunLeases(opened.leases, this.settings.leaseSeconds * 1000, this.logger);
       const persistence = fenceWrites(opened, (runId) => leases.check(runId));
       const deps = createGraphDeps({
         loops: this.loops,
-        executor: this.executor,
+        executor,
         planner: () => this.getPlanner(),
         advisor: () => this.getAdvisor(),
         plans: { env: this.env },
@@ -561,7 +589,7 @@ export class WorkflowEngine {
         const pruned = await pruneRuns(persistence, leases, cutoff);
         if (pruned.length) this.logger.info({ pruned: pruned.length }, "retention: old runs deleted");
       }
-      return { graph: buildGraph(deps, { checkpointer: persistence.checkpointer }), persistence, leases };
+      return { graph: buildGraph(deps, { checkpointer: persistence.checkpointer }), persistence, leases, executor };
     });
     return this.opened;
   }

@@ -72,6 +72,13 @@ export const ErrorCode = {
   RollbackFailed: "ROLLBACK_FAILED",
   /** The process stopped driving the run (it is shutting down); the run is left resumable. */
   RunSuspended: "RUN_SUSPENDED",
+  /** The task queue (Redis, `--executor queue`) did not take an attempt: it is retried like a network error. */
+  QueueUnavailable: "QUEUE_UNAVAILABLE",
+  /**
+   * An attempt handed to a queue worker ended without an outcome: the worker died twice while holding it (stalled
+   * past maxStalledCount), it threw outside the action, or the job vanished with a Redis that lost its data. Retryable.
+   */
+  AttemptLost: "ATTEMPT_LOST",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -5,6 +5,7 @@ import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { buildServer, type ServerOptions } from "./build-server.js";
 import { MemoryEventLog } from "./memory-event-log.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { queueRoutes } from "./routes/queues.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { RunService } from "./run-service.js";
 import { ScheduleRunner } from "./schedule-runner.js";
@@ -59,6 +60,7 @@ export class WorkflowService {
         plugins: [
           async (server) => {
             await server.register(scheduleRoutes, scheduleApi);
+            await server.register(queueRoutes, { metrics: () => engine.queueMetrics() });
           },
           dashboardRoutes,
         ],

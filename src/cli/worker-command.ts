@@ -1,0 +1,92 @@
+import { hostname } from "node:os";
+import path from "node:path";
+import { createLogger } from "../../utils/logger.js";
+import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
+import { EngineResources } from "../engine/engine-resources.js";
+import { resolveWorkspace } from "../engine/engine-settings.js";
+import { createAttemptRunner } from "../executor/run-attempt.js";
+import { ErrorCode, WorkflowError } from "../model/errors.js";
+import { resolveKeyPrefix } from "../persistence/redis-connection.js";
+import { TaskWorker } from "../queue/task-worker.js";
+import { SecretScrubber } from "../safety/secrets/scrubber.js";
+import { readWorkerFlags } from "./worker-flags.js";
+
+export interface WorkerIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/**
+ * `node main.js worker`: serve the task queues until SIGTERM or SIGINT. A worker is composed like the engine's
+ * in-process executor: the same attempt runner, with this process's workspace, SQL client, environment (for
+ * `{{env.NAME}}`) and secret scrubber; the run's safety policy comes with each job.
+ */
+export async function workerCommand(argv: string[], io: WorkerIo): Promise<number> {
+  const options = await readWorkerFlags(argv);
+  if (options === "help") return 0;
+  const env = process.env;
+  const redisUrl = env.REDIS_URL || undefined;
+  if (!redisUrl) {
+    throw new WorkflowError(ErrorCode.ConfigInvalid, "A worker takes its jobs from Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379).");
+  }
+  const secrets = SecretScrubber.fromEnv(env);
+  const name = options.name ?? `${hostname()}:${process.pid}`;
+  const logger = createLogger(options.logLevel, secrets).child({ worker: name });
+  const workspace = resolveWorkspace(options.workspace);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const resources = new EngineResources({
+    stateDir: path.resolve(workspace, ".workflow-state"),
+    persist: "memory",
+    checkpointSchema: "workflow_engine",
+    logger,
+    secrets,
+    pgliteTemplateRoot: defaultTemplateRoot(env),
+    onNotice: (message) => io.err(message),
+    ...(databaseUrl ? { databaseUrl } : {}),
+  });
+  const worker = new TaskWorker(
+    {
+      redisUrl,
+      keyPrefix: resolveKeyPrefix(env.REDIS_PREFIX || undefined),
+      actions: options.actions,
+      concurrency: options.concurrency,
+      lockSeconds: options.lockSeconds,
+      ...(options.stalledCheckSeconds === undefined ? {} : { stalledCheckSeconds: options.stalledCheckSeconds }),
+      name,
+    },
+    {
+      run: createAttemptRunner({ workspace, logger, sql: () => resources.sqlClient(), env, secrets }),
+      safety: {
+        ...(options.allowHost ? { allowHosts: options.allowHost } : {}),
+        ...(options.allowWrites === undefined ? {} : { allowWrites: options.allowWrites }),
+        ...(options.approve ? { approve: options.approve } : {}),
+        limits: options.limits,
+      },
+      scrub: (value) => secrets.scrub(value),
+      logger,
+      onJob: (job) => logger.info(job, "job ended"),
+    },
+  );
+  try {
+    await worker.start().catch(async (err: unknown) => {
+      // A Redis that refuses at start: close what did open, so the process can exit with the error.
+      await worker.close(0).catch(() => undefined);
+      throw err;
+    });
+    io.err(`worker ${name}: serving ${options.actions.join(", ")} (concurrency ${options.concurrency} each)`);
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    // A second signal does not wait: the jobs in hand are then found stalled and run again elsewhere.
+    const force = () => process.exit(130);
+    process.once("SIGTERM", force);
+    process.once("SIGINT", force);
+    io.err(`${signal}: taking no new jobs; those in hand get ${options.graceSeconds} s, then go back to the queue`);
+    await worker.close(options.graceSeconds * 1000);
+  } finally {
+    await resources.close();
+  }
+  io.err("stopped");
+  return 0;
+}
