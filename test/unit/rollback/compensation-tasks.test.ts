@@ -54,8 +54,13 @@ describe("compensation tasks", () => {
         const before = (id: string): Set<string> => {
           const seen = new Set<string>();
           const stack = [id];
-          while (stack.length)
-            for (const d of undo[stack.pop() as string]?.dependencies ?? []) if (!seen.has(d)) stack.push(...(seen.add(d), [d]));
+          while (stack.length) {
+            for (const d of undo[stack.pop() as string]?.dependencies ?? []) {
+              if (seen.has(d)) continue;
+              seen.add(d);
+              stack.push(d);
+            }
+          }
           return seen;
         };
         const downstream = (id: string): string[] =>
