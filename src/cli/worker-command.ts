@@ -10,6 +10,8 @@ import { resolveKeyPrefix } from "../persistence/redis-connection.js";
 import { TaskWorker } from "../queue/task-worker.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { readWorkerFlags } from "./worker-flags.js";
+import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
+import { tracingRequested } from "../telemetry/tracing-env.js";
 
 export interface WorkerIo {
   out(text: string): void;
@@ -65,6 +67,7 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
       scrub: (value) => secrets.scrub(value),
       logger,
       onJob: (job) => logger.info(job, "job ended"),
+      ...(tracingRequested(env) ? { telemetry: new OtelTelemetry((text) => secrets.scrubString(text)) } : {}),
     },
   );
   try {
