@@ -26,15 +26,15 @@ export const fileOperation = {
         case "read":
           return { path: target.relative, content: await readContent(target, config.encoding, max) };
         case "write": {
-          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target);
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
           return { path: target.relative, bytes_written: await writeAtomic(target.real, toBytes(config, true), io, max), $undo };
         }
         case "append": {
-          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target);
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
           return { path: target.relative, bytes_written: await appendRegular(target.real, toBytes(config, false), io, max), $undo };
         }
         case "delete": {
-          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target);
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
           return { path: target.relative, deleted: await remove(target), $undo };
         }
         case "list":

@@ -19,14 +19,20 @@ function recordFile(workspace: string, runId: string, taskId: string): string {
  * wins: a later attempt (a retry, or the same attempt again after a crash) may find the file already changed
  * by an earlier one, and must not take that for the original.
  */
-export async function captureUndo(workspace: string, runId: string, taskId: string, target: WorkspacePath): Promise<FileUndo> {
+export async function captureUndo(
+  workspace: string,
+  runId: string,
+  taskId: string,
+  target: WorkspacePath,
+  operation: string,
+): Promise<FileUndo> {
   const file = recordFile(workspace, runId, taskId);
   const kept = await readFile(file, "utf8").then(
     (text) => JSON.parse(text) as FileUndo,
     () => undefined,
   );
   if (kept?.path === target.relative) return kept;
-  const undo = await currentState(target);
+  const undo = await currentState(target, operation);
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify(undo));
@@ -34,7 +40,8 @@ export async function captureUndo(workspace: string, runId: string, taskId: stri
   return undo;
 }
 
-async function currentState(target: WorkspacePath): Promise<FileUndo> {
+/** The file as it is; read with the operation's own checks, so a file it may not touch is refused in its name. */
+async function currentState(target: WorkspacePath, operation: string): Promise<FileUndo> {
   const info = await lstat(target.absolute).catch((err: unknown) => {
     if (isErrno(err, "ENOENT")) return undefined;
     throw err;
@@ -44,6 +51,6 @@ async function currentState(target: WorkspacePath): Promise<FileUndo> {
   if (info.size > UNDO_MAX_BYTES) {
     return { path: target.relative, existed: true, unavailable: `it was ${info.size} bytes, over the ${UNDO_MAX_BYTES} kept for undo` };
   }
-  const bytes = await readRegular(target.real, { operation: "undo", relative: target.relative }, UNDO_MAX_BYTES);
+  const bytes = await readRegular(target.real, { operation, relative: target.relative }, UNDO_MAX_BYTES);
   return { path: target.relative, existed: true, content_base64: bytes.toString("base64") };
 }
