@@ -4,6 +4,8 @@
  */
 const LAYERS = [
   ["model", "^src/model/"],
+  // OpenTelemetry and Prometheus behind the model's ports (telemetry.ts): the API only; the SDK loads lazily.
+  ["telemetry", "^src/telemetry/"],
   ["plan", "^src/plan/"],
   ["safety", "^src/safety/"],
   ["actions", "^src/actions/"],

@@ -4,6 +4,7 @@ import { terminalText } from "./src/cli/terminal-text.js";
 import { withFlags } from "./src/cli/flag-names.js";
 import { ensureWorkflowError } from "./src/model/errors.js";
 import { LogLevel } from "./utils/log-level.js";
+import { tracingRequested } from "./src/telemetry/tracing-env.js";
 
 // Only light modules are imported above: `--help` and `--version` are answered before the engine (LangGraph,
 // langchain, zod, the actions' clients) loads. A run or a `runs` command imports what it needs when it starts.
@@ -55,10 +56,18 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(flags, { out, err });
 }
 
+// The OpenTelemetry SDK loads only when the OTEL_* variables ask for traces (README "Observability").
+const tracing = tracingRequested(process.env)
+  ? await import("./src/telemetry/tracing-sdk.js").then((t) =>
+      t.startTracing(process.env, process.argv[2] === "worker" ? "workflow-worker" : "workflow-engine"),
+    )
+  : undefined;
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const e = ensureWorkflowError(error);
   err(`Error [${e.code}]: ${e.message}`);
   process.exitCode = exitCodeFor(e);
+} finally {
+  await tracing?.shutdown().catch(() => undefined);
 }

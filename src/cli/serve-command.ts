@@ -84,8 +84,9 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const demo = flags.demo ? await startDemoApi() : undefined;
   const demoHost = demo ? hostOf(demo.url) : undefined;
   const service = await WorkflowService.create(
-    (onEvent) =>
+    (onEvent, metrics) =>
       new WorkflowEngine({
+        metrics,
         workspace: options.workspace,
         concurrency: options.concurrency,
         planner: options.planner,

@@ -8,8 +8,11 @@ import { createAttemptRunner } from "../executor/run-attempt.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { resolveKeyPrefix } from "../persistence/redis-connection.js";
 import { TaskWorker } from "../queue/task-worker.js";
+import { QueueExecutor } from "../queue/queue-executor.js";
 import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { readWorkerFlags } from "./worker-flags.js";
+import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
+import { tracingRequested } from "../telemetry/tracing-env.js";
 
 export interface WorkerIo {
   out(text: string): void;
@@ -44,10 +47,21 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
     onNotice: (message) => io.err(message),
     ...(databaseUrl ? { databaseUrl } : {}),
   });
-  const worker = new TaskWorker(
+  const keyPrefix = resolveKeyPrefix(env.REDIS_PREFIX || undefined);
+  // Metrics only when asked for (--metrics-port): prom-client loads with them. The queue counts are read through a
+  // queue executor that never launches anything.
+  const metricsOn = options.metricsPort !== undefined;
+  const counts = metricsOn ? new QueueExecutor({ redisUrl, keyPrefix }, logger) : undefined;
+  const metrics = metricsOn
+    ? new (await import("../telemetry/worker-metrics.js")).WorkerMetrics({
+        active: () => worker.activeJobs,
+        ...(counts ? { queues: () => counts.queueMetrics() } : {}),
+      })
+    : undefined;
+  const worker: TaskWorker = new TaskWorker(
     {
       redisUrl,
-      keyPrefix: resolveKeyPrefix(env.REDIS_PREFIX || undefined),
+      keyPrefix,
       actions: options.actions,
       concurrency: options.concurrency,
       lockSeconds: options.lockSeconds,
@@ -64,15 +78,25 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
       },
       scrub: (value) => secrets.scrub(value),
       logger,
-      onJob: (job) => logger.info(job, "job ended"),
+      onJob: (job) => {
+        logger.info(job, "job ended");
+        metrics?.jobEnded(job);
+      },
+      ...(tracingRequested(env) ? { telemetry: new OtelTelemetry((text) => secrets.scrubString(text)) } : {}),
     },
   );
+  const stops: (() => Promise<void>)[] = [];
   try {
     await worker.start().catch(async (err: unknown) => {
       // A Redis that refuses at start: close what did open, so the process can exit with the error.
       await worker.close(0).catch(() => undefined);
       throw err;
     });
+    const listener = metrics && (await metrics.listen(options.metricsHost, options.metricsPort ?? 0));
+    if (listener) {
+      stops.push(listener.close);
+      io.err(`worker ${name}: metrics at ${listener.url}`);
+    }
     io.err(`worker ${name}: serving ${options.actions.join(", ")} (concurrency ${options.concurrency} each)`);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -85,6 +109,8 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
     io.err(`${signal}: taking no new jobs; those in hand get ${options.graceSeconds} s, then go back to the queue`);
     await worker.close(options.graceSeconds * 1000);
   } finally {
+    await Promise.all(stops.map((s) => s().catch(() => undefined)));
+    await counts?.close();
     await resources.close();
   }
   io.err("stopped");

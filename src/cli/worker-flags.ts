@@ -31,6 +31,9 @@ const WorkerCliOptions = z.object({
   allowWrites: z.boolean().optional(),
   approve: z.literal("never").optional(),
   limits: Limits.partial(),
+  /** Serve Prometheus metrics at http://<metricsHost>:<port>/metrics (0: any free port). */
+  metricsPort: z.number().int("--metrics-port must be a whole number").min(0).max(65_535, "--metrics-port is at most 65535").optional(),
+  metricsHost: z.string().min(1),
 });
 export type WorkerCliOptions = z.infer<typeof WorkerCliOptions>;
 
@@ -58,6 +61,8 @@ export async function readWorkerFlags(argv: string[]): Promise<WorkerCliOptions 
     .option("allow-host", { type: "string", array: true, describe: "Keep only these of a run's trusted hosts (narrows; repeatable)" })
     .option("allow-writes", { type: "boolean", describe: "--no-allow-writes: refuse db_query writes even when the run allows them" })
     .option("approve", { choices: ["never"], describe: "never: refuse mutating tasks on this worker" })
+    .option("metrics-port", { type: "number", describe: "Serve Prometheus metrics on this port at /metrics (0: any free port)" })
+    .option("metrics-host", { type: "string", default: "127.0.0.1", describe: "Address the metrics listener binds" })
     .options(limitOptions())
     .strictOptions()
     .version(false)
@@ -94,6 +99,8 @@ export async function readWorkerFlags(argv: string[]): Promise<WorkerCliOptions 
       allowWrites: raw["allow-writes"],
       approve: raw.approve,
       limits,
+      metricsPort: raw["metrics-port"],
+      metricsHost: raw["metrics-host"],
     },
     { reportInput: true },
   );

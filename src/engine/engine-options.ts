@@ -6,6 +6,7 @@ import { type Planner, PlannerSetting } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { SafetySettings } from "../model/safety-policy.js";
 import type { EventListener } from "../model/events.js";
+import type { MetricsSink, Telemetry } from "../model/telemetry.js";
 
 /** The plain, validated part of the engine's options. */
 export const EngineSettings = z.strictObject({
@@ -74,6 +75,13 @@ export interface EngineOptions extends Omit<EngineSettings, "planner" | "executo
    * (the executor port, src/model/executor.ts; the engine does not close one you give).
    */
   executor?: ExecutorKind | Executor;
+  /**
+   * Tracing (README "Observability"): by default on when the OTEL_* variables ask for it (spans go to the registered
+   * tracer provider), else off and never called. Pass your own, or false to turn it off.
+   */
+  telemetry?: Telemetry | false;
+  /** Service metrics (`serve`, src/telemetry/service-metrics.ts): told of every event, finished run and lease conflict. */
+  metrics?: MetricsSink;
 }
 
 export interface RunOptions {

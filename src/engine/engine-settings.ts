@@ -8,7 +8,19 @@ export type Settings = ReturnType<typeof EngineSettings.parse>;
 
 /** Settings from the options, with environment variables as defaults for the ones users set per machine. */
 export function parseSettings(options: EngineOptions, env: Record<string, string | undefined>): Settings {
-  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, onNotice: _n, executor: _x, ...plain } = options;
+  const {
+    planner: _p,
+    advisor: _a,
+    env: _e,
+    logger: _l,
+    checkpointer: _c,
+    onEvent: _o,
+    onNotice: _n,
+    executor: _x,
+    telemetry: _t,
+    metrics: _m,
+    ...plain
+  } = options;
   const planner = typeof options.planner === "string" ? options.planner : undefined;
   const executor = typeof options.executor === "string" ? options.executor : undefined;
   const fromEnv = {

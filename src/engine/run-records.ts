@@ -1,3 +1,4 @@
+import type { TraceCarrier } from "../model/telemetry.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
@@ -16,6 +17,8 @@ export function initialState(a: {
   goal?: string;
   /** Roll back what completed when the run fails (--rollback); else the plan's on_failure. */
   rollback?: boolean;
+  /** The run's root span (tracing on). */
+  trace?: TraceCarrier | undefined;
 }) {
   const { planned } = a;
   return {
@@ -35,6 +38,7 @@ export function initialState(a: {
           }
         : {}),
       ...(a.goal === undefined ? {} : { goal: a.goal }),
+      ...(a.trace ? { trace: a.trace } : {}),
     },
     safety: a.safety,
     workflow_plan: planned.plan,

@@ -42,6 +42,9 @@ import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
 import { rollbackPlan, type UndoStep } from "./rollback-plan.js";
 import { compensationTasks, startRollback } from "../scheduler/rollback.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
+import type { RunTrace, Telemetry } from "../model/telemetry.js";
+import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
+import { tracingRequested } from "../telemetry/tracing-env.js";
 
 interface Opened {
   graph: WorkflowGraph;
@@ -74,6 +77,8 @@ export class WorkflowEngine {
   private planner: Promise<Planner> | undefined;
   private advisor: Promise<FailureAdvisor | undefined> | undefined;
   private redisFeatures: Promise<RedisFeatures> | undefined;
+  /** Tracing when on (README "Observability"); undefined costs nothing: no span, no wrapper, no listener. */
+  private readonly telemetry: Telemetry | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
@@ -99,6 +104,8 @@ export class WorkflowEngine {
     if (typeof options.executor !== "object") checkExecutorChoice(this.settings.executor, this.redisUrl());
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
+    const traced = options.telemetry ?? (tracingRequested(this.env) && new OtelTelemetry((text) => this.secrets.scrubString(text)));
+    this.telemetry = traced || undefined;
   }
 
   /** The compiled LangGraph graph, with this engine's checkpointer (for LangGraph tooling). */
@@ -126,9 +133,27 @@ export class WorkflowEngine {
   }
 
   private async start(runId: string, goalOrPlan: string | PlanInput, options: RunOptions): Promise<WorkflowResult> {
+    const goalText = typeof goalOrPlan === "string" ? goalOrPlan : goalOrPlan.goal;
+    const trace = this.telemetry?.startRun({ runId, detail: "run", ...(goalText ? { goal: goalText } : {}) });
+    try {
+      return await this.startTraced(runId, goalOrPlan, options, trace);
+    } catch (err) {
+      trace?.end(undefined, err);
+      throw err;
+    }
+  }
+
+  private async startTraced(runId: string, goalOrPlan: string | PlanInput, options: RunOptions, trace?: RunTrace): Promise<WorkflowResult> {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
-    const planned = await this.planFor(goalOrPlan, given, options.signal);
+    const planned = trace
+      ? await trace.child("workflow.plan", async (span) => {
+          const p = await this.planFor(goalOrPlan, given, options.signal);
+          span.set({ "workflow.planner": p.planner, "workflow.tasks": p.plan.tasks.length, "workflow.plan_cache": p.cache ?? "none" });
+          return p;
+        })
+      : await this.planFor(goalOrPlan, given, options.signal);
+    trace?.set({ "workflow.planner": planned.planner, "workflow.tasks": planned.plan.tasks.length });
     // Secrets written in the plan or the variables are never stored, logged or published from here on.
     this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({
@@ -140,7 +165,10 @@ export class WorkflowEngine {
       ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}),
     });
     // What the plan already shows a guard would refuse is refused now: nothing runs, nothing is recorded.
-    await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env });
+    await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env }).catch((err: unknown) => {
+      this.options.metrics?.operationFailed(err);
+      throw err;
+    });
     // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
     this.secrets.learn(...envValues(this.env, safety));
     const { persistence } = await this.open();
@@ -160,8 +188,9 @@ export class WorkflowEngine {
         concurrency: this.settings.concurrency,
         ...(goal === undefined ? {} : { goal }),
         ...(options.rollback ? { rollback: true } : {}),
+        trace: trace?.carrier,
       });
-      return this.drive(runId, input, leased, goal ?? "plan");
+      return this.drive(runId, input, leased, goal ?? "plan", undefined, undefined, trace);
     });
   }
 
@@ -383,9 +412,12 @@ export class WorkflowEngine {
       ...(options.wait === undefined ? {} : { waitSeconds: options.wait }),
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    return leases.hold(runId, hold, (lost) =>
-      work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }),
-    );
+    return leases
+      .hold(runId, hold, (lost) => work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }))
+      .catch((err: unknown) => {
+        this.options.metrics?.operationFailed(err);
+        throw err;
+      });
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
@@ -541,12 +573,14 @@ export class WorkflowEngine {
     detail: string,
     known?: RunContext,
     opening?: OpeningEvent,
+    trace?: RunTrace,
   ): Promise<WorkflowResult> {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
     const { graph, persistence, executor } = await this.open();
     const publish = (await this.redis())?.publish;
-    const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
+    const observe = this.options.metrics ? this.options.metrics.observe.bind(this.options.metrics) : undefined;
+    const listeners = [this.options.onEvent, publish, observe].filter((l) => l !== undefined);
     return driveRun(
       {
         graph,
@@ -559,6 +593,9 @@ export class WorkflowEngine {
         logger: this.logger,
         recursionLimit: this.settings.recursionLimit,
         getState: (id) => this.getState(id),
+        telemetry: this.telemetry,
+        trace,
+        metrics: this.options.metrics,
       },
       runId,
       input,

@@ -9,6 +9,7 @@ import { envScope, refuseRedactedSecrets } from "../safety/secrets/access.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import type { AttemptRunner } from "./in-process-executor.js";
 import { verifyResult } from "./verify-result.js";
+import { logFields } from "../telemetry/traceparent.js";
 
 /** What running an attempt needs from the process it runs in. */
 export interface AttemptEnvironment {
@@ -63,7 +64,7 @@ function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, si
     signal,
     // Made on first use: most attempts log nothing, and a child logger per attempt was a cost of every task.
     get logger(): Logger {
-      logger ??= environment.logger.child({ runId, taskId, actionType, attempt: n });
+      logger ??= environment.logger.child({ runId, taskId, actionType, attempt: n, ...logFields(attempt.trace) });
       return logger;
     },
     attempt: n,
@@ -72,5 +73,6 @@ function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, si
     workspace: environment.workspace,
     resources: { sql: () => environment.sql() },
     safety: attempt.safety,
+    ...(attempt.trace ? { trace: attempt.trace } : {}),
   };
 }

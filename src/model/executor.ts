@@ -1,6 +1,7 @@
 import type { SerializedError } from "./errors.js";
 import type { ActionType } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
+import type { TraceCarrier } from "./trace-carrier.js";
 import type { VerifyRule } from "./verify-rule.js";
 
 /**
@@ -34,6 +35,8 @@ export interface TaskAttempt {
   safety: RunSafety;
   /** Post-conditions checked on the result once the action succeeds (VERIFY_FAILED when one is false). */
   verify?: readonly VerifyRule[];
+  /** The attempt's span when tracing is on: its worker's span continues it, api_call sends it as `traceparent`. */
+  trace?: TraceCarrier;
 }
 
 /** How one attempt ended. */

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from "./trace-carrier.js";
 import type { SerializedError } from "./errors.js";
 import type { TaskSpec } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
@@ -91,4 +92,6 @@ export interface RunContext {
   on_failure?: "stop" | "compensate";
   /** Set while the run undoes what completed (the compensation tasks run); the run then ends rolled_back or rollback_failed. */
   phase?: "rollback";
+  /** The run's first trace (its root span), when tracing was on: a resumed or approved run's trace links to it. */
+  trace?: TraceCarrier;
 }

@@ -32,6 +32,8 @@ export const JobAttempt = z.object({
   dependencies: z.array(z.string()),
   safety: RunSafetySchema,
   verify: z.array(VerifyRule).optional(),
+  /** W3C trace context of the attempt's span (tracing on); malformed ones are ignored by the worker's tracer. */
+  trace: z.object({ traceparent: z.string().max(128) }).optional(),
 }) satisfies z.ZodType<TaskAttempt, unknown>;
 
 const SerializedErrorSchema = z.object({

@@ -5,7 +5,9 @@ import type { Logger } from "../../utils/logger.js";
 import type { AttemptRunner } from "../executor/in-process-executor.js";
 import { CancelledError, ErrorCode, ensureWorkflowError, WorkflowError } from "../model/errors.js";
 import { ActionType } from "../model/plan-schema.js";
-import { JobAttempt, type JobOutcome } from "./job-payload.js";
+import { JobAttempt, type JobOutcome, outcomeOf } from "./job-payload.js";
+import type { Telemetry } from "../model/telemetry.js";
+import type { TaskAttempt } from "../model/executor.js";
 import { narrowSafety, type WorkerSafety } from "./narrow-safety.js";
 import { redisOptionsFromUrl } from "./queue-connection.js";
 import { bullPrefix, cancelChannel, cancelMarkerKey, queueName } from "./queue-names.js";
@@ -39,8 +41,10 @@ export interface TaskWorkerDeps {
   /** Cleans an outcome of the secrets the worker knows (its environment, resolved configs) before it goes to Redis. */
   scrub<T>(value: T): T;
   logger: Logger;
-  /** Called as each job ends here (for logs and tests). */
-  onJob?(job: { jobId: string; actionType: ActionType; ok: boolean; code?: string }): void;
+  /** Called as each job ends here (for logs, metrics and tests). */
+  onJob?(job: { jobId: string; actionType: ActionType; ok: boolean; code?: string; durationMs: number }): void;
+  /** Tracing, when on: each attempt's span continues the trace its job carries. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -55,12 +59,18 @@ export class TaskWorker {
   private client: Redis | undefined;
   private subscriber: Redis | undefined;
   private handingBack = false;
+  private running = 0;
 
   constructor(
     options: TaskWorkerOptions,
     private readonly deps: TaskWorkerDeps,
   ) {
     this.options = TaskWorkerOptions.parse(options);
+  }
+
+  /** Attempts running on this worker now. */
+  get activeJobs(): number {
+    return this.running;
   }
 
   /** Connect, subscribe to cancel requests, and start taking jobs; resolves once every queue is served. */
@@ -118,6 +128,32 @@ export class TaskWorker {
       return this.ended(jobId, job.name as ActionType, { ok: false, error: error.toJSON(), startedAt, endedAt: Date.now() });
     }
     const attempt = parsed.data;
+    const span = this.deps.telemetry?.startWorkerAttempt(attempt, {
+      "messaging.destination.name": queueName(attempt.actionType),
+      "messaging.message.id": jobId,
+      ...(this.options.name ? { "worker.name": this.options.name } : {}),
+    });
+    this.running++;
+    let outcome: JobOutcome | undefined;
+    try {
+      outcome = await this.runAttempt(job, token, signal, span?.carrier ? { ...attempt, trace: span.carrier } : attempt, startedAt);
+      return outcome;
+    } finally {
+      this.running--;
+      // No outcome: the job went back to the queue (shutdown), to run again elsewhere.
+      const handedBack = { ok: false, error: new CancelledError("handed back to the queue").toJSON(), startedAt, endedAt: Date.now() };
+      span?.end(outcomeOf(attempt, outcome ?? handedBack));
+    }
+  }
+
+  private async runAttempt(
+    job: Job,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    attempt: TaskAttempt,
+    startedAt: number,
+  ): Promise<JobOutcome> {
+    const jobId = job.id ?? "";
     // Cancelled while no worker held it (its worker died): end it without running. Only a job run before can have
     // been cancelled that way (a waiting one is removed instead), so a first run costs no extra round trip.
     const redelivered = job.attemptsStarted > 1 || job.stalledCounter > 0;
@@ -141,7 +177,8 @@ export class TaskWorker {
   }
 
   private ended(jobId: string, actionType: ActionType, outcome: JobOutcome): JobOutcome {
-    this.deps.onJob?.({ jobId, actionType, ok: outcome.ok, ...(outcome.error ? { code: outcome.error.code } : {}) });
+    const durationMs = outcome.endedAt - outcome.startedAt;
+    this.deps.onJob?.({ jobId, actionType, ok: outcome.ok, ...(outcome.error ? { code: outcome.error.code } : {}), durationMs });
     return this.deps.scrub(outcome);
   }
 
