@@ -86,9 +86,10 @@ describe("kill -9 during the compensation phase, then resume", () => {
       const engine = new WorkflowEngine({ workspace: ws, ...store.options(ws) });
       const state = await engine.getState("rb-crash");
       await engine.close();
-      const undoneBefore = Object.values(state?.tasks ?? {})
+      const tasks = state?.tasks ?? {};
+      const undoneBefore = Object.values(tasks)
         .filter((t) => t.compensates !== undefined && t.status === "completed" && t.action_type === "api_call")
-        .map((t) => (state?.tasks[t.compensates as string]?.result as { data: { id: string } }).data.id);
+        .map((t) => (tasks[t.compensates as string]?.result as { data: { id: string } } | undefined)?.data.id);
 
       const resumed = await runCli(["runs", "resume", "rb-crash", ...args.slice(0, 2), "--json"], { env: store.env, timeoutMs: 60_000 });
       const result = JSON.parse(resumed.stdout) as { status: string; tasks: { id: string; status: string; attempts: number }[] };
