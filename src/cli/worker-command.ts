@@ -13,6 +13,7 @@ import { SecretScrubber } from "../safety/secrets/scrubber.js";
 import { readWorkerFlags } from "./worker-flags.js";
 import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
 import { tracingRequested } from "../telemetry/tracing-env.js";
+import { firstStopSignal } from "./stop-signal.js";
 
 export interface WorkerIo {
   out(text: string): void;
@@ -98,14 +99,7 @@ export async function workerCommand(argv: string[], io: WorkerIo): Promise<numbe
       io.err(`worker ${name}: metrics at ${listener.url}`);
     }
     io.err(`worker ${name}: serving ${options.actions.join(", ")} (concurrency ${options.concurrency} each)`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once("SIGTERM", () => resolve("SIGTERM"));
-      process.once("SIGINT", () => resolve("SIGINT"));
-    });
-    // A second signal does not wait: the jobs in hand are then found stalled and run again elsewhere.
-    const force = () => process.exit(130);
-    process.once("SIGTERM", force);
-    process.once("SIGINT", force);
+    const signal = await firstStopSignal();
     io.err(`${signal}: taking no new jobs; those in hand get ${options.graceSeconds} s, then go back to the queue`);
     await worker.close(options.graceSeconds * 1000);
   } finally {
