@@ -4,11 +4,15 @@
  */
 const LAYERS = [
   ["model", "^src/model/"],
+  // OpenTelemetry and Prometheus behind the model's ports (telemetry.ts): the API only; the SDK loads lazily.
+  ["telemetry", "^src/telemetry/"],
   ["plan", "^src/plan/"],
   ["safety", "^src/safety/"],
   ["actions", "^src/actions/"],
   ["failure-policy", "^src/failure-policy/"],
   ["executor", "^src/executor/"],
+  // The BullMQ nouns (queue executor, task worker): the executor level, beside the in-process one.
+  ["queue", "^src/queue/"],
   ["scheduler", "^src/scheduler/"],
   ["graph", "^src/graph/"],
   ["persistence", "^src/persistence/"],

@@ -4,6 +4,7 @@ import { terminalText } from "./src/cli/terminal-text.js";
 import { withFlags } from "./src/cli/flag-names.js";
 import { ensureWorkflowError } from "./src/model/errors.js";
 import { LogLevel } from "./utils/log-level.js";
+import { tracingRequested } from "./src/telemetry/tracing-env.js";
 
 // Only light modules are imported above: `--help` and `--version` are answered before the engine (LangGraph,
 // langchain, zod, the actions' clients) loads. A run or a `runs` command imports what it needs when it starts.
@@ -18,7 +19,7 @@ function logLevel(level: string): LogLevel {
 }
 
 /** The engine `runs` and `schedules` work on; its modules load only when a command needs them. */
-async function openEngine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }) {
+async function openEngine(flags: { workspace: string; logLevel: string; leaseSeconds?: number; executor?: "in-process" | "queue" }) {
   const [{ WorkflowEngine }, { createLogger }, { SecretScrubber }] = await Promise.all([
     import("./src/engine/workflow-engine.js"),
     import("./utils/logger.js"),
@@ -28,6 +29,7 @@ async function openEngine(flags: { workspace: string; logLevel: string; leaseSec
     workspace: flags.workspace,
     logger: createLogger(logLevel(flags.logLevel), SecretScrubber.fromEnv(process.env)),
     ...(flags.leaseSeconds === undefined ? {} : { leaseSeconds: flags.leaseSeconds }),
+    ...(flags.executor ? { executor: flags.executor } : {}),
   });
 }
 
@@ -44,6 +46,10 @@ async function main(argv: string[]): Promise<number> {
     const { workflowsCommand } = await import("./src/cli/workflows-command.js");
     return workflowsCommand(argv.slice(1), { out, err, engine: openEngine });
   }
+  if (argv[0] === "worker") {
+    const { workerCommand } = await import("./src/cli/worker-command.js");
+    return workerCommand(argv.slice(1), { out, err });
+  }
   if (argv[0] === "serve") {
     const { serveCommand } = await import("./src/cli/serve-command.js");
     return serveCommand(argv.slice(1), { out, err });
@@ -54,10 +60,18 @@ async function main(argv: string[]): Promise<number> {
   return runCommand(flags, { out, err });
 }
 
+// The OpenTelemetry SDK loads only when the OTEL_* variables ask for traces (README "Observability").
+const tracing = tracingRequested(process.env)
+  ? await import("./src/telemetry/tracing-sdk.js").then((t) =>
+      t.startTracing(process.env, process.argv[2] === "worker" ? "workflow-worker" : "workflow-engine"),
+    )
+  : undefined;
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   const e = ensureWorkflowError(error);
   err(`Error [${e.code}]: ${e.message}`);
   process.exitCode = exitCodeFor(e);
+} finally {
+  await tracing?.shutdown().catch(() => undefined);
 }

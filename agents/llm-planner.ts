@@ -39,6 +39,14 @@ const WirePlanSchema = z.object({
           .object({ max_attempts: z.number().int(), backoff_ms: z.number().int(), max_backoff_ms: z.number().int() })
           .partial()
           .optional(),
+        verify: z
+          .array(z.object({ assert: z.string().describe("JSONata over {result, config, variables}; must be true"), message: z.string() }))
+          .optional()
+          .describe("post-conditions on the result, for tasks whose success is easy to misjudge"),
+        compensate: z
+          .object({ action_type: z.enum(ActionType), action_config: FreeObject })
+          .optional()
+          .describe("the action that undoes this task if the workflow fails; {{self.path}} is this task's own result"),
       }),
     )
     .min(1),

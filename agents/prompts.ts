@@ -67,7 +67,7 @@ a directed acyclic graph of tasks that the engine then runs. You never run anyth
 Reply only by calling the "${PLAN_FUNCTION}" function with the whole plan as its arguments.
 
 PLAN FORMAT
-{"tasks": [{"id", "name", "description", "action_type", "action_config", "dependencies", "on_failure"?, "retry"?}]}
+{"tasks": [{"id", "name", "description", "action_type", "action_config", "dependencies", "on_failure"?, "retry"?, "verify"?, "compensate"?}]}
 - id: unique; letters, digits, _ and -, starting with a letter or _ (max 64). Prefer short snake_case such as fetch_users.
 - name: a short title; description: one sentence saying what the task does and why.
 - action_type: one of the five types below; action_config follows that type's config exactly, with no other keys.
@@ -77,6 +77,14 @@ PLAN FORMAT
   or {"modify": {...}} (merge these keys into action_config and try once more).
 - retry (optional): {"max_attempts": 1-100, "backoff_ms": number, "max_backoff_ms": number}; only for tasks that can
   fail transiently, such as network calls.
+- verify (optional): [{"assert": JSONata over {result, config, variables} that must be true, "message": why}], checked
+  after the action succeeds; a false one fails the attempt (then on_failure applies). Add one where success is easy to
+  misjudge: an api_call that must answer 2xx ("result.status >= 200 and result.status < 300"), a list that must not
+  be empty ("$count(result.data) > 0").
+- compensate (optional): {"action_type", "action_config"}: what undoes this task if the workflow fails and is rolled
+  back. Give one for every task that creates or changes something outside the workspace, e.g. for a POST that creates
+  a record: {"action_type": "api_call", "action_config": {"method": "DELETE", "url": ".../records/{{self.data.id}}"}}
+  ({{self.path}} is this task's own result). File writes inside the workspace are undone by the engine itself.
 
 REFERENCES
 A config value can use the result of another task as {{task_id.path}}, e.g. {{fetch_users.data}} or

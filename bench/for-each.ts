@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { PlanInput } from "../src/model/plan-schema.js";
 import { benchEngine, info, round, type SummaryRow, timeRun, zeroWorkPlan } from "./common.js";
 
-/** Section 9: one for_each over N items at concurrency 64, against the same work as N plain tasks (child process each). */
+/** Section 11: one for_each over N items at concurrency 64, against the same work as N plain tasks (child process each). */
 export interface ForEachRow {
   shape: "for_each" | "plain tasks";
   persist: string;
@@ -79,7 +79,7 @@ export async function benchForEach(quick: boolean, log: (s: string) => void): Pr
     if (!loop || !plain) return [];
     return [
       info(
-        "9 for_each",
+        "11 for_each",
         `${persist}: ${n} items at concurrency ${CONCURRENCY} vs ${n} plain tasks`,
         `${loop.per_item_ms} vs ${plain.per_item_ms} ms/item; peak RSS ${loop.max_rss_mb} vs ${plain.max_rss_mb} MB`,
       ),

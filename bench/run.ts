@@ -10,14 +10,17 @@ import { benchMakespan } from "./makespan.js";
 import { benchMemory } from "./memory.js";
 import { benchOverhead } from "./overhead.js";
 import { benchPlanning } from "./planning.js";
+import { benchQueue } from "./queue-scaling.js";
 import { benchSpeedup } from "./speedup.js";
 import { benchStartup } from "./startup.js";
+import { benchTracing } from "./tracing.js";
 
 /**
  * `npm run bench` (full, several minutes) or `npm run bench -- --quick` (smoke, under a minute).
  * Sections: 1 makespan ÷ critical path, 2 scheduler overhead, 3 parallel speedup, 4 durability,
  * 5 planning cost, 6 memory, 7 start-up (CPU of `node main.js ...` ÷ `node -e ''`), 8 embedded database start
- * (PGlite, CLI child processes), 9 for_each over 10,000 items vs 10,000 plain tasks. Prints one summary table (target and whether met per row) and writes
+ * (PGlite, CLI child processes), 9 the queue executor (worker processes over Redis: scaling, overhead), 10 tracing
+ * off vs the OpenTelemetry API without an SDK vs the SDK exporting (alternating runs, medians), 11 for_each over 10,000 items vs 10,000 plain tasks. Prints one summary table (target and whether met per row) and writes
  * bench/results.json. `--only 1,3` runs a subset.
  */
 const quick = process.argv.includes("--quick");
@@ -137,8 +140,21 @@ async function main(): Promise<void> {
     summary.push(...embedded.summary);
     results.embedded_db = embedded.rows;
   }
+  const queue = await section(9, "queue executor (worker processes over Redis)", () => benchQueue(redisUrl, quick, log));
+  if (queue) {
+    console.table(queue.scaling);
+    console.table(queue.overhead);
+    summary.push(...queue.summary);
+    results.queue = { scaling: queue.scaling, overhead: queue.overhead };
+  }
+  const tracing = await section(10, "tracing off vs on (alternating runs, medians)", () => benchTracing(quick, log));
+  if (tracing) {
+    console.table(tracing.rows);
+    summary.push(...tracing.summary);
+    results.tracing = tracing.rows;
+  }
 
-  const forEach = await section(9, "for_each over 10,000 items vs 10,000 tasks (child process per case)", () => benchForEach(quick, log));
+  const forEach = await section(11, "for_each over 10,000 items vs 10,000 tasks (child process per case)", () => benchForEach(quick, log));
   if (forEach) {
     console.table(forEach.rows);
     summary.push(...forEach.summary);

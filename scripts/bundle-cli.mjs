@@ -12,7 +12,17 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const outdir = path.join(root, "dist/cli");
 
 // Native addons and WebAssembly packages find their files next to their own code: they stay in node_modules.
-const external = ["better-sqlite3", "libpg-query", "@electric-sql/pglite", "pg-native"];
+// The OpenTelemetry SDK and exporter load only when tracing is asked for (src/telemetry/tracing-sdk.ts): left out
+// of the bundle, they cost nothing otherwise, and a test can see that they are not loaded.
+const external = [
+  "better-sqlite3",
+  "libpg-query",
+  "@electric-sql/pglite",
+  "pg-native",
+  "@opentelemetry/sdk-trace",
+  "@opentelemetry/exporter-trace-otlp-http",
+  "@opentelemetry/resources",
+];
 
 /**
  * zod exposes every translation of its messages as `z.locales` (~300 KB of source to compile), yet registers

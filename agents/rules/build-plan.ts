@@ -1,3 +1,4 @@
+import { defaultVerify } from "./default-verify.js";
 import type { TaskSpecInput } from "../../src/model/plan-schema.js";
 import { describeStep, isSource, type PlannedStep } from "./steps.js";
 import { actionFor, inputValue, type Output, resultField } from "./task-config.js";
@@ -62,6 +63,7 @@ function addTask(flow: Flow, step: PlannedStep, deps: string[], input: Output[])
   flow.ids.add(id);
   const description = describeStep(step);
   const action = actionFor(step, input.length ? inputValue(input) : undefined);
+  const verify = defaultVerify(action.action_type, action.action_config);
   const dependencies = [...new Set([...deps, ...input.map((o) => o.taskId)])];
   const inputs = input.length ? ` Input: ${names(input)}.` : "";
   flow.tasks.push({
@@ -71,6 +73,7 @@ function addTask(flow: Flow, step: PlannedStep, deps: string[], input: Output[])
     ...action,
     dependencies,
     ...(step.kind === "http" && step.attempts !== undefined ? { retry: { max_attempts: step.attempts } } : {}),
+    ...(verify ? { verify } : {}),
   });
   flow.understood.push(description);
   return id;

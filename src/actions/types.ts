@@ -1,3 +1,4 @@
+import type { TraceCarrier } from "../model/trace-carrier.js";
 import type { Logger } from "../../utils/logger.js";
 import type { HostResolver } from "../safety/network/guard.js";
 import type { RunSafety } from "../model/safety-policy.js";
@@ -69,4 +70,6 @@ export interface ActionContext {
   readonly safety: RunSafety;
   /** How `api_call` resolves host names (default: the system resolver); tests inject one to stage DNS rebinding. */
   readonly resolver?: HostResolver;
+  /** The attempt's span when tracing is on: api_call sends it as `traceparent`. */
+  readonly trace?: TraceCarrier;
 }

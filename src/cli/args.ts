@@ -4,6 +4,7 @@ import { GraphFormat } from "../plan/plan-graph.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { LogLevel } from "../../utils/log-level.js";
 import { ApproveMode } from "../model/approve-mode.js";
+import { ExecutorKind } from "../model/executor.js";
 import { Limits, type SafetySettingsInput } from "../model/safety-policy.js";
 import { camelCase, type Flags, LIMIT_FLAGS, readFlags } from "./cli-flags.js";
 
@@ -17,6 +18,7 @@ export const CliOptions = z
     input: z.array(z.string()).default([]),
     source: z.url({ protocol: /^https?$/, error: "--source must be an http(s) URL, e.g. http://127.0.0.1:8080" }).optional(),
     dryRun: z.boolean().default(false),
+    rollback: z.boolean().default(false),
     json: z.boolean().default(false),
     quiet: z.boolean().default(false),
     plain: z.boolean().default(false),
@@ -34,6 +36,7 @@ export const CliOptions = z
     wait: z.string().optional(),
     leaseSeconds: z.number().min(1, "--lease-seconds must be at least 1").max(3600).optional(),
     cache: z.boolean().default(true),
+    executor: z.enum(ExecutorKind).optional(),
     allowHost: z.array(z.string().min(1)).default([]),
     allowWrites: z.boolean().default(false),
     approve: z.enum(ApproveMode).optional(),

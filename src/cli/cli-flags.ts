@@ -4,6 +4,7 @@ import { ApproveMode } from "../model/approve-mode.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Limits } from "../model/safety-policy.js";
 import { GraphFormat } from "../plan/plan-graph.js";
+import { ExecutorKind } from "../model/executor.js";
 import { packageVersion } from "../../utils/version.js";
 
 // The CLI's flags as yargs reads them, and the help text. Only light modules here (no zod, no engine): `--help`
@@ -34,6 +35,7 @@ const EXAMPLES: [string, string][] = [
   ['$0 --goal "..." --dry-run', "Print the plan and its graph; run nothing"],
   ["$0 runs list --status failed", "The run history (see: node main.js runs --help)"],
   ["$0 runs resume <id>", "Continue a run that was interrupted"],
+  ["REDIS_URL=redis://127.0.0.1:6379 $0 worker", "Run tasks of --executor queue runs (see: node main.js worker --help)"],
   ['$0 schedules add --cron "0 2 * * *" --goal "..."', "A cron schedule that `serve` fires (see: node main.js schedules --help)"],
 ];
 
@@ -61,6 +63,10 @@ export async function readFlags(argv: string[]): Promise<Flags | "help"> {
     })
     .option("source", { type: "string", describe: "With --example: base URL of the API to use instead of starting the built-in demo API" })
     .option("dry-run", { type: "boolean", describe: "Print the plan and its graph, run nothing" })
+    .option("rollback", {
+      type: "boolean",
+      describe: "If the run fails, undo what completed (each task's compensate, and file writes), newest first",
+    })
     .option("json", { type: "boolean", describe: "Print one JSON object with the result on stdout" })
     .option("quiet", { type: "boolean", describe: "No progress lines, only the result" })
     .option("graph", { choices: [...GraphFormat], describe: "Print the plan's DAG (mermaid or dot); after a run, coloured by task status" })
@@ -116,6 +122,11 @@ export function engineFlags() {
       type: "boolean",
       default: true,
       describe: "Keep the run's checkpoints (SQLite, or PostgreSQL with CHECKPOINT_URL/DATABASE_URL); --no-persist keeps them in memory",
+    },
+    executor: {
+      choices: [...ExecutorKind],
+      describe:
+        "Where tasks run: in-process, or queue (jobs for `node main.js worker` processes; needs REDIS_URL) (default: EXECUTOR or in-process)",
     },
     cache: {
       type: "boolean",

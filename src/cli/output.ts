@@ -47,6 +47,8 @@ function eventLine(e: WorkflowEvent): string | undefined {
       return `run ${e.run_id} ${e.status ?? "ended"}`;
     case "approval_requested":
       return `run ${e.run_id} paused: waiting for approval of ${e.detail ?? "tasks"}`;
+    case "rollback_started":
+      return `run ${e.run_id} rolling back: ${e.detail ?? ""}`;
   }
 }
 
@@ -85,7 +87,8 @@ export function formatSummary(result: WorkflowResult, secrets?: SecretScrubber):
     if (t.child_run_id) lines.push(`  ${"".padEnd(9)} ${"".padEnd(18)} child run ${t.child_run_id} (runs show ${t.child_run_id})`);
   }
   if (r.outputs) lines.push("", `Outputs: ${excerpt(r.outputs, 400)}`);
-  if (r.error && r.status === "failed") lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
+  if (r.error && ["failed", "rolled_back", "rollback_failed"].includes(r.status))
+    lines.push("", `Error: ${r.error.code}: ${r.error.message}`);
   if (r.approval) lines.push("", describeApproval(r.workflow_id, r.approval));
   return terminalText(lines.filter((l) => l !== undefined).join("\n"));
 }

@@ -24,6 +24,7 @@ export function engineFromOptions(options: CliOptions, onEvent: EventListener, o
     logger: createLogger(options.logLevel, SecretScrubber.fromEnv(process.env)),
     planCache: options.cache,
     ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+    ...(options.executor ? { executor: options.executor } : {}),
     ...safetyFromOptions(options),
     ...(options.persist ? {} : { persist: "memory" as const }),
     onEvent,

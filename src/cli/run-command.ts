@@ -47,7 +47,9 @@ export async function runCommand(flags: Flags, io: CliSinks): Promise<number> {
       progress.finish();
       err(`\nInterrupted: run ${runId} stopped where it was; what completed is kept.\nContinue it with: node main.js runs resume ${runId}`);
     });
-    const first = await engine.run(input, { variables, runId, ...waitOption(options.wait) }).finally(stopInterrupt);
+    const first = await engine
+      .run(input, { variables, runId, ...waitOption(options.wait), ...(options.rollback ? { rollback: true } : {}) })
+      .finally(stopInterrupt);
     const result = first.status === "awaiting_approval" && canAsk() ? await askUntilDecided(engine, first, err) : first;
     progress.finish(result);
     printResult(result, options, { out, err });

@@ -9,13 +9,15 @@ import { RunStatus } from "../model/task-state.js";
 import { sqliteFile } from "../persistence/open-persistence.js";
 import { exitCodeForStatus } from "./exit-codes.js";
 import { formatEvent, formatSummary, toJsonOutput } from "./output.js";
+import { formatQueues } from "./queue-text.js";
+import { ExecutorKind } from "../model/executor.js";
 
 /** Where `runs` prints (main.ts's sinks make the text safe for a terminal) and how it opens the engine. */
 export interface RunsIo {
   out(text: string): void;
   err(text: string): void;
   /** Opens the engine; a promise, so the caller can load the engine's modules only when a command needs them. */
-  engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number }): Promise<WorkflowEngine>;
+  engine(flags: { workspace: string; logLevel: string; leaseSeconds?: number; executor?: ExecutorKind }): Promise<WorkflowEngine>;
 }
 
 const SUBCOMMANDS = [
@@ -31,6 +33,7 @@ const SUBCOMMANDS = [
   "watch",
   "graph",
   "cancel",
+  "rollback",
 ] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
 
@@ -43,6 +46,7 @@ Commands:
   approve <id> [--task T]          approve the mutating tasks a paused run waits for, and continue it
   reject <id> [--task T] [--reason R]  reject them (they and their dependents are skipped), and continue
   cancel <id> [--reason R]         cancel an unfinished run, wherever it is driven (it ends failed, CANCELLED)
+  rollback <id> [--dry-run]        undo a finished run: each task's compensation, newest first
   history <id> [--limit N]         the run's checkpoints (LangGraph time travel)
   export <id> [--out FILE]         everything about a run as JSON
   delete <id>                      delete a run's checkpoints and record
@@ -54,7 +58,9 @@ Common options: --workspace DIR, --json, --log-level LEVEL
 
 One process drives a run at a time (it holds the run's lease). resume, approve, reject and delete
 refuse a run another process holds with RUN_BUSY (exit 2); --wait [SECONDS] waits for it instead
-(no number: until it is free). --lease-seconds N (or LEASE_SECONDS, default 10): the lease's length.`;
+(no number: until it is free). --lease-seconds N (or LEASE_SECONDS, default 10): the lease's length.
+--executor queue (or EXECUTOR=queue, with REDIS_URL): resume, approve and reject run the tasks on queue
+workers, and show adds the task queues' depth and workers.`;
 
 function parser(argv: string[], sub: Sub): Argv {
   return (
@@ -76,6 +82,8 @@ function parser(argv: string[], sub: Sub): Argv {
       .option("by", { type: "string" })
       .option("wait", { type: "string" })
       .option("lease-seconds", { type: "number" })
+      .option("dry-run", { type: "boolean", default: false })
+      .option("executor", { choices: [...ExecutorKind] })
       .strictOptions()
       .version(false)
       .help(false)
@@ -109,6 +117,7 @@ export async function runsCommand(argv: string[], io: RunsIo): Promise<number> {
     workspace: flags.workspace,
     logLevel: flags["log-level"],
     ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
+    ...(flags.executor ? { executor: flags.executor } : {}),
   });
   // Reading a history that was never written must not create it.
   if (READ_ONLY.has(sub as Sub) && !engine.historyExists()) {
@@ -148,6 +157,8 @@ interface Flags {
   by?: string;
   wait?: string;
   "lease-seconds"?: number;
+  "dry-run": boolean;
+  executor?: ExecutorKind;
 }
 
 type Handler = (engine: WorkflowEngine, flags: Flags, id: string, io: RunsIo) => Promise<number>;
@@ -164,7 +175,9 @@ const HANDLERS: Record<Sub, Handler> = {
   },
   async show(engine, flags, id, io) {
     const { result } = await engine.getRun(id);
-    io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
+    const queues = await engine.queueMetrics();
+    if (flags.json) io.out(JSON.stringify({ ...toJsonOutput(result, engine.secrets), ...(queues ? { queues } : {}) }));
+    else io.out(formatSummary(result, engine.secrets) + (queues ? `\n${formatQueues(queues)}` : ""));
     return 0;
   },
   async resume(engine, flags, id, io) {
@@ -176,6 +189,25 @@ const HANDLERS: Record<Sub, Handler> = {
     return exitCodeForStatus(result.status);
   },
   approve: (engine, flags, id, io) => decide(engine, flags, id, io, true),
+  async rollback(engine, flags, id, io) {
+    if (flags["dry-run"]) {
+      const steps = await engine.planRollback(id);
+      if (flags.json) io.out(JSON.stringify(steps));
+      else if (steps.length === 0) io.out(`Nothing of run ${id} to undo.`);
+      else
+        for (const s of steps)
+          io.out(
+            `undo ${s.task_id}: ${s.cannot ? `cannot: ${s.cannot}` : `${s.action_type} ${JSON.stringify(s.action_config)}`}${s.after.length ? ` (after ${s.after.join(", ")})` : ""}`,
+          );
+      return 0;
+    }
+    const result = await engine.rollback(id, {
+      ...waitOption(flags.wait),
+      ...(flags.quiet || flags.json ? {} : { onEvent: (e) => io.err(formatEvent(e) ?? "") }),
+    });
+    io.out(flags.json ? JSON.stringify(toJsonOutput(result, engine.secrets)) : formatSummary(result, engine.secrets));
+    return result.status === "rolled_back" ? 0 : 1;
+  },
   async cancel(engine, flags, id, io) {
     const outcome = await engine.cancel(id, flags.reason ?? `cancelled by ${userInfo().username} (runs cancel)`);
     io.out(

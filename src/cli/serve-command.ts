@@ -9,6 +9,7 @@ import { WorkflowService } from "../server/workflow-service.js";
 import { checkFlags, safetyFromOptions } from "./args.js";
 import { engineFlags, type Flags, limitOptions } from "./cli-flags.js";
 import { WorkflowEngine } from "../engine/workflow-engine.js";
+import { firstStopSignal } from "./stop-signal.js";
 
 export interface ServeIo {
   out(text: string): void;
@@ -84,14 +85,16 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   const demo = flags.demo ? await startDemoApi() : undefined;
   const demoHost = demo ? hostOf(demo.url) : undefined;
   const service = await WorkflowService.create(
-    (onEvent) =>
+    (onEvent, metrics) =>
       new WorkflowEngine({
+        metrics,
         workspace: options.workspace,
         concurrency: options.concurrency,
         planner: options.planner,
         logger,
         planCache: options.cache,
         ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+        ...(options.executor ? { executor: options.executor } : {}),
         ...safetyFromOptions({ ...options, allowHost: demoHost ? [...options.allowHost, demoHost] : options.allowHost }),
         ...(options.persist ? {} : { persist: "memory" as const }),
         onEvent,
@@ -108,14 +111,7 @@ export async function serveCommand(argv: string[], io: ServeIo): Promise<number>
   }
   io.err(`serving ${url} (dashboard at /, API description at /openapi.json)${demo ? `; demo API at ${demo.url}` : ""}`);
   io.out(url);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
-  // A second signal does not wait for the runs: it ends the process, as a crash would (runs resume elsewhere).
-  const force = () => process.exit(130);
-  process.once("SIGTERM", force);
-  process.once("SIGINT", force);
+  const signal = await firstStopSignal();
   io.err(
     `${signal}: taking no new runs; ${service.runs.inFlight} in flight get ${graceSeconds} s to end, then stop at their last checkpoint`,
   );

@@ -31,7 +31,7 @@ export function attemptTimeline(history: readonly HistoryEntry[]): AttemptSpan[]
       continue;
     }
     const span = open.get(key);
-    if (!span || span.outcome !== "running") continue;
+    if (span?.outcome !== "running") continue;
     if (h.event === "task_completed") Object.assign(span, { ended_at: h.at, outcome: "completed" });
     else if (h.event === "task_failed") {
       const cancelled = h.detail?.startsWith("CANCELLED") ?? false;

@@ -1,4 +1,4 @@
-import type { Executor } from "../model/executor.js";
+import { type Executor, ExecutorKind } from "../model/executor.js";
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { FailureAdvisor } from "../model/advisor.js";
@@ -6,6 +6,7 @@ import { type Planner, PlannerSetting } from "../model/planner.js";
 import type { Logger } from "../../utils/logger.js";
 import { SafetySettings } from "../model/safety-policy.js";
 import type { EventListener } from "../model/events.js";
+import type { MetricsSink, Telemetry } from "../model/telemetry.js";
 
 /** The plain, validated part of the engine's options. */
 export const EngineSettings = z.strictObject({
@@ -37,12 +38,25 @@ export const EngineSettings = z.strictObject({
   leaseSeconds: z.number().min(1, "leaseSeconds must be at least 1").max(3600).default(10),
   /** The folder of workflow files the library holds beside the added versions (default: this package's workflows/); false: none. */
   workflowsDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+
+  /**
+   * Where task attempts run: "in-process" (default) or "queue" (BullMQ jobs that `node main.js worker` processes
+   * run; needs Redis). Default: EXECUTOR, else in-process. EngineOptions.executor also takes an Executor of your own.
+   */
+  executor: z.enum(ExecutorKind).default("in-process"),
+  /** With the queue executor: how long finished jobs (and their outcomes) stay in Redis for a resume to read. */
+  queueKeepFinishedSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 86_400)
+    .optional(),
   // Guardrails (README "Safety"): trusted hosts, SQL writes, approval of mutating tasks, limits.
   ...SafetySettings.shape,
 });
 export type EngineSettings = z.input<typeof EngineSettings>;
 
-export interface EngineOptions extends Omit<EngineSettings, "planner"> {
+export interface EngineOptions extends Omit<EngineSettings, "planner" | "executor"> {
   /** "auto" (LLM when OPENAI_API_KEY is set, else rules), "llm", "rules", or your own Planner. */
   planner?: PlannerSetting | Planner;
   /** The failure advisor; by default the LLM one when an LLM is configured, none otherwise. Pass null for none. */
@@ -59,8 +73,18 @@ export interface EngineOptions extends Omit<EngineSettings, "planner"> {
   onEvent?: EventListener;
   /** Called with a line for the user about something outside any one task, e.g. the embedded database starting. */
   onNotice?: (message: string) => void;
-  /** Where task attempts run (the executor port, src/model/executor.ts); default: in this process. */
-  executor?: Executor;
+  /**
+   * Where task attempts run: "in-process" (default), "queue" (queue workers over Redis), or an Executor of your own
+   * (the executor port, src/model/executor.ts; the engine does not close one you give).
+   */
+  executor?: ExecutorKind | Executor;
+  /**
+   * Tracing (README "Observability"): by default on when the OTEL_* variables ask for it (spans go to the registered
+   * tracer provider), else off and never called. Pass your own, or false to turn it off.
+   */
+  telemetry?: Telemetry | false;
+  /** Service metrics (`serve`, src/telemetry/service-metrics.ts): told of every event, finished run and lease conflict. */
+  metrics?: MetricsSink;
 }
 
 export interface RunOptions {
@@ -76,6 +100,8 @@ export interface RunOptions {
    * (Infinity: as long as it takes). Default: refuse at once with RUN_BUSY.
    */
   wait?: number;
+  /** When the run fails, undo what completed (the compensations, newest first): as the plan's `on_failure: compensate`. */
+  rollback?: boolean;
   /**
    * Called once the run is accepted: planned, checked, recorded and its lease held, just before it is driven.
    * What fails before this (an invalid plan, RUN_EXISTS, RUN_BUSY) rejects the call without it being called.

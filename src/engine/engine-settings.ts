@@ -8,8 +8,21 @@ export type Settings = ReturnType<typeof EngineSettings.parse>;
 
 /** Settings from the options, with environment variables as defaults for the ones users set per machine. */
 export function parseSettings(options: EngineOptions, env: Record<string, string | undefined>): Settings {
-  const { planner: _p, advisor: _a, env: _e, logger: _l, checkpointer: _c, onEvent: _o, onNotice: _n, executor: _x, ...plain } = options;
+  const {
+    planner: _p,
+    advisor: _a,
+    env: _e,
+    logger: _l,
+    checkpointer: _c,
+    onEvent: _o,
+    onNotice: _n,
+    executor: _x,
+    telemetry: _t,
+    metrics: _m,
+    ...plain
+  } = options;
   const planner = typeof options.planner === "string" ? options.planner : undefined;
+  const executor = typeof options.executor === "string" ? options.executor : undefined;
   const fromEnv = {
     ...(env.REDIS_PREFIX ? { redisPrefix: env.REDIS_PREFIX } : {}),
     ...(env.RETENTION_DAYS ? { retentionDays: Number(env.RETENTION_DAYS) } : {}),
@@ -17,10 +30,15 @@ export function parseSettings(options: EngineOptions, env: Record<string, string
     ...(env.CHECKPOINT_SCHEMA ? { checkpointSchema: env.CHECKPOINT_SCHEMA } : {}),
     ...(env.LEASE_SECONDS ? { leaseSeconds: Number(env.LEASE_SECONDS) } : {}),
     ...(env.WORKFLOWS_DIR ? { workflowsDir: env.WORKFLOWS_DIR } : {}),
+
+    ...(env.EXECUTOR ? { executor: env.EXECUTOR } : {}),
   };
   // The allowlist adds up: ALLOW_HOSTS (comma-separated) and the hosts given in the options.
   const allowHosts = [...(env.ALLOW_HOSTS ?? "").split(","), ...(plain.allowHosts ?? [])].map((h) => h.trim()).filter(Boolean);
-  const parsed = EngineSettings.safeParse({ ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}) }, { reportInput: true });
+  const parsed = EngineSettings.safeParse(
+    { ...fromEnv, ...plain, allowHosts, ...(planner ? { planner } : {}), ...(executor ? { executor } : {}) },
+    { reportInput: true },
+  );
   if (!parsed.success) {
     const what = inputIssues(parsed.error)
       .map((i) => `${i.path}: ${i.message}`)

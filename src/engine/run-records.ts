@@ -1,3 +1,4 @@
+import type { TraceCarrier } from "../model/telemetry.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Persistence } from "../persistence/open-persistence.js";
 import type { WorkflowStateValue } from "../graph/workflow-state.js";
@@ -15,6 +16,11 @@ export function initialState(a: {
   safety: RunSafety;
   goal?: string;
   parent?: { run_id: string; task_id: string };
+
+  /** Roll back what completed when the run fails (--rollback); else the plan's on_failure. */
+  rollback?: boolean;
+  /** The run's root span (tracing on). */
+  trace?: TraceCarrier | undefined;
 }) {
   const { planned } = a;
   const { workflow, outputs } = planned.plan;
@@ -25,6 +31,7 @@ export function initialState(a: {
       started_at: a.now,
       concurrency: a.concurrency,
       planner: planned.planner,
+      ...(a.rollback || planned.plan.on_failure === "compensate" ? { on_failure: "compensate" as const } : {}),
       ...(planned.cache ? { plan_cache: planned.cache } : {}),
       ...(planned.usage
         ? {
@@ -37,6 +44,8 @@ export function initialState(a: {
       ...(workflow === undefined ? {} : { workflow }),
       ...(outputs === undefined ? {} : { outputs }),
       ...(a.parent === undefined ? {} : { parent: a.parent }),
+
+      ...(a.trace ? { trace: a.trace } : {}),
     },
     safety: a.safety,
     workflow_plan: planned.plan,

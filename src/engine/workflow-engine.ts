@@ -14,7 +14,7 @@ import { runViewOf, type WorkflowStateValue } from "../graph/workflow-state.js";
 import { EngineResources } from "./engine-resources.js";
 import type { EngineOptions, RunOptions } from "./engine-options.js";
 import { parseSettings, resolveWorkspace, type Settings } from "./engine-settings.js";
-import { driveRun } from "./drive-run.js";
+import { driveRun, type OpeningEvent } from "./drive-run.js";
 import type { WorkflowEvent } from "../model/events.js";
 import { createGraphDeps } from "./graph-deps-factory.js";
 import { enterPlan, type PlannedInput } from "../plan/plan-entry.js";
@@ -30,27 +30,32 @@ import type { RedisFeatures } from "./redis-features.js";
 import { type CheckpointSummary, exportRun, pruneRuns, runHistory } from "./run-admin.js";
 import { initialState, notFound, recordResult, refuseExisting } from "./run-records.js";
 import type { RunLoop } from "../scheduler/run-loop.js";
-import type { Executor } from "../model/executor.js";
-import { InProcessExecutor } from "../executor/in-process-executor.js";
+import type { Executor, QueueMetrics } from "../model/executor.js";
 import { preflight } from "../executor/preflight.js";
-import { createAttemptRunner } from "../executor/run-attempt.js";
+import { checkExecutorChoice, createExecutor } from "./executor-choice.js";
 import { toResult, type WorkflowResult } from "./result.js";
 import { streamRun } from "./stream-run.js";
 import { type HoldOptions, RunLeases } from "./lease-holder.js";
 import { fenceWrites } from "../persistence/fenced-writes.js";
 import type { EventEntry } from "../persistence/event-stream.js";
 import { type AttemptSpan, attemptTimeline } from "./attempt-timeline.js";
+import { rollbackPlan, type UndoStep } from "./rollback-plan.js";
+import { compensationTasks, startRollback } from "../scheduler/rollback.js";
 import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 import { isWorkflowCall, type WorkflowCall, WorkflowLibrary } from "./workflow-library.js";
 import { packageWorkflowsDir } from "./workflow-file.js";
 import { ChildRuns } from "./child-runs.js";
 import type { PastRun } from "./workflow-suggest.js";
+import type { RunTrace, Telemetry } from "../model/telemetry.js";
+import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
+import { tracingRequested } from "../telemetry/tracing-env.js";
 
 interface Opened {
   graph: WorkflowGraph;
   persistence: Persistence;
   /** Who drives which run: a run is driven, resumed, decided or deleted only under its lease. */
   leases: RunLeases;
+  executor: Executor;
 }
 
 /** A new run id: `wf-<uuid>`. */
@@ -68,7 +73,8 @@ export class WorkflowEngine {
   private readonly settings: Settings;
   private readonly env: Record<string, string | undefined>;
   private readonly loops = new Map<string, RunLoop>();
-  private readonly executor: Executor;
+  /** The executor the engine made (and closes), or the one given; made on first use. */
+  private executorMade: Promise<Executor> | undefined;
   private readonly active = new Set<string>();
   private readonly resources: EngineResources;
   private opened: Promise<Opened> | undefined;
@@ -77,6 +83,10 @@ export class WorkflowEngine {
   private redisFeatures: Promise<RedisFeatures> | undefined;
   /** The workflow library: the workflows folder's files and the versions added to the run database. */
   readonly library: WorkflowLibrary;
+  /** Child runs of `workflow` tasks: they run in this process, whichever executor runs the other tasks. */
+  private readonly childRuns: ChildRuns;
+  /** Tracing when on (README "Observability"); undefined costs nothing: no span, no wrapper, no listener. */
+  private readonly telemetry: Telemetry | undefined;
 
   constructor(private readonly options: EngineOptions = {}) {
     this.env = options.env ?? process.env;
@@ -98,23 +108,14 @@ export class WorkflowEngine {
       ...(checkpointUrl ? { checkpointUrl } : {}),
       ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
     });
-    this.executor =
-      options.executor ??
-      new InProcessExecutor(
-        createAttemptRunner({
-          workspace: this.workspace,
-          logger: this.logger,
-          sql: () => this.resources.sqlClient(),
-          env: this.env,
-          secrets: this.secrets,
-          workflows: new ChildRuns({
-            record: async (id) => (await this.open()).persistence.runs.get(id),
-            run: (call, options) => this.run(call, options),
-            resume: (id, options) => this.resume(id, options),
-            finished: async (id) => (await this.getRun(id)).result,
-          }),
-        }),
-      );
+    // A queue executor without Redis is refused now, before anything runs.
+    if (typeof options.executor !== "object") checkExecutorChoice(this.settings.executor, this.redisUrl());
+    this.childRuns = new ChildRuns({
+      record: async (id) => (await this.open()).persistence.runs.get(id),
+      run: (call, options) => this.run(call, options),
+      resume: (id, options) => this.resume(id, options),
+      finished: async (id) => (await this.getRun(id)).result,
+    });
     const folder = this.settings.workflowsDir === false ? undefined : (this.settings.workflowsDir ?? packageWorkflowsDir());
     this.library = new WorkflowLibrary(
       async (create) => (create || this.historyExists() ? (await this.open()).persistence.workflows : undefined),
@@ -123,6 +124,8 @@ export class WorkflowEngine {
     );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
+    const traced = options.telemetry ?? (tracingRequested(this.env) && new OtelTelemetry((text) => this.secrets.scrubString(text)));
+    this.telemetry = traced || undefined;
   }
 
   /** The compiled LangGraph graph, with this engine's checkpointer (for LangGraph tooling). */
@@ -153,9 +156,33 @@ export class WorkflowEngine {
   }
 
   private async start(runId: string, goalOrPlan: string | PlanInput | WorkflowCall, options: RunOptions): Promise<WorkflowResult> {
+    const goalText =
+      typeof goalOrPlan === "string" ? goalOrPlan : isWorkflowCall(goalOrPlan) ? `workflow ${goalOrPlan.workflow}` : goalOrPlan.goal;
+    const trace = this.telemetry?.startRun({ runId, detail: "run", ...(goalText ? { goal: goalText } : {}) });
+    try {
+      return await this.startTraced(runId, goalOrPlan, options, trace);
+    } catch (err) {
+      trace?.end(undefined, err);
+      throw err;
+    }
+  }
+
+  private async startTraced(
+    runId: string,
+    goalOrPlan: string | PlanInput | WorkflowCall,
+    options: RunOptions,
+    trace?: RunTrace,
+  ): Promise<WorkflowResult> {
     const given = options.variables ?? {};
     // Plan before anything is opened or recorded: a goal that is not understood or an invalid plan leaves no trace.
-    const planned = await this.planFor(goalOrPlan, given, options.signal);
+    const planned = trace
+      ? await trace.child("workflow.plan", async (span) => {
+          const p = await this.planFor(goalOrPlan, given, options.signal);
+          span.set({ "workflow.planner": p.planner, "workflow.tasks": p.plan.tasks.length, "workflow.plan_cache": p.cache ?? "none" });
+          return p;
+        })
+      : await this.planFor(goalOrPlan, given, options.signal);
+    trace?.set({ "workflow.planner": planned.planner, "workflow.tasks": planned.plan.tasks.length });
     // Secrets written in the plan or the variables are never stored, logged or published from here on.
     this.secrets.learnFrom([planned.plan, given]);
     const safety = buildRunSafety({
@@ -167,7 +194,10 @@ export class WorkflowEngine {
       ...(typeof goalOrPlan === "string" ? { goal: goalOrPlan } : {}),
     });
     // What the plan already shows a guard would refuse is refused now: nothing runs, nothing is recorded.
-    await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env });
+    await preflight(planned.plan, { safety, workspace: this.workspace, env: this.env }).catch((err: unknown) => {
+      this.options.metrics?.operationFailed(err);
+      throw err;
+    });
     // Every value the plan reads with {{env.NAME}} is a secret from here on, whatever its name.
     this.secrets.learn(...envValues(this.env, safety));
     const { persistence } = await this.open();
@@ -187,8 +217,10 @@ export class WorkflowEngine {
         concurrency: this.settings.concurrency,
         ...(goal === undefined ? {} : { goal }),
         ...(options.parent ? { parent: options.parent } : {}),
+        ...(options.rollback ? { rollback: true } : {}),
+        trace: trace?.carrier,
       });
-      return this.drive(runId, input, leased, goal ?? "plan");
+      return this.drive(runId, input, leased, goal ?? "plan", undefined, undefined, trace);
     });
   }
 
@@ -280,6 +312,53 @@ export class WorkflowEngine {
       });
     }
     return runs;
+  }
+
+  /**
+   * Undo a finished run (completed or failed) on request: its compensations run newest first, as after a failure
+   * under `on_failure: compensate`, and the run ends rolled_back or rollback_failed.
+   */
+  async rollback(runId: string, options: Omit<RunOptions, "runId" | "workflowId" | "variables"> = {}): Promise<WorkflowResult> {
+    const { persistence, graph } = await this.open();
+    if (!(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    const release = this.claim(runId);
+    try {
+      return await this.underLease(runId, "rollback", options, async (leased) => {
+        const state = await this.getState(runId);
+        if (!state) throw notFound(runId, persistence);
+        rollbackPlan(runId, state);
+        const config = { configurable: { thread_id: runId } };
+        await graph.updateState(config, startRollback(state, new Date().toISOString(), "rollback requested"), "complete");
+        await persistence.runs.upsert({
+          run_id: runId,
+          status: "running",
+          created_at: state.context.started_at,
+          updated_at: new Date().toISOString(),
+        });
+        const undo = Object.keys(compensationTasks(state.tasks)).length;
+        return this.drive(
+          runId,
+          null,
+          leased,
+          "rollback",
+          { ...state.context, phase: "rollback" },
+          {
+            type: "rollback_started",
+            detail: `${undo} to undo: rollback requested`,
+          },
+        );
+      });
+    } finally {
+      release();
+    }
+  }
+
+  /** What `rollback` would undo, in the order it would (`runs rollback --dry-run`); nothing is changed. */
+  async planRollback(runId: string): Promise<UndoStep[]> {
+    const { persistence } = await this.open();
+    const state = await this.getState(runId);
+    if (!state || !(await persistence.runs.get(runId))) throw notFound(runId, persistence);
+    return this.secrets.scrub(rollbackPlan(runId, state));
   }
 
   /** The approval a paused run waits for, or undefined. */
@@ -390,9 +469,12 @@ export class WorkflowEngine {
       ...(options.wait === undefined ? {} : { waitSeconds: options.wait }),
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    return leases.hold(runId, hold, (lost) =>
-      work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }),
-    );
+    return leases
+      .hold(runId, hold, (lost) => work({ ...options, signal: options.signal ? AbortSignal.any([options.signal, lost]) : lost }))
+      .catch((err: unknown) => {
+        this.options.metrics?.operationFailed(err);
+        throw err;
+      });
   }
 
   /** Reserve a run id in this process for the length of a run or resume. */
@@ -497,9 +579,45 @@ export class WorkflowEngine {
     return (await this.open()).persistence.schedules;
   }
 
-  /** Close what the engine opened (database pools, the history file). */
+  /**
+   * The task queues' depth and workers when tasks run on queue workers (`executor: "queue"`), else undefined
+   * (what `runs show` and `GET /queues` show).
+   */
+  async queueMetrics(): Promise<QueueMetrics[] | undefined> {
+    const executor = await this.executor();
+    return executor.queueMetrics ? executor.queueMetrics() : undefined;
+  }
+
+  /** The executor given in the options, or the one the settings choose (made once, closed with the engine). */
+  private executor(): Promise<Executor> {
+    const given = this.options.executor;
+    this.executorMade ??=
+      typeof given === "object"
+        ? Promise.resolve(given)
+        : createExecutor({
+            kind: this.settings.executor,
+            redisUrl: this.redisUrl(),
+            redisPrefix: this.settings.redisPrefix,
+            keepFinishedSeconds: this.settings.queueKeepFinishedSeconds,
+            logger: this.logger,
+            attempts: {
+              workspace: this.workspace,
+              logger: this.logger,
+              sql: () => this.resources.sqlClient(),
+              env: this.env,
+              secrets: this.secrets,
+              workflows: this.childRuns,
+            },
+          });
+    return this.executorMade;
+  }
+
+  /** Close what the engine opened (database pools, the history file, the executor it made). */
   async close(): Promise<void> {
     this.opened = undefined;
+    const executor = this.executorMade;
+    this.executorMade = undefined;
+    if (typeof this.options.executor !== "object") await (await executor?.catch(() => undefined))?.close?.();
     const redis = this.redisFeatures;
     this.redisFeatures = undefined;
     await (await redis?.catch(() => undefined))?.close();
@@ -512,40 +630,48 @@ export class WorkflowEngine {
     options: Omit<RunOptions, "runId">,
     detail: string,
     known?: RunContext,
+    opening?: OpeningEvent,
+    trace?: RunTrace,
   ): Promise<WorkflowResult> {
     // A resumed or approved run (maybe in another process) reads the same {{env.NAME}} values: scrub them too.
     if (known) this.secrets.learn(...envValues(this.env, safetyOf(known)));
-    const { graph, persistence } = await this.open();
+    const { graph, persistence, executor } = await this.open();
     const publish = (await this.redis())?.publish;
-    const listeners = [this.options.onEvent, publish].filter((l) => l !== undefined);
+    const observe = this.options.metrics ? this.options.metrics.observe.bind(this.options.metrics) : undefined;
+    const listeners = [this.options.onEvent, publish, observe].filter((l) => l !== undefined);
     return driveRun(
       {
         graph,
         persistence,
         loops: this.loops,
-        executor: this.executor,
+        executor,
         listeners,
         ...(publish ? { flushEvents: () => publish.flush() } : {}),
         secrets: this.secrets,
         logger: this.logger,
         recursionLimit: this.settings.recursionLimit,
         getState: (id) => this.getState(id),
+        telemetry: this.telemetry,
+        trace,
+        metrics: this.options.metrics,
       },
       runId,
       input,
       options,
       detail,
       known,
+      opening,
     );
   }
 
   private open(): Promise<Opened> {
     this.opened ??= this.resources.openPersistence().then(async (opened) => {
+      const executor = await this.executor();
       const leases = new RunLeases(opened.leases, this.settings.leaseSeconds * 1000, this.logger);
       const persistence = fenceWrites(opened, (runId) => leases.check(runId));
       const deps = createGraphDeps({
         loops: this.loops,
-        executor: this.executor,
+        executor,
         planner: () => this.getPlanner(),
         advisor: () => this.getAdvisor(),
         plans: { env: this.env },
@@ -558,7 +684,7 @@ export class WorkflowEngine {
         const pruned = await pruneRuns(persistence, leases, cutoff);
         if (pruned.length) this.logger.info({ pruned: pruned.length }, "retention: old runs deleted");
       }
-      return { graph: buildGraph(deps, { checkpointer: persistence.checkpointer }), persistence, leases };
+      return { graph: buildGraph(deps, { checkpointer: persistence.checkpointer }), persistence, leases, executor };
     });
     return this.opened;
   }

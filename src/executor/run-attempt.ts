@@ -8,6 +8,8 @@ import { withTaskTimeout } from "../safety/limits/task-timeout.js";
 import { envScope, refuseRedactedSecrets } from "../safety/secrets/access.js";
 import type { SecretScrubber } from "../safety/secrets/scrubber.js";
 import type { AttemptRunner } from "./in-process-executor.js";
+import { verifyResult } from "./verify-result.js";
+import { logFields } from "../telemetry/traceparent.js";
 
 /** What running an attempt needs from the process it runs in. */
 export interface AttemptEnvironment {
@@ -48,7 +50,11 @@ export function createAttemptRunner(environment: AttemptEnvironment): AttemptRun
       // result) is learned so that what the task returns or logs is scrubbed of it too.
       refuseRedactedSecrets(config, attempt.taskId);
       environment.secrets?.learnFrom(config);
-      return (environment.runAction ?? runAction)(attempt.actionType, config, actionContext(environment, attempt, bounded));
+      const result = await (environment.runAction ?? runAction)(attempt.actionType, config, actionContext(environment, attempt, bounded));
+      if (attempt.verify?.length) {
+        await verifyResult(attempt.taskId, attempt.verify, { result, config, variables: attempt.variables }, safety.limits, bounded);
+      }
+      return result;
     });
   };
 }
@@ -60,7 +66,7 @@ function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, si
     signal,
     // Made on first use: most attempts log nothing, and a child logger per attempt was a cost of every task.
     get logger(): Logger {
-      logger ??= environment.logger.child({ runId, taskId, actionType, attempt: n });
+      logger ??= environment.logger.child({ runId, taskId, actionType, attempt: n, ...logFields(attempt.trace) });
       return logger;
     },
     attempt: n,
@@ -69,5 +75,6 @@ function actionContext(environment: AttemptEnvironment, attempt: TaskAttempt, si
     workspace: environment.workspace,
     resources: { sql: () => environment.sql(), ...(environment.workflows ? { workflows: environment.workflows } : {}) },
     safety: attempt.safety,
+    ...(attempt.trace ? { trace: attempt.trace } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { decideNode } from "./nodes/decide.js";
 import { executeNode } from "./nodes/execute.js";
 import { handleFailureNode } from "./nodes/handle-failure.js";
 import { planNode } from "./nodes/plan.js";
-import { afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
+import { afterComplete, afterDecide, afterExecute, afterFailure, Node } from "./routes.js";
 
 /**
  * Every node first releases the events of the previous step: a node starts only after the previous
@@ -56,7 +56,7 @@ export function buildGraph(deps: GraphDeps, options: { checkpointer?: BaseCheckp
     .addConditionalEdges(Node.decide, afterDecide, [Node.execute, Node.complete])
     .addConditionalEdges(Node.execute, afterExecute, [Node.handleFailure, Node.complete, Node.decide, Node.execute])
     .addConditionalEdges(Node.handleFailure, afterFailure, [Node.complete, Node.decide])
-    .addEdge(Node.complete, END)
+    .addConditionalEdges(Node.complete, afterComplete, [Node.decide, END])
     .compile(checkpointer ? { checkpointer } : {});
 }
 

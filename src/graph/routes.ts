@@ -1,3 +1,4 @@
+import { END } from "@langchain/langgraph";
 import { indexOf } from "../scheduler/task-index.js";
 import type { WorkflowStateValue } from "./workflow-state.js";
 
@@ -34,4 +35,9 @@ export function afterExecute(
 /** After the failure node: a failed run completes; otherwise scheduling goes on. */
 export function afterFailure(state: WorkflowStateValue): typeof Node.complete | typeof Node.decide {
   return state.context.status === "failed" ? Node.complete : Node.decide;
+}
+
+/** After complete: the end, unless the run has just begun its rollback (the compensations are to be scheduled). */
+export function afterComplete(state: WorkflowStateValue): typeof Node.decide | typeof END {
+  return state.context.finished_at ? END : Node.decide;
 }

@@ -66,6 +66,10 @@ export const ErrorCode = {
   ScheduleNotFound: "SCHEDULE_NOT_FOUND",
   /** The server wants its token (SERVER_TOKEN) and the request did not carry it. */
   Unauthorized: "UNAUTHORIZED",
+  /** A task's action succeeded but a `verify` assertion on its result was false. */
+  VerifyFailed: "VERIFY_FAILED",
+  /** A rolled-back run could not undo everything: the message names what is left. */
+  RollbackFailed: "ROLLBACK_FAILED",
   /** The process stopped driving the run (it is shutting down); the run is left resumable. */
   RunSuspended: "RUN_SUSPENDED",
   /** A workflow file or library entry is invalid: the field, the value given and what is allowed. */
@@ -76,6 +80,14 @@ export const ErrorCode = {
   WorkflowExists: "WORKFLOW_EXISTS",
   /** A sub-workflow's child run did not complete. */
   SubworkflowFailed: "SUBWORKFLOW_FAILED",
+
+  /** The task queue (Redis, `--executor queue`) did not take an attempt: it is retried like a network error. */
+  QueueUnavailable: "QUEUE_UNAVAILABLE",
+  /**
+   * An attempt handed to a queue worker ended without an outcome: the worker died twice while holding it (stalled
+   * past maxStalledCount), it threw outside the action, or the job vanished with a Redis that lost its data. Retryable.
+   */
+  AttemptLost: "ATTEMPT_LOST",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -12,6 +12,8 @@ export const WorkflowEventType = [
   "task_skipped",
   "run_completed",
   "approval_requested",
+  /** A failed run began undoing what completed (plan on_failure "compensate", --rollback, runs rollback). */
+  "rollback_started",
 ] as const;
 export type WorkflowEventType = (typeof WorkflowEventType)[number];
 

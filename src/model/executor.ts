@@ -1,6 +1,8 @@
 import type { SerializedError } from "./errors.js";
 import type { ActionType } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
+import type { TraceCarrier } from "./trace-carrier.js";
+import type { VerifyRule } from "./verify-rule.js";
 
 /**
  * The executor port: where the run loop hands a ready task attempt to something that runs it (this process
@@ -31,6 +33,10 @@ export interface TaskAttempt {
   dependencies: readonly string[];
   /** The run's safety policy, fixed when it started; an executor never widens it. */
   safety: RunSafety;
+  /** Post-conditions checked on the result once the action succeeds (VERIFY_FAILED when one is false). */
+  verify?: readonly VerifyRule[];
+  /** The attempt's span when tracing is on: its worker's span continues it, api_call sends it as `traceparent`. */
+  trace?: TraceCarrier;
 }
 
 /** How one attempt ended. */
@@ -59,7 +65,27 @@ export interface Executor {
   abort(attemptId: string, reason: string): void;
   /** Resolves once every attempt launched so far has delivered its outcome. */
   drain(): Promise<void>;
+  /** Release what the executor holds (connections); attempts not yet delivered are left to a resume. */
+  close?(): Promise<void>;
+  /** The depth of each queue and the workers serving it, for an executor that runs attempts through queues. */
+  queueMetrics?(): Promise<QueueMetrics[]>;
 }
+
+/** One task queue as its broker counts it (BullMQ's job counts and connected workers). */
+export interface QueueMetrics {
+  queue: string;
+  actionType: ActionType;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  workers: number;
+}
+
+/** Where a run's task attempts run: in this process (default) or on queue workers (BullMQ over Redis). */
+export const ExecutorKind = ["in-process", "queue"] as const;
+export type ExecutorKind = (typeof ExecutorKind)[number];
 
 /** The id of one attempt: stable across re-deliveries and resumes, unique per attempt. */
 export function attemptId(runId: string, taskId: string, attempt: number): string {

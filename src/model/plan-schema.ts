@@ -6,6 +6,8 @@ import { TransformDataConfig } from "./action-config/transform-data.js";
 import { WaitConfig } from "./action-config/wait.js";
 import { WorkflowCallConfig } from "./action-config/workflow.js";
 
+import { Compensation, RunFailurePolicy, VerifyRules } from "./verify-rule.js";
+
 export const ActionType = ["api_call", "db_query", "file_operation", "transform_data", "wait", "workflow"] as const;
 export type ActionType = (typeof ActionType)[number];
 
@@ -73,6 +75,11 @@ export const TaskSpec = z.strictObject({
   for_each: z.union([z.string().min(1), z.array(z.unknown()).max(MAX_LOOP_ITEMS)]).optional(),
   /** At most this many items of a `for_each` at once (and never more than the run's concurrency). */
   concurrency: z.number().int().min(1).max(1024).optional(),
+
+  /** Post-conditions on the result (src/model/verify-rule.ts): a false one fails the attempt with VERIFY_FAILED. */
+  verify: VerifyRules.optional(),
+  /** What undoes this task when a failed run is rolled back (`{{self.path}}`: its own result). */
+  compensate: Compensation.optional(),
 });
 export type TaskSpec = z.infer<typeof TaskSpec>;
 export type TaskSpecInput = z.input<typeof TaskSpec>;
@@ -88,6 +95,9 @@ export const PlanSchema = z.strictObject({
   workflow: z.string().max(200).optional(),
   /** What the run returns: names to `{{references}}` into its tasks' results (a workflow's `outputs`). */
   outputs: z.record(z.string(), z.string()).optional(),
+
+  /** When the run fails: `stop` (default), or `compensate`: undo what completed, newest first (README, Rollback). */
+  on_failure: z.enum(RunFailurePolicy).optional(),
 });
 export type PlanInput = z.input<typeof PlanSchema>;
 
@@ -95,6 +105,7 @@ export type PlanInput = z.input<typeof PlanSchema>;
 export interface Plan {
   goal?: string;
   allow_writes?: boolean;
+  on_failure?: RunFailurePolicy;
   variables?: Record<string, unknown>;
   tasks: TaskSpec[];
   workflow?: string;

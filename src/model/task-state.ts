@@ -1,12 +1,25 @@
+import type { TraceCarrier } from "./trace-carrier.js";
 import type { SerializedError } from "./errors.js";
 import type { TaskSpec } from "./plan-schema.js";
 import type { RunSafety } from "./safety-policy.js";
 import type { PlanOrigin } from "./planner.js";
+import type { FileUndo } from "./file-undo.js";
 
 export const TaskStatus = ["pending", "running", "completed", "failed", "skipped"] as const;
 export type TaskStatus = (typeof TaskStatus)[number];
 
-export const RunStatus = ["planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"] as const;
+export const RunStatus = [
+  "planning",
+  "running",
+  "awaiting_approval",
+  "completed",
+  "completed_with_errors",
+  "failed",
+  /** A failed run whose completed tasks were all undone (README, Rollback). */
+  "rolled_back",
+  /** A failed run whose rollback could not undo everything: the run's error names what is left. */
+  "rollback_failed",
+] as const;
 export type RunStatus = (typeof RunStatus)[number];
 
 /** A task as the graph state holds it: its spec (action_config may be patched by `modify`) and its progress. */
@@ -34,6 +47,10 @@ export interface TaskState extends TaskSpec {
   /** An item of a `for_each` task: the loop task's id and the item's index. */
   loop_of?: string;
   loop_index?: number;
+  /** For a compensation task (rollback): the id of the task it undoes. */
+  compensates?: string;
+  /** What a file_operation replaced (kept to restore it on rollback; src/actions/file-operation/undo.ts). */
+  undo?: FileUndo;
 }
 
 /** How far a `for_each` task is: items laid out, items ended (completed or skipped). */
@@ -57,6 +74,7 @@ type HistoryEvent =
   | "approval_requested"
   | "task_approved"
   | "task_rejected"
+  | "rollback_started"
   | "run_completed";
 
 /** One line of the execution history kept in state. */
@@ -90,4 +108,11 @@ export interface RunContext {
   outputs?: Record<string, string>;
   /** The run whose `workflow` task started this one as a child. */
   parent?: { run_id: string; task_id: string };
+
+  /** What the run does when it fails: "compensate" rolls back what completed (plan `on_failure`, `--rollback`). */
+  on_failure?: "stop" | "compensate";
+  /** Set while the run undoes what completed (the compensation tasks run); the run then ends rolled_back or rollback_failed. */
+  phase?: "rollback";
+  /** The run's first trace (its root span), when tracing was on: a resumed or approved run's trace links to it. */
+  trace?: TraceCarrier;
 }

@@ -8,6 +8,7 @@ import { findReferences, type Reference } from "./template.js";
 import { conditionRoots } from "./condition.js";
 import { LOOP_ROOTS } from "./loop-binding.js";
 import { PURE_REFERENCE } from "../model/template-schema.js";
+import { rollbackFieldIssues } from "./check-rollback-fields.js";
 
 export { findCycle };
 
@@ -102,6 +103,7 @@ function normaliseTask(
       });
     }
   }
+  issues.push(...rollbackFieldIssues(task, at, dependencies, variables));
   return { ...task, dependencies };
 }
 

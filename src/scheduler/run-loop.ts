@@ -27,7 +27,7 @@ export class RunLoop {
   private readonly inflight = new Map<string, InFlight>();
   private outcomes: AttemptOutcome[] = [];
   private wake: (() => void) | undefined;
-  private readonly controller = new AbortController();
+  private controller = new AbortController();
   #cancelError: WorkflowError | undefined;
 
   constructor(
@@ -156,6 +156,16 @@ export class RunLoop {
     for (const f of this.inflight.values()) this.executor.abort(f.attemptId, reason);
   }
 
+  /**
+   * Take attempts again after a cancel (a failed run's rollback runs its compensations); the attempts
+   * cancelled before have settled (`settle`).
+   */
+  reopen(): void {
+    if (!this.controller.signal.aborted) return;
+    this.controller = new AbortController();
+    this.#cancelError = undefined;
+  }
+
   /** Wait for every attempt in flight to settle (after cancel), dropping their outcomes. */
   async settle(): Promise<void> {
     await Promise.all([...this.inflight.values()].map((f) => f.done));
@@ -185,6 +195,7 @@ export class RunLoop {
       variables: (view.memory.variables ?? {}) as Record<string, unknown>,
       dependencies: task.dependencies,
       safety: safetyOf(view.context),
+      ...(task.verify ? { verify: task.verify } : {}),
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { FileUndo } from "../model/file-undo.js";
 import { ensureWorkflowError } from "../model/errors.js";
 import type { WorkflowEvent } from "../model/events.js";
 import type { AttemptOutcome } from "../model/executor.js";
@@ -50,8 +51,15 @@ export function recordOutcome(
   const timing = { finished_at, duration_ms, total_ms: (task.total_ms ?? 0) + duration_ms };
   const base = { task_id: task.id, action_type: task.action_type, attempt: outcome.attempt, duration_ms };
   if (outcome.ok) {
+    const { result, undo } = splitUndo(outcome.result);
     return {
-      patch: { status: "completed", result: outcome.result, ...(task.error === undefined ? {} : { error: undefined }), ...timing },
+      patch: {
+        status: "completed",
+        result,
+        ...(undo === undefined ? {} : { undo }),
+        ...(task.error === undefined ? {} : { error: undefined }),
+        ...timing,
+      },
       entry: { at: finished_at, event: "task_completed", task_id: task.id, attempt: outcome.attempt },
       event: { type: "task_completed", ...base },
     };
@@ -67,4 +75,11 @@ export function recordOutcome(
 /** True when `outcome` is for the attempt the state has running (a repeated or stale delivery is not). */
 export function isCurrent(task: TaskState | undefined, outcome: AttemptOutcome): task is TaskState {
   return task?.status === "running" && task.attempts === outcome.attempt;
+}
+
+/** A file operation's result carries what it replaced (`$undo`): kept beside the task, not in its result. */
+function splitUndo(value: unknown): { result: unknown; undo?: FileUndo } {
+  if (typeof value !== "object" || value === null || !("$undo" in value)) return { result: value };
+  const { $undo, ...result } = value as { $undo: FileUndo };
+  return { result, undo: $undo };
 }

@@ -32,7 +32,8 @@ export interface ServerOptions {
 
 /** The HTTP API (docs/server.md): every route, validation by the zod schemas, errors as `{error: {code, message}}`. */
 export async function buildServer(deps: ServerDeps, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024, logger: false });
+  // Closing ends the open event streams too: a client following a paused run must not hold a shutdown.
+  const app = Fastify({ bodyLimit: options.bodyLimitBytes ?? 8 * 1024 * 1024, logger: false, forceCloseConnections: true });
   app.setValidatorCompiler(zodValidator as never);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(deps.logger));

@@ -88,7 +88,8 @@ export function errorHandler(logger: Logger) {
 export function zodValidator({ schema, httpPart }: { schema: z.ZodType; httpPart?: string }) {
   const part = httpPart === "querystring" ? "query" : (httpPart ?? "body");
   return (data: unknown) => {
-    const parsed = schema.safeParse(data, { reportInput: true });
+    // A request without a body comes as null: the same as none, so a body's defaults apply.
+    const parsed = schema.safeParse(part === "body" && data === null ? undefined : data, { reportInput: true });
     if (parsed.success) return { value: parsed.data };
     const issues = inputIssues(parsed.error, part);
     const message = issues.map((i) => `${i.path}: ${i.message}`).join("; ");

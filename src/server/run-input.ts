@@ -52,8 +52,10 @@ export const DecisionBody = z
   })
   .default({});
 
+export const RollbackBody = z.strictObject({ dry_run: z.boolean().default(false) }).default({ dry_run: false });
+
 export const CancelBody = z.strictObject({ reason: z.string().min(1).max(2000).optional() }).default({});
 
 export const GraphQuery = z.strictObject({ format: z.enum(["mermaid", "dot", "json"]).default("json") });
 
-export const EventsQuery = z.strictObject({ after: z.string().max(64).optional(), access_token: z.string().max(1000).optional() });
+export const EventsQuery = z.strictObject({ after: z.string().max(64).optional() });

@@ -82,6 +82,11 @@ export class RunService {
     return this.drive(runId, (o) => this.engine.resume(runId, o));
   }
 
+  /** Undo a finished run (its compensations, newest first). */
+  rollback(runId: string): Promise<Accepted> {
+    return this.drive(runId, (o) => this.engine.rollback(runId, o));
+  }
+
   decide(runId: string, decision: ApprovalDecision): Promise<Accepted> {
     return this.drive(runId, (o) => this.engine.decide(runId, decision, o));
   }

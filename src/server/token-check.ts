@@ -4,8 +4,6 @@ import { ErrorCode, WorkflowError } from "../model/errors.js";
 
 /** What anyone may read without the token: liveness, and the dashboard's page and assets (it asks for the token). */
 const PUBLIC = [/^\/healthz$/, /^\/$/, /^\/index\.html$/, /^\/assets\//, /^\/favicon\.ico$/];
-/** EventSource cannot send headers: the events route also takes the token as `?access_token=`. */
-const QUERY_TOKEN_ROUTE = /^\/runs\/[^/]+\/events$/;
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
@@ -21,11 +19,8 @@ export function tokenCheck(token: string) {
     const path = req.url.split("?")[0] ?? "";
     if (PUBLIC.some((p) => p.test(path))) return;
     const header = req.headers.authorization;
-    let given = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : undefined;
-    if (given === undefined && QUERY_TOKEN_ROUTE.test(path)) {
-      const query = req.query as Record<string, unknown> | undefined;
-      if (typeof query?.access_token === "string") given = query.access_token;
-    }
+    // Only in a header: a token in a URL ends up in proxies' and browsers' histories.
+    const given = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7) : undefined;
     if (given === undefined || !timingSafeEqual(digest(given), expected)) {
       throw new WorkflowError(
         ErrorCode.Unauthorized,

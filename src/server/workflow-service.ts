@@ -5,6 +5,9 @@ import type { WorkflowEngine } from "../engine/workflow-engine.js";
 import { buildServer, type ServerOptions } from "./build-server.js";
 import { MemoryEventLog } from "./memory-event-log.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { queueRoutes } from "./routes/queues.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { ServiceMetrics } from "../telemetry/service-metrics.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { RunService } from "./run-service.js";
 import { ScheduleRunner } from "./schedule-runner.js";
@@ -21,24 +24,35 @@ export interface ServiceOptions extends Omit<ServerOptions, "plugins"> {
 export class WorkflowService {
   readonly runs: RunService;
   readonly schedules: ScheduleRunner;
+  /** What `GET /metrics` serves. */
+  readonly metrics: ServiceMetrics;
   private constructor(
     readonly engine: WorkflowEngine,
     readonly app: FastifyInstance,
     runs: RunService,
     schedules: ScheduleRunner,
     private readonly ticking: boolean,
+    metrics: ServiceMetrics,
   ) {
+    this.metrics = metrics;
     this.runs = runs;
     this.schedules = schedules;
   }
 
   /**
    * Build it over the engine `makeEngine` returns; the engine must pass every event to `onEvent` (the log that
-   * clients follow when no Redis is configured).
+   * clients follow when no Redis is configured), and should report to `metrics` (EngineOptions.metrics) for
+   * `GET /metrics` to count its runs.
    */
-  static async create(makeEngine: (onEvent: EventListener) => WorkflowEngine, options: ServiceOptions): Promise<WorkflowService> {
+  static async create(
+    makeEngine: (onEvent: EventListener, metrics: ServiceMetrics) => WorkflowEngine,
+    options: ServiceOptions,
+  ): Promise<WorkflowService> {
     const events = new MemoryEventLog();
-    const engine = makeEngine(events.append);
+    let made: WorkflowEngine | undefined;
+    const metrics = new ServiceMetrics({ queues: async () => made?.queueMetrics() });
+    const engine = makeEngine(events.append, metrics);
+    made = engine;
     const { logger } = options;
     const runs = new RunService(engine, logger, options.defaultSource);
     const schedules = new ScheduleRunner({
@@ -59,12 +73,14 @@ export class WorkflowService {
         plugins: [
           async (server) => {
             await server.register(scheduleRoutes, scheduleApi);
+            await server.register(queueRoutes, { metrics: () => engine.queueMetrics() });
+            await server.register(metricsRoutes, { text: () => metrics.text(), contentType: metrics.contentType });
           },
           dashboardRoutes,
         ],
       },
     );
-    return new WorkflowService(engine, app, runs, schedules, options.schedules ?? true);
+    return new WorkflowService(engine, app, runs, schedules, options.schedules ?? true, metrics);
   }
 
   /**

@@ -81,6 +81,7 @@ const EVENT_TYPES: Record<WorkflowEventType, true> = {
   task_skipped: true,
   run_completed: true,
   approval_requested: true,
+  rollback_started: true,
 };
 
 /**

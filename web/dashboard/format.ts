@@ -25,7 +25,7 @@ export function elapsed(from: string | undefined, to?: string): number | undefin
   return Number.isNaN(start) || Number.isNaN(end) ? undefined : Math.max(0, end - start);
 }
 
-const FINISHED = new Set(["completed", "completed_with_errors", "failed"]);
+const FINISHED = new Set(["completed", "completed_with_errors", "failed", "rolled_back", "rollback_failed"]);
 
 /** True once a run can change no more (by itself: a paused run waits for a person). */
 export function isFinished(status: string): boolean {

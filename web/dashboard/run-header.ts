@@ -36,7 +36,9 @@ export function renderHeader(run: RunDetail): HTMLElement {
     ),
     run.goal ? el("p", { class: "goal" }, run.goal) : null,
     el("p", { class: "muted" }, metricsLine(run)),
-    run.error && run.status === "failed" ? el("p", { class: "error" }, `${run.error.code}: ${run.error.message}`) : null,
+    run.error && ["failed", "rolled_back", "rollback_failed"].includes(run.status)
+      ? el("p", { class: "error" }, `${run.error.code}: ${run.error.message}`)
+      : null,
   );
 }
 

@@ -82,7 +82,7 @@ async function send(request: PreparedRequest, ctx: ActionContext, idempotencyKey
       ...guard.requestOptions(url),
       method: config.method,
       url: url.href,
-      headers: withIdempotencyKey(config.method, config.headers, idempotencyKey),
+      headers: withTraceparent(withIdempotencyKey(config.method, config.headers, idempotencyKey), ctx.trace),
       params: config.params,
       data: config.body,
       timeout: timeoutMs,
@@ -131,6 +131,12 @@ function withIdempotencyKey(method: string, headers: Record<string, string> | un
   const out = { ...headers };
   if (method === "GET" || Object.keys(out).some((h) => h.toLowerCase() === "idempotency-key")) return out;
   return { ...out, "Idempotency-Key": key };
+}
+
+/** The attempt's span as W3C `traceparent` (tracing on), unless the plan sets one: the called service joins the run's trace. */
+function withTraceparent(headers: Record<string, string>, trace: ActionContext["trace"]): Record<string, string> {
+  if (!trace || Object.keys(headers).some((h) => h.toLowerCase() === "traceparent")) return headers;
+  return { ...headers, traceparent: trace.traceparent };
 }
 
 /** Every status becomes a result (so `until` can look at it); 4xx, 429 and 5xx also carry their error. */

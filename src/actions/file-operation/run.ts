@@ -4,6 +4,7 @@ import { CancelledError, ErrorCode, WorkflowError } from "../../model/errors.js"
 import { FileOperationConfig, type FileOperationResult } from "../../model/action-config/file-operation.js";
 import { appendRegular, type FileTarget, readRegular, writeAtomic } from "./file-io.js";
 import type { ActionHandler } from "../handler.js";
+import { captureUndo } from "./undo.js";
 import { isErrno, resolveInWorkspace, type WorkspacePath } from "./workspace-path.js";
 
 /** Errors worth another attempt: the file system was busy, not wrong. */
@@ -24,12 +25,18 @@ export const fileOperation = {
       switch (config.operation) {
         case "read":
           return { path: target.relative, content: await readContent(target, config.encoding, max) };
-        case "write":
-          return { path: target.relative, bytes_written: await writeAtomic(target.real, toBytes(config, true), io, max) };
-        case "append":
-          return { path: target.relative, bytes_written: await appendRegular(target.real, toBytes(config, false), io, max) };
-        case "delete":
-          return { path: target.relative, deleted: await remove(target) };
+        case "write": {
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
+          return { path: target.relative, bytes_written: await writeAtomic(target.real, toBytes(config, true), io, max), $undo };
+        }
+        case "append": {
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
+          return { path: target.relative, bytes_written: await appendRegular(target.real, toBytes(config, false), io, max), $undo };
+        }
+        case "delete": {
+          const $undo = await captureUndo(ctx.workspace, ctx.runId, ctx.taskId, target, config.operation);
+          return { path: target.relative, deleted: await remove(target), $undo };
+        }
         case "list":
           return { path: target.relative, entries: await list(target.real) };
         case "exists":

@@ -8,7 +8,8 @@ export function completeNode(deps: GraphDeps) {
   return async (state: WorkflowStateValue, config?: LangGraphRunnableConfig): Promise<WorkflowStateUpdate> => {
     const key = loopKey(state, config);
     const update = await completeRun(state, deps.loop(key), deps.now);
-    deps.release?.(key);
+    // A run that begins its rollback goes on (the loop is still needed).
+    if (update.context?.finished_at) deps.release?.(key);
     return update;
   };
 }

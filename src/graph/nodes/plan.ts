@@ -28,6 +28,8 @@ export function planNode(deps: GraphDeps) {
       context: {
         status: "running",
         planner,
+        // The plan's failure policy, unless the run was started with one (--rollback).
+        ...(plan.on_failure && !context.on_failure ? { on_failure: plan.on_failure } : {}),
         ...(usage
           ? {
               llm_calls: (context.llm_calls ?? 0) + usage.calls,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FileUndo } from "../file-undo.js";
 
 const FileOperationKind = ["read", "write", "append", "delete", "list", "exists"] as const;
 
@@ -17,9 +18,13 @@ export const FileOperationConfig = z
   });
 export type FileOperationConfig = z.infer<typeof FileOperationConfig>;
 
+/**
+ * A write, append or delete also returns `$undo`: what it replaced. The run keeps it beside the task (not in its
+ * result) to restore the file on rollback.
+ */
 export type FileOperationResult =
   | { path: string; content: unknown }
-  | { path: string; bytes_written: number }
-  | { path: string; deleted: boolean }
+  | { path: string; bytes_written: number; $undo: FileUndo }
+  | { path: string; deleted: boolean; $undo: FileUndo }
   | { path: string; entries: { name: string; type: "file" | "directory" | "other"; size: number }[] }
   | { path: string; exists: boolean };

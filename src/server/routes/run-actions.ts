@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import { CancelBody, DecisionBody, RunParams } from "../run-input.js";
+import { CancelBody, DecisionBody, RollbackBody, RunParams } from "../run-input.js";
 import type { ServerDeps } from "../server-deps.js";
 
 /** POST /runs/:id/resume | approve | reject | cancel. */
@@ -38,6 +38,15 @@ export async function runActionRoutes(app: FastifyInstance, deps: ServerDeps): P
     async (req, reply) => {
       const outcome = await deps.engine.cancel(req.params.id, req.body.reason ?? "cancelled through the API");
       return reply.status(202).send({ run_id: req.params.id, status: outcome === "cancelled" ? "cancelled" : "cancel_requested" });
+    },
+  );
+
+  r.post(
+    "/runs/:id/rollback",
+    { schema: { params: RunParams, body: RollbackBody, tags, summary: "Undo a finished run (dry_run: only list what would be undone)" } },
+    async (req, reply) => {
+      if (req.body.dry_run) return { run_id: req.params.id, undo: await deps.engine.planRollback(req.params.id) };
+      return reply.status(202).send(await deps.runs.rollback(req.params.id));
     },
   );
 }

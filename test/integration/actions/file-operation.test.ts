@@ -29,8 +29,13 @@ afterAll(async () => {
   await cleanup();
 });
 
-function op(config: Record<string, unknown>) {
-  return fileOperation.run(fileOperation.schema.parse(config) as FileOperationConfig, ctx);
+/** What the task returns: the engine keeps a write's `$undo` (what it replaced) beside the task, not in its result. */
+async function op(config: Record<string, unknown>) {
+  const { $undo: _undo, ...result } = (await fileOperation.run(fileOperation.schema.parse(config) as FileOperationConfig, ctx)) as Record<
+    string,
+    unknown
+  >;
+  return result;
 }
 
 describe("file_operation inside the workspace", () => {

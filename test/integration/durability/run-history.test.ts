@@ -651,7 +651,7 @@ describe("runs: bad input exits 2 and opens nothing", () => {
     const run = await runCli(["runs", "list", "--status", "done", "--workspace", ws], { env });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toMatch(
-      /^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed"\. Run `node main\.js runs --help`\.\n$/,
+      /^Error \[CONFIG_INVALID\]: Invalid values:\n\s+Argument: status, Given: "done", Choices: "planning", "running", "awaiting_approval", "completed", "completed_with_errors", "failed", "rolled_back", "rollback_failed"\. Run `node main\.js runs --help`\.\n$/,
     );
   });
 

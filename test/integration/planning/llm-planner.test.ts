@@ -105,6 +105,28 @@ describe("LlmPlanner", () => {
     expect(text(user)).toContain(GOAL);
   });
 
+  it("asks for verify and compensate (prompt and tool schema) and keeps what the model writes", async () => {
+    const plan = goodPlan();
+    const create = {
+      id: "create_user",
+      action_type: "api_call",
+      action_config: { method: "POST", url: "https://api.example.test/users", body: { name: "a" } },
+      dependencies: [],
+      verify: [{ assert: "result.status = 201", message: "created" }],
+      compensate: { action_type: "api_call", action_config: { method: "DELETE", url: "https://api.example.test/users/{{self.data.id}}" } },
+    };
+    fixture.reply({ json: { tasks: [...plan.tasks, create] } });
+    const result = await planner(fixture).plan({ goal: GOAL, variables: {} });
+    const task = result.plan.tasks.find((t) => t.id === "create_user");
+    expect(task?.verify).toEqual([{ assert: "result.status = 201", message: "created" }]);
+    expect(task?.compensate?.action_config).toMatchObject({ method: "DELETE" });
+    const [request] = fixture.requests;
+    const schema = JSON.stringify(request?.body.tools?.[0]?.function.parameters);
+    expect(schema).toContain('"verify"');
+    expect(schema).toContain('"compensate"');
+    expect(text(request?.body.messages?.[0])).toContain("compensate (optional)");
+  });
+
   it("works over the streamed (server-sent events) protocol and counts the streamed usage", async () => {
     fixture.reply({ json: goodPlan(), usage: { prompt_tokens: 40, completion_tokens: 9 } });
     const result = await planner(fixture, { streaming: true }).plan({ goal: GOAL, variables: {} });

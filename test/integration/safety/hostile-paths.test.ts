@@ -73,9 +73,11 @@ afterAll(async () => {
   await cleanup();
 });
 
-function op(operation: string, relPath: string, content?: string) {
+/** What the task returns: the engine keeps a write's `$undo` (what it replaced) beside the task, not in its result. */
+async function op(operation: string, relPath: string, content?: string) {
   const config = fileOperation.schema.parse({ operation, path: relPath, content }) as FileOperationConfig;
-  return fileOperation.run(config, ctx);
+  const { $undo: _undo, ...result } = (await fileOperation.run(config, ctx)) as Record<string, unknown>;
+  return result;
 }
 
 type Op = "read" | "write" | "append" | "exists" | "list";

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { request } from "node:http";
 import path from "node:path";
@@ -163,6 +164,26 @@ describe("the HTTP API", () => {
     }
   });
 
+  it("rolls back a finished run (dry run first): the file it wrote is removed", async () => {
+    const write = { id: "w", action_type: "file_operation", action_config: { operation: "write", path: "out/rb.txt", content: "x" } };
+    await call(`${server.url}/runs`, "POST", { run_id: "api-rb", plan: { tasks: [write] } });
+    const ran = await readEvents(`${server.url}/runs/api-rb/events`);
+    const dry = await call(`${server.url}/runs/api-rb/rollback`, "POST", { dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.undo).toEqual([
+      { task_id: "w", action_type: "file_operation", action_config: { operation: "delete", path: "out/rb.txt" }, after: [] },
+    ]);
+    expect((await call(`${server.url}/runs/api-rb/rollback`, "POST")).status).toBe(202);
+    // The run's events go on after its first end: a client continues from the last one it has.
+    const events = await readEvents(`${server.url}/runs/api-rb/events`, { lastEventId: ran.at(-1)?.id as string });
+    expect(events.map((e) => e.event)).toEqual(["run_started", "rollback_started", "task_started", "task_completed", "run_completed"]);
+    expect(events.at(-1)?.data.status).toBe("rolled_back");
+    expect((await call(`${server.url}/runs/api-rb`)).body.status).toBe("rolled_back");
+    expect(existsSync(path.join(ws.dir, "out/rb.txt"))).toBe(false);
+    const again = await call(`${server.url}/runs/api-rb/rollback`, "POST");
+    expect([again.status, again.body.error.code]).toEqual([409, "RUN_FINISHED"]);
+  });
+
   it("plans without running (POST /plan) and draws a run's graph as mermaid, dot or nodes and edges", async () => {
     const dry = await call(`${server.url}/plan`, "POST", { goal: "Create output/dry.txt with 'x'" });
     expect(dry.status).toBe(200);
@@ -294,7 +315,7 @@ async function pollStatus(on: TestServer, runId: string, status: string) {
 }
 
 describe("a server with a token (SERVER_TOKEN)", () => {
-  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (the events route also takes ?access_token=)", async () => {
+  it("answers 401 UNAUTHORIZED without it or with another, and serves with it (events too; never from the URL)", async () => {
     const token = "a-token-of-some-length";
     const guarded = await startTestServer({ persist: "memory" }, { token });
     try {
@@ -306,9 +327,10 @@ describe("a server with a token (SERVER_TOKEN)", () => {
       expect((await call(`${guarded.url}/healthz`)).status).toBe(200);
       const started = await call(`${guarded.url}/runs`, "POST", { run_id: "tok-1", plan: plan(waitTask("w")) }, auth);
       expect(started.status).toBe(202);
-      const events = await readEvents(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      const events = await readEvents(`${guarded.url}/runs/tok-1/events`, { headers: auth });
       expect(events.at(-1)?.event).toBe("run_completed");
-      expect((await call(`${guarded.url}/runs/tok-1/events?access_token=nope`)).status).toBe(401);
+      const inUrl = await call(`${guarded.url}/runs/tok-1/events?access_token=${token}`);
+      expect([inUrl.status, inUrl.body.error.code]).toEqual([401, "UNAUTHORIZED"]);
     } finally {
       await guarded.close();
     }

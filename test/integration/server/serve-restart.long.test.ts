@@ -110,6 +110,28 @@ describe("serve: graceful shutdown and restart", () => {
   });
 });
 
+describe("serve: shutdown with clients attached", () => {
+  it("a client following a paused run's events does not hold the shutdown: its stream ends and the server exits 0", async () => {
+    const ws = await workspace();
+    const s = await serve(ws, "--approve", "ask");
+    const write = { id: "save", action_type: "file_operation", action_config: { operation: "write", path: "x.txt", content: "x" } };
+    await call(`${s.url}/runs`, "POST", { run_id: "held-1", plan: { tasks: [write] } });
+    const following = readEvents(`${s.url}/runs/held-1/events`, { deadlineMs: 60_000 }).catch((err: Error) => err);
+    const deadline = Date.now() + 30_000;
+    while ((await call(`${s.url}/runs/held-1`)).body.status !== "awaiting_approval") {
+      if (Date.now() > deadline) throw new Error("the run never paused");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    s.child.kill("SIGTERM");
+    // Nothing is in flight, so the exit is prompt; the client's own deadline (60 s) must not be what ends it.
+    const hung = new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 20_000).unref());
+    expect(await Promise.race([s.exited, hung])).toEqual({ code: 0, signal: null });
+    const got = await following;
+    // The stream ended (or broke) with the server: what arrived ends with the pause, nothing after it.
+    if (!(got instanceof Error)) expect(got.at(-1)?.event).toBe("approval_requested");
+  });
+});
+
 describe("schedules across servers", () => {
   const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
   const SCHEMA = `wfe_sched_serve_${randomBytes(4).toString("hex")}`;
