@@ -1,5 +1,6 @@
 import type { Logger } from "../../utils/logger.js";
 import { InProcessExecutor } from "../executor/in-process-executor.js";
+import { RoutedExecutor } from "../executor/routed-executor.js";
 import { type AttemptEnvironment, createAttemptRunner } from "../executor/run-attempt.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Executor, ExecutorKind } from "../model/executor.js";
@@ -29,15 +30,21 @@ export function checkExecutorChoice(kind: ExecutorKind, redisUrl: string | undef
  * engine that runs tasks in process never loads it.
  */
 export async function createExecutor(choice: ExecutorChoice): Promise<Executor> {
-  if (choice.kind === "in-process") return new InProcessExecutor(createAttemptRunner(choice.attempts));
+  const local = new InProcessExecutor(createAttemptRunner(choice.attempts));
+  if (choice.kind === "in-process") return local;
   checkExecutorChoice(choice.kind, choice.redisUrl);
   const { QueueExecutor } = await import("../queue/queue-executor.js");
-  return new QueueExecutor(
-    {
-      redisUrl: choice.redisUrl ?? "",
-      ...(choice.redisPrefix ? { keyPrefix: choice.redisPrefix } : {}),
-      ...(choice.keepFinishedSeconds ? { keepFinishedSeconds: choice.keepFinishedSeconds } : {}),
-    },
-    choice.logger,
+  // A `workflow` task's child run is driven by this engine: it stays here, the other tasks go to the workers.
+  return new RoutedExecutor(
+    local,
+    new Set(["workflow"]),
+    new QueueExecutor(
+      {
+        redisUrl: choice.redisUrl ?? "",
+        ...(choice.redisPrefix ? { keyPrefix: choice.redisPrefix } : {}),
+        ...(choice.keepFinishedSeconds ? { keepFinishedSeconds: choice.keepFinishedSeconds } : {}),
+      },
+      choice.logger,
+    ),
   );
 }

@@ -35,5 +35,8 @@ export function jobIdOf(attemptId: string): string {
   return attemptId.replace(/[%:]/g, (c) => (c === "%" ? "%25" : "%3A"));
 }
 
-/** The action types a worker may be asked to serve, in a fixed order. */
-export const ACTION_TYPES: readonly ActionType[] = ActionType;
+/**
+ * The action types a worker may be asked to serve, in a fixed order: all but `workflow`, whose child run the
+ * coordinating engine drives itself (src/executor/routed-executor.ts).
+ */
+export const ACTION_TYPES: readonly ActionType[] = ActionType.filter((t) => t !== "workflow");
