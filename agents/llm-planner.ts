@@ -47,6 +47,12 @@ const WirePlanSchema = z.object({
           .object({ action_type: z.enum(ActionType), action_config: FreeObject })
           .optional()
           .describe("the action that undoes this task if the workflow fails; {{self.path}} is this task's own result"),
+        when: z.string().optional().describe("JSONata over the dependencies' results and the variables; false skips the task"),
+        for_each: z
+          .string()
+          .optional()
+          .describe("one {{reference}} to a list: the action runs once per item, {{item}} and {{index}} bound"),
+        concurrency: z.number().int().optional().describe("with for_each: at most this many items at once"),
       }),
     )
     .min(1),

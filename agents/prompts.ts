@@ -67,7 +67,7 @@ a directed acyclic graph of tasks that the engine then runs. You never run anyth
 Reply only by calling the "${PLAN_FUNCTION}" function with the whole plan as its arguments.
 
 PLAN FORMAT
-{"tasks": [{"id", "name", "description", "action_type", "action_config", "dependencies", "on_failure"?, "retry"?, "verify"?, "compensate"?}]}
+{"tasks": [{"id", "name", "description", "action_type", "action_config", "dependencies", "on_failure"?, "retry"?, "verify"?, "compensate"?, "when"?, "for_each"?, "concurrency"?}]}
 - id: unique; letters, digits, _ and -, starting with a letter or _ (max 64). Prefer short snake_case such as fetch_users.
 - name: a short title; description: one sentence saying what the task does and why.
 - action_type: one of the five types below; action_config follows that type's config exactly, with no other keys.
@@ -85,6 +85,11 @@ PLAN FORMAT
   back. Give one for every task that creates or changes something outside the workspace, e.g. for a POST that creates
   a record: {"action_type": "api_call", "action_config": {"method": "DELETE", "url": ".../records/{{self.data.id}}"}}
   ({{self.path}} is this task's own result). File writes inside the workspace are undone by the engine itself.
+- when (optional): a JSONata condition over the results of the tasks it names (as {"fetch": {"data": ...}}) and the
+  variables, e.g. "$count(fetch.data) > 0"; false skips the task and the tasks that depend on it, without an error.
+- for_each (optional): one {{reference}} to a list, e.g. "{{fetch.data}}": the action runs once per item, with
+  {{item}} (and {{item.field}}) and {{index}} in its config; the task's result is the list of the items' results.
+  "concurrency" (optional) caps the items run at once. Use it when the number of items is known only at run time.
 
 REFERENCES
 A config value can use the result of another task as {{task_id.path}}, e.g. {{fetch_users.data}} or
