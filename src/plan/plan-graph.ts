@@ -50,7 +50,8 @@ function mermaidIds(tasks: readonly { id: string }[]): Map<string, string> {
   for (const { id } of tasks) {
     let node = id;
     if (!PLAIN_MERMAID_ID.test(node) || MERMAID_KEYWORDS.has(node.toLowerCase())) {
-      node = node.replace(/-/g, "_");
+      // `-` and the `#` of a for_each item's id (each#3) are not id characters in mermaid.
+      node = node.replace(/[^A-Za-z0-9_]/g, "_");
       while (MERMAID_KEYWORDS.has(node.toLowerCase()) || taken.has(node)) node += "_";
       taken.add(node);
     }
