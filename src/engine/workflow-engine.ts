@@ -45,7 +45,7 @@ import { defaultTemplateRoot } from "../actions/db-query/pglite-template.js";
 import { isWorkflowCall, type WorkflowCall, WorkflowLibrary } from "./workflow-library.js";
 import { packageWorkflowsDir } from "./workflow-file.js";
 import { ChildRuns } from "./child-runs.js";
-import type { PastRun } from "./workflow-suggest.js";
+import { pastRuns } from "./past-runs.js";
 import type { RunTrace, Telemetry } from "../model/telemetry.js";
 import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
 import { tracingRequested } from "../telemetry/tracing-env.js";
@@ -120,7 +120,7 @@ export class WorkflowEngine {
     this.library = new WorkflowLibrary(
       async (create) => (create || this.historyExists() ? (await this.open()).persistence.workflows : undefined),
       folder && path.resolve(this.workspace, folder),
-      () => this.pastRuns(),
+      () => pastRuns(this),
     );
     if (options.advisor !== undefined) this.advisor = Promise.resolve(options.advisor ?? undefined);
     if (typeof options.planner === "object") this.planner = Promise.resolve(options.planner);
@@ -294,24 +294,6 @@ export class WorkflowEngine {
       release();
     }
     return "cancelled";
-  }
-
-  /** Finished plain runs (not themselves library workflows), newest 1,000, for `library.suggest`. */
-  private async pastRuns(): Promise<PastRun[]> {
-    if (!this.historyExists()) return [];
-    const records = await this.listRuns({ limit: 1000 });
-    const runs: PastRun[] = [];
-    for (const r of records) {
-      if (!r.finished_at || r.status === "failed") continue;
-      const state = await this.getState(r.run_id);
-      if (!state || state.context.workflow) continue;
-      runs.push({
-        runId: r.run_id,
-        startedAt: state.context.started_at,
-        tasks: Object.values(state.tasks).filter((t) => t.loop_of === undefined),
-      });
-    }
-    return runs;
   }
 
   /**
