@@ -156,8 +156,14 @@ export class WorkflowEngine {
   }
 
   private async start(runId: string, goalOrPlan: string | PlanInput | WorkflowCall, options: RunOptions): Promise<WorkflowResult> {
-    const goalText =
-      typeof goalOrPlan === "string" ? goalOrPlan : isWorkflowCall(goalOrPlan) ? `workflow ${goalOrPlan.workflow}` : goalOrPlan.goal;
+    // Read before the plan is checked: a plan from a file may be anything (null, a number, an array).
+    const given =
+      typeof goalOrPlan === "string"
+        ? goalOrPlan
+        : isWorkflowCall(goalOrPlan)
+          ? `workflow ${goalOrPlan.workflow}`
+          : (goalOrPlan as { goal?: unknown } | null)?.goal;
+    const goalText = typeof given === "string" ? given : undefined;
     const trace = this.telemetry?.startRun({ runId, detail: "run", ...(goalText ? { goal: goalText } : {}) });
     try {
       return await this.startTraced(runId, goalOrPlan, options, trace);
