@@ -13,7 +13,12 @@ export type Preparation = { kind: "run" } | { kind: "control"; control: NonNulla
 
 /** True when the run loop must look at the task before launching its action: a condition, or a list to lay out. */
 export function needsPreparation(task: TaskState): boolean {
-  return task.when !== undefined || (task.for_each !== undefined && task.loop === undefined);
+  return conditionDue(task) || (task.for_each !== undefined && task.loop === undefined);
+}
+
+/** A condition is read before the first attempt only: a retry of a task whose condition held runs it again. */
+function conditionDue(task: TaskState): boolean {
+  return task.when !== undefined && task.attempts <= 1;
 }
 
 /**
@@ -36,7 +41,7 @@ function scopeOf(view: RunView, task: TaskState): { results: Record<string, unkn
  */
 export async function prepareTask(view: RunView, task: TaskState, signal: AbortSignal): Promise<Preparation> {
   const { results, variables } = scopeOf(view, task);
-  if (task.when !== undefined) {
+  if (task.when !== undefined && conditionDue(task)) {
     const { limits } = safetyOf(view.context);
     const bounds = { timeoutMs: limits.transformTimeoutSeconds * 1000, maxBytes: limits.maxTransformBytes, signal };
     const input = { ...variables, ...results };
