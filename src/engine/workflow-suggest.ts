@@ -23,8 +23,9 @@ const STRUCTURAL = new Set(["method", "operation", "op", "operator", "expression
 const MAX_INPUTS = 50;
 
 /**
- * Task sequences that recur across past runs, as parameterised workflows. Two runs hold the same sequence when
- * their tasks, in order, have the same action types, the same dependency structure and the same config shape
+ * Task sequences that recur across past runs, as parameterised workflows: whole runs, and stretches of consecutive
+ * tasks that stand on their own inside longer runs (a stretch that always comes within a longer suggested one is not
+ * suggested again). Two runs hold the same sequence when their tasks, in order, have the same action types, the same dependency structure and the same config shape
  * (keys, value types, structural fields such as method and operation, references by position): only the values
  * differ. Each sequence seen in at least `minRuns` runs becomes a workflow whose values that differ are inputs
  * (a string's common prefix and suffix stay literal: `https://api/users/{{inputs.fetch_url}}`). Deterministic:
@@ -32,18 +33,67 @@ const MAX_INPUTS = 50;
  * the shape.
  */
 export function suggestWorkflows(runs: readonly PastRun[], minRuns: number): Suggestion[] {
-  const groups = new Map<string, PastRun[]>();
+  const groups = new Map<string, Group>();
   for (const run of [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.runId.localeCompare(b.runId))) {
-    if (run.tasks.length === 0) continue;
-    const key = signature(run.tasks);
-    groups.set(key, [...(groups.get(key) ?? []), run]);
+    for (const o of occurrences(run)) {
+      const group: Group = groups.get(o.key) ?? { key: o.key, windows: [], at: new Map() };
+      if (group.at.has(run.runId)) continue;
+      group.windows.push({ runId: run.runId, startedAt: run.startedAt, tasks: o.tasks });
+      group.at.set(run.runId, [o.start, o.end]);
+      groups.set(o.key, group);
+    }
   }
-  const suggestions: Suggestion[] = [];
-  for (const [key, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    if (group.length < minRuns) continue;
-    suggestions.push({ definition: parameterise(group, key), runs: group.length, runIds: group.map((r) => r.runId) });
-  }
+  const frequent = [...groups.values()]
+    .filter((g) => g.windows.length >= minRuns)
+    .sort((a, b) => (b.windows[0]?.tasks.length ?? 0) - (a.windows[0]?.tasks.length ?? 0) || a.key.localeCompare(b.key));
+  const kept: Group[] = [];
+  for (const g of frequent) if (!kept.some((longer) => covers(longer, g))) kept.push(g);
+  const suggestions = kept.map((g) => ({
+    definition: parameterise(g.windows, g.key),
+    runs: g.windows.length,
+    runIds: g.windows.map((r) => r.runId),
+  }));
   return suggestions.sort((a, b) => b.runs - a.runs || a.definition.name.localeCompare(b.definition.name));
+}
+
+/** The longest stretch of a run that is looked at as a sequence of its own (the whole run always is). */
+const MAX_WINDOW = 20;
+
+interface Group {
+  key: string;
+  /** Each run's first occurrence, as a run of its own (the window's tasks). */
+  windows: PastRun[];
+  /** Where it occurs in each run: [start, end) in plan order. */
+  at: Map<string, [number, number]>;
+}
+
+/**
+ * The sequences a run holds: the whole run, and every stretch of 2 to MAX_WINDOW consecutive tasks (plan order)
+ * that stands on its own (its tasks depend only on each other), so a sequence repeated inside longer, different
+ * runs is found too.
+ */
+function occurrences(run: PastRun): { key: string; start: number; end: number; tasks: TaskState[] }[] {
+  const n = run.tasks.length;
+  if (n === 0) return [];
+  const out = [{ key: signature(run.tasks), start: 0, end: n, tasks: run.tasks }];
+  for (let length = 2; length <= Math.min(MAX_WINDOW, n - 1); length++) {
+    for (let start = 0; start + length <= n; start++) {
+      const tasks = run.tasks.slice(start, start + length);
+      const ids = new Set(tasks.map((t) => t.id));
+      if (tasks.every((t) => t.dependencies.every((d) => ids.has(d))))
+        out.push({ key: signature(tasks), start, end: start + length, tasks });
+    }
+  }
+  return out;
+}
+
+/** True when `longer` occurs in every run `shorter` occurs in, around it: `shorter` adds nothing to suggest. */
+function covers(longer: Group, shorter: Group): boolean {
+  for (const [runId, [start, end]] of shorter.at) {
+    const around = longer.at.get(runId);
+    if (!around || around[0] > start || around[1] < end) return false;
+  }
+  return true;
 }
 
 /** References rewritten to task positions, so runs whose tasks are named differently compare equal. */

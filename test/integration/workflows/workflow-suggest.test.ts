@@ -59,3 +59,26 @@ it("suggest finds a task sequence that recurs across runs, with the values that 
   expect(r.tasks.find((t) => t.id === "pick")?.result).toEqual({ data: { user: "value-users/dee" } });
   expect(api.hits("/users/dee")).toBe(1);
 });
+
+it("finds a sequence repeated inside longer, different runs, and does not suggest its parts again", async () => {
+  // Each run does something else first (a wait, a different write), then the same three steps.
+  const before = [
+    [{ id: "pause", action_type: "wait", action_config: { ms: 1 } }],
+    [{ id: "note", action_type: "file_operation", action_config: { operation: "write", path: "n.txt", content: "x" } }],
+    [
+      { id: "a", action_type: "wait", action_config: { ms: 1 } },
+      { id: "b", action_type: "wait", action_config: { ms: 2 }, dependencies: ["a"] },
+    ],
+  ];
+  const users = ["eve", "fay", "gus"];
+  for (const [i, user] of users.entries()) {
+    const plan = export_(user);
+    expect((await engine.run({ tasks: [...(before[i] as never[]), ...plan.tasks] })).status).toBe("completed");
+  }
+  const suggested = await engine.library.suggest({ minRuns: 3 });
+  expect(suggested).toHaveLength(1);
+  const def = suggested[0]?.definition;
+  expect(def?.tasks.map((t) => t.action_type)).toEqual(["api_call", "transform_data", "file_operation"]);
+  expect(Object.keys(def?.inputs ?? {}).sort()).toEqual(["get_eve_url", "save_path"]);
+  expect(suggested[0]?.runs).toBe(3);
+});
