@@ -9,6 +9,7 @@ import { parseVariables } from "./args.js";
 import { loadPlanFile } from "./load-plan.js";
 import type { RunsIo } from "./runs-command.js";
 import { firingsText, scheduleLine, scheduleText } from "./schedule-text.js";
+import { pickSubcommand } from "./subcommand.js";
 
 const SUBCOMMANDS = ["add", "list", "show", "delete", "pause", "resume"] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
@@ -81,14 +82,8 @@ function parser(argv: string[], sub: Sub) {
 
 /** `node main.js schedules ...`: the cron schedules `serve` fires. Returns the exit code. */
 export async function schedulesCommand(argv: string[], io: RunsIo): Promise<number> {
-  const sub = argv[0];
-  if (sub === undefined || sub === "--help" || sub === "help") {
-    (sub === undefined ? io.err : io.out)(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Unknown schedules command "${sub}". Commands: ${SUBCOMMANDS.join(", ")}.`);
-  }
+  const sub = pickSubcommand(argv, "schedules", SUBCOMMANDS, USAGE, io);
+  if (typeof sub === "object") return sub.exit;
   const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
   const id = flags._[0] === undefined ? undefined : String(flags._[0]);
   if (sub !== "list" && sub !== "add" && !id) {

@@ -7,6 +7,7 @@ import { readWorkflowFile } from "../engine/workflow-file.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import { parseWorkflowRef, workflowRef } from "../model/workflow-schema.js";
 import type { RunsIo } from "./runs-command.js";
+import { pickSubcommand } from "./subcommand.js";
 
 const SUBCOMMANDS = ["list", "show", "search", "add", "validate", "remove", "suggest"] as const;
 type Sub = (typeof SUBCOMMANDS)[number];
@@ -70,14 +71,8 @@ const NEEDS_ARG: Partial<Record<Sub, string>> = {
 
 /** `node main.js workflows ...`: the workflow library. Returns the exit code. */
 export async function workflowsCommand(argv: string[], io: RunsIo): Promise<number> {
-  const sub = argv[0];
-  if (sub === undefined || sub === "--help" || sub === "help") {
-    (sub === undefined ? io.err : io.out)(USAGE);
-    return sub === undefined ? 2 : 0;
-  }
-  if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
-    throw new WorkflowError(ErrorCode.ConfigInvalid, `Unknown workflows command "${sub}". Commands: ${SUBCOMMANDS.join(", ")}.`);
-  }
+  const sub = pickSubcommand(argv, "workflows", SUBCOMMANDS, USAGE, io);
+  if (typeof sub === "object") return sub.exit;
   const flags = (await parser(argv.slice(1), sub as Sub).parse()) as unknown as Flags;
   const arg = flags._.map(String).join(" ");
   const needs = NEEDS_ARG[sub as Sub];
