@@ -3,6 +3,7 @@ import { evaluationBounds } from "../actions/transform-data/run.js";
 import { ErrorCode, WorkflowError } from "../model/errors.js";
 import type { Limits } from "../model/safety-policy.js";
 import type { VerifyRule } from "../model/verify-rule.js";
+import { splitUndo } from "../model/file-undo.js";
 
 /** How much of the values an assertion saw a VERIFY_FAILED message shows. */
 const SHOWN = 300;
@@ -20,7 +21,7 @@ export async function verifyResult(
   limits: Limits,
   signal: AbortSignal,
 ): Promise<void> {
-  const result = withoutUndo(input.result);
+  const { result } = splitUndo(input.result);
   for (const [i, rule] of rules.entries()) {
     let value: unknown;
     try {
@@ -49,11 +50,4 @@ function shown(value: unknown): string {
 function truncated(value: unknown): unknown {
   const text = JSON.stringify(value) ?? "null";
   return text.length > SHOWN ? `${text.slice(0, SHOWN - 1)}…` : value;
-}
-
-/** What a file operation replaced is not part of what it returned. */
-function withoutUndo(result: unknown): unknown {
-  if (typeof result !== "object" || result === null || !("$undo" in result)) return result;
-  const { $undo: _undo, ...rest } = result as Record<string, unknown>;
-  return rest;
 }

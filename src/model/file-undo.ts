@@ -7,3 +7,10 @@ export interface FileUndo {
   /** Why the file cannot be restored (it was larger than the cap). */
   unavailable?: string;
 }
+
+/** A file operation's result carries what it replaced (`$undo`): split off, so the task's result is what it returned. */
+export function splitUndo(value: unknown): { result: unknown; undo?: FileUndo } {
+  if (typeof value !== "object" || value === null || !("$undo" in value)) return { result: value };
+  const { $undo, ...result } = value as { $undo: FileUndo };
+  return { result, undo: $undo };
+}

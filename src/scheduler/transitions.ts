@@ -1,4 +1,4 @@
-import type { FileUndo } from "../model/file-undo.js";
+import { splitUndo } from "../model/file-undo.js";
 import { ensureWorkflowError } from "../model/errors.js";
 import type { WorkflowEvent } from "../model/events.js";
 import type { AttemptOutcome } from "../model/executor.js";
@@ -75,11 +75,4 @@ export function recordOutcome(
 /** True when `outcome` is for the attempt the state has running (a repeated or stale delivery is not). */
 export function isCurrent(task: TaskState | undefined, outcome: AttemptOutcome): task is TaskState {
   return task?.status === "running" && task.attempts === outcome.attempt;
-}
-
-/** A file operation's result carries what it replaced (`$undo`): kept beside the task, not in its result. */
-function splitUndo(value: unknown): { result: unknown; undo?: FileUndo } {
-  if (typeof value !== "object" || value === null || !("$undo" in value)) return { result: value };
-  const { $undo, ...result } = value as { $undo: FileUndo };
-  return { result, undo: $undo };
 }
