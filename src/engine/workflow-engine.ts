@@ -172,7 +172,9 @@ export class WorkflowEngine extends RunReads {
    * "failed" with CANCELLED. Returns "cancelled" when it was cancelled here, "requested" when another process
    * was asked to.
    */
-  async cancel(runId: string, reason = "cancelled on request"): Promise<"cancelled" | "requested"> {
+  async cancel(runId: string, given = "cancelled on request"): Promise<"cancelled" | "requested"> {
+    // Kept on the lease row and in the tasks' errors: bounded like any text a caller writes.
+    const reason = given.length > 2000 ? `${given.slice(0, 1999)}…` : given;
     const { persistence, leases } = await this.open();
     const record = await persistence.runs.get(runId);
     if (!record) throw notFound(runId, persistence);

@@ -10,7 +10,8 @@ interface RunLog {
 
 /**
  * The events of the runs this server drives, kept in memory with an id each, for clients to follow when no
- * Redis is configured. A run's log is capped (oldest events dropped) and forgotten `keepMs` after it ends.
+ * Redis is configured. A run's log is capped (oldest events dropped), forgotten `keepMs` after it ends, and at
+ * most `maxRuns` runs are kept (the oldest go first: a run paused for days must not hold memory forever).
  */
 export class MemoryEventLog {
   private readonly runs = new Map<string, RunLog>();
@@ -18,6 +19,7 @@ export class MemoryEventLog {
   constructor(
     private readonly maxPerRun = 10_000,
     private readonly keepMs = 10 * 60_000,
+    private readonly maxRuns = 1_000,
   ) {}
 
   /** Keep one event (the engine's onEvent). */
@@ -26,11 +28,14 @@ export class MemoryEventLog {
     if (!log) {
       log = { first: 1, events: [], waiters: new Set() };
       this.runs.set(event.run_id, log);
+      if (this.runs.size > this.maxRuns) this.forgetOldest();
     }
     log.events.push(event);
-    if (log.events.length > this.maxPerRun) {
-      log.events.shift();
-      log.first++;
+    // Trimmed a quarter at a time: dropping one event per append would cost the whole array each time.
+    if (log.events.length > this.maxPerRun + Math.ceil(this.maxPerRun / 4)) {
+      const drop = log.events.length - this.maxPerRun;
+      log.events.splice(0, drop);
+      log.first += drop;
     }
     for (const wake of log.waiters) wake();
     if (event.type === "run_completed") {
@@ -40,6 +45,14 @@ export class MemoryEventLog {
       }, this.keepMs).unref();
     }
   };
+
+  /** The run kept longest (Map order); its followers end. */
+  private forgetOldest(): void {
+    const [oldest] = this.runs;
+    if (!oldest) return;
+    this.runs.delete(oldest[0]);
+    for (const wake of oldest[1].waiters) wake();
+  }
 
   has(runId: string): boolean {
     return this.runs.has(runId);

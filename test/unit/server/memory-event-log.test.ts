@@ -62,4 +62,14 @@ describe("the in-memory event log (SSE without Redis)", () => {
     await following;
     expect(got).toEqual(["3", "4", "5"]);
   });
+
+  it("keeps at most maxRuns runs: the oldest is forgotten and its follower ends", async () => {
+    const log = new MemoryEventLog(10, 60_000, 2);
+    log.append(ev("a", "run_started"));
+    const following = collect(log, "a", "1");
+    log.append(ev("b", "run_started"));
+    log.append(ev("c", "run_started"));
+    expect(await following).toEqual([]);
+    expect([log.has("a"), log.has("b"), log.has("c")]).toEqual([false, true, true]);
+  });
 });
